@@ -1,0 +1,3 @@
+from neuroscape.cli import main
+
+main()

@@ -1,0 +1,162 @@
+"""Command-line interface: `neuroscape --help` lists every command."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from .errors import NeuroscapeError, ProtocolError
+
+app = typer.Typer(help="neuroscape: mechanistic neurochemical landscape modelling "
+                       "(research and decision-support software, not medical advice).",
+                  no_args_is_help=True, add_completion=False)
+protocol_app = typer.Typer(help="Run experiment protocol files (PROTOCOL.md).", no_args_is_help=True)
+app.add_typer(protocol_app, name="protocol")
+console = Console()
+err = Console(stderr=True)
+
+
+@protocol_app.command("run")
+def protocol_run(file: Path = typer.Argument(..., help="protocol file (.yaml or .json)"),
+                 as_json: bool = typer.Option(False, "--json", help="print the result as JSON"),
+                 plot: Optional[Path] = typer.Option(None, "--plot", help="write a PNG of the readouts")):
+    """Run one protocol file and print its readouts."""
+    from .protocol.run import run_protocol
+    from .protocol.schema import load_protocol
+
+    try:
+        result = run_protocol(load_protocol(file))
+    except ProtocolError as exc:
+        err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
+        raise typer.Exit(2)
+    except NeuroscapeError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(1)
+    if plot:
+        from .report.html import trajectory_figure
+
+        trajectory_figure(result, plot)
+    if as_json:
+        sys.stdout.write(json.dumps(result.to_dict(), indent=1) + "\n")
+        return
+    table = Table(title=f"{result.protocol.name} (simulated scenario, not medical advice)")
+    for col in ("id", "quantity", "region", "at_h", "value", "unit"):
+        table.add_column(col)
+    for rid, ro in result.readouts.items():
+        fmt = (lambda v: f"{v:.4g}")
+        value = ", ".join(map(fmt, ro["value"])) if isinstance(ro["value"], list) else fmt(ro["value"])
+        table.add_row(rid, ro["quantity"], str(ro["region"] or ""), str(ro["at_h"]), value, ro["unit"])
+    console.print(table)
+
+
+@app.command()
+def validate(as_json: bool = typer.Option(False, "--json", help="print results as JSON"),
+             report: Optional[Path] = typer.Option(None, "--report", help="write an HTML report into DIR"),
+             case: Optional[list[str]] = typer.Option(None, "--case", help="run only these case ids")):
+    """Run the published validation cases (VALIDATION.md); exit 1 on any failure."""
+    from .model.parameters import references
+    from .validation import run_validation
+
+    results = run_validation(case)
+    if as_json:
+        payload = [{"id": r.id, "finding": r.finding, "status": r.status, "reason": r.reason,
+                    "sources": list(r.sources),
+                    "checks": [{"label": c.label, "value": c.value, "min": c.min, "max": c.max,
+                                "passed": c.passed} for c in r.checks]} for r in results]
+        sys.stdout.write(json.dumps(payload, indent=1) + "\n")
+    else:
+        table = Table(title="neuroscape validation")
+        for col in ("case", "status", "model value", "target"):
+            table.add_column(col)
+        colour = {"pass": "green", "fail": "red", "missing": "dim", "error": "yellow"}
+        for r in results:
+            values = "\n".join(f"{c.label}: {c.value:.4g}" for c in r.checks) or r.reason
+            targets = "\n".join(c.band for c in r.checks) or r.finding
+            table.add_row(r.id, f"[{colour[r.status]}]{r.status}[/]", values, targets)
+        console.print(table)
+        counts = {s: sum(r.status == s for r in results) for s in ("pass", "fail", "missing", "error")}
+        console.print(", ".join(f"{n} {s}" for s, n in counts.items()))
+    if report:
+        from .report.html import validation_report
+
+        path = validation_report(results, report, references())
+        err.print(f"report written to {path}")
+    if any(r.status in ("fail", "error") for r in results):
+        raise typer.Exit(1)
+
+
+@app.command()
+def cite(as_json: bool = typer.Option(False, "--json", help="print as JSON")):
+    """List every source behind the parameters of the current model."""
+    from .model.library import default_network
+    from .model.parameters import references
+
+    refs = references()
+    net = default_network()
+    used: dict[str, list[str]] = {}
+    for p in net.parameters:
+        used.setdefault(p.source, []).append(p.name)
+    entries = [{"key": k, **refs[k], "parameters": sorted(v)} for k, v in sorted(used.items())]
+    if as_json:
+        sys.stdout.write(json.dumps(entries, indent=1) + "\n")
+        return
+    for e in entries:
+        ident = e.get("doi") and f"doi:{e['doi']}" or e.get("pmid") and f"PMID/PMC {e['pmid']}" or ""
+        console.print(f"[bold]{e['key']}[/bold] [{e.get('tag', '')}] {e['citation']} {ident}", highlight=False)
+        console.print(f"    {len(e['parameters'])} parameters: {', '.join(e['parameters'])}", highlight=False)
+
+
+@app.command()
+def parameters(module: Optional[str] = typer.Option(None, help="only this module")):
+    """Print the parameter table: value, unit, basis and source of each."""
+    from .model.library import default_network
+
+    table = Table(title="parameters")
+    for col in ("name", "value", "unit", "basis", "source", "note"):
+        table.add_column(col, overflow="fold")
+    for p in default_network().parameters:
+        if module is None or p.module == module:
+            table.add_row(p.name, f"{p.value:.4g}", p.unit, p.basis, p.source, p.note[:80])
+    console.print(table)
+
+
+@app.command("export-sbml")
+def export_sbml(out: Path = typer.Argument(..., help="output .xml file")):
+    """Export the model as SBML Level 3 Version 2 (with units and MIRIAM annotations)."""
+    from .io.sbml import write_sbml
+    from .model.library import default_network
+
+    write_sbml(default_network(), out)
+    console.print(f"wrote {out}")
+
+
+@app.command()
+def demo(out: Path = typer.Option(Path("reports"), help="output folder")):
+    """The main job for now: run the validation suite and an example protocol, write HTML reports."""
+    from .model.parameters import references
+    from .protocol.run import run_protocol
+    from .protocol.schema import load_protocol
+    from .report.html import trajectory_figure, validation_report
+    from .validation import run_validation
+
+    out.mkdir(parents=True, exist_ok=True)
+    with console.status("running validation cases..."):
+        results = run_validation()
+    path = validation_report(results, out, references())
+    example = Path(__file__).parent / "examples" / "tryptophan_depletion.yaml"
+    result = run_protocol(load_protocol(example))
+    fig = trajectory_figure(result, out / "tryptophan_depletion.png")
+    counts = {s: sum(r.status == s for r in results) for s in ("pass", "fail", "missing", "error")}
+    console.print(f"validation: {counts}")
+    console.print(f"report: {path.resolve()}\nexample protocol plot: {fig.resolve()}")
+    console.print("neuroscape output is a simulated scenario for research, not medical advice.")
+
+
+def main() -> None:  # pragma: no cover - entry point
+    app()

@@ -1,0 +1,277 @@
+# Generic numerical kernels. This file is NOT imported directly: its text is appended to every
+# generated model module (after `rhs` and `jac`), so that numba compiles and caches one
+# specialised copy per model with `rhs`/`jac` as plain globals (no function-pointer dispatch).
+# ruff: noqa: F821
+import numba as _nb
+import numpy as _np
+
+# RODAS4 (Hairer & Wanner 1996, Solving ODEs II, sec. IV.7), in the KPP formulation
+# G = 1/(h*gamma) - J;  G K_i = f(y + sum_j A_ij K_j) + sum_j (C_ij/h) K_j;  y1 = y + sum M_j K_j
+_GAMMA = 0.25
+_A = _np.array([
+    [0.0, 0.0, 0.0, 0.0, 0.0],
+    [1.544, 0.0, 0.0, 0.0, 0.0],
+    [0.9466785280815826, 0.2557011698983284, 0.0, 0.0, 0.0],
+    [3.314825187068521, 2.896124015972201, 0.9986419139977817, 0.0, 0.0],
+    [1.221224509226641, 6.019134481288629, 12.53708332932087, -0.687886036105895, 0.0],
+    [1.221224509226641, 6.019134481288629, 12.53708332932087, -0.687886036105895, 1.0],
+])
+_C = _np.array([
+    [0.0, 0.0, 0.0, 0.0, 0.0],
+    [-5.6688, 0.0, 0.0, 0.0, 0.0],
+    [-2.430093356833875, -0.2063599157091915, 0.0, 0.0, 0.0],
+    [-0.1073529058151375, -9.594562251023355, -20.47028614809616, 0.0, 0.0],
+    [7.496443313967647, -10.24680431464352, -33.99990352819905, 11.7089089320616, 0.0],
+    [8.083246795921522, -7.981132988064893, -31.52159432874371, 16.31930543123136,
+     -6.058818238834054],
+])
+_M = _np.array([1.221224509226641, 6.019134481288629, 12.53708332932087, -0.687886036105895,
+                1.0, 1.0])
+
+OK, MAX_STEPS, STEP_UNDERFLOW, NOT_FINITE, SINGULAR, NO_STEADY_STATE = 0, 1, 2, 3, 4, 5
+
+
+@_nb.njit(cache=True, nogil=True)
+def _assemble(jv, jmap, diag, shift, a):
+    a[:] = 0.0
+    for k in range(jv.size):
+        a[jmap[k]] -= jv[k]
+    for i in range(diag.size):
+        a[diag[i]] += shift
+
+
+@_nb.njit(cache=True, nogil=True)
+def _factor(a, diag, div_ptr, div_pos, upd_ptr, upd_ij, upd_ik, upd_kj):
+    for k in range(diag.size):
+        piv = a[diag[k]]
+        if not (abs(piv) > 1e-300) or piv != piv:
+            return False
+        for q in range(div_ptr[k], div_ptr[k + 1]):
+            a[div_pos[q]] /= piv
+        for q in range(upd_ptr[k], upd_ptr[k + 1]):
+            a[upd_ij[q]] -= a[upd_ik[q]] * a[upd_kj[q]]
+    return True
+
+
+@_nb.njit(cache=True, nogil=True)
+def _solve(a, b, x, perm, diag, f_ptr, f_row, f_pos, u_ptr, u_col, u_pos):
+    n = perm.size
+    for i in range(n):
+        x[i] = b[perm[i]]
+    for k in range(n):
+        xk = x[k]
+        if xk != 0.0:
+            for q in range(f_ptr[k], f_ptr[k + 1]):
+                x[f_row[q]] -= a[f_pos[q]] * xk
+    for k in range(n - 1, -1, -1):
+        s = x[k]
+        for q in range(u_ptr[k], u_ptr[k + 1]):
+            s -= a[u_pos[q]] * x[u_col[q]]
+        x[k] = s / a[diag[k]]
+    for i in range(n):
+        b[perm[i]] = x[i]
+
+
+@_nb.njit(cache=True, nogil=True)
+def _apply_events(t, ie, y, p, ev_t, ev_kind, ev_target, ev_value, ev_scale):
+    while ie < ev_t.size and ev_t[ie] <= t:
+        if ev_kind[ie] == 0:  # add to a state, optionally divided by a parameter (a volume)
+            v = ev_value[ie]
+            if ev_scale[ie] >= 0:
+                v /= p[ev_scale[ie]]
+            y[ev_target[ie]] += v
+        else:  # set a (piecewise-constant) input parameter
+            p[ev_target[ie]] = ev_value[ie]
+        ie += 1
+    return ie
+
+
+@_nb.njit(cache=True, nogil=True)
+def integrate(y0, p0, t0, t_out, ev_t, ev_kind, ev_target, ev_value, ev_scale, rtol, atol,
+              h_init, max_steps, lu, out, stats):
+    """Integrate from t0 through every time in t_out (sorted, >= t0); events are applied at their
+    time before the output at that time is recorded. Returns a status code."""
+    (jmap, diag, perm, div_ptr, div_pos, upd_ptr, upd_ij, upd_ik, upd_kj,
+     f_ptr, f_row, f_pos, u_ptr, u_col, u_pos, nnz) = lu
+    n = y0.size
+    y = y0.copy()
+    p = p0.copy()
+    ynew = _np.empty(n)
+    fy = _np.empty(n)
+    ks = _np.empty((6, n))
+    xw = _np.empty(n)
+    jv = _np.empty(jmap.size)
+    a = _np.empty(nnz)
+    t = t0
+    ie = _apply_events(t, 0, y, p, ev_t, ev_kind, ev_target, ev_value, ev_scale)
+    io = 0
+    while io < t_out.size and t_out[io] <= t:
+        out[io, :] = y
+        io += 1
+    h = h_init
+    steps = 0
+    naccept = 0
+    nreject = 0
+    reject_last = False
+    status = OK
+    while io < t_out.size:
+        t_stop = t_out[io]
+        if ie < ev_t.size and ev_t[ie] < t_stop:
+            t_stop = ev_t[ie]
+        while t < t_stop:
+            if steps >= max_steps:
+                stats[0], stats[1], stats[2] = steps, naccept, nreject
+                return MAX_STEPS
+            hs = min(h, t_stop - t)
+            if t_stop - (t + hs) < 1e-10 * (1.0 + abs(t_stop)):
+                hs = t_stop - t
+            if hs < 1e-14 * (1.0 + abs(t)):
+                stats[0], stats[1], stats[2] = steps, naccept, nreject
+                return STEP_UNDERFLOW
+            steps += 1
+            rhs(y, p, fy)
+            jac(y, p, jv)
+            _assemble(jv, jmap, diag, 1.0 / (hs * _GAMMA), a)
+            if not _factor(a, diag, div_ptr, div_pos, upd_ptr, upd_ij, upd_ik, upd_kj):
+                h = hs * 0.25
+                reject_last = True
+                nreject += 1
+                continue
+            for s in range(6):
+                if s == 0:
+                    for i in range(n):
+                        ks[0, i] = fy[i]
+                else:
+                    for i in range(n):
+                        acc = y[i]
+                        for j in range(s):
+                            acc += _A[s, j] * ks[j, i]
+                        ynew[i] = acc
+                    rhs(ynew, p, ks[s])
+                    for j in range(s):
+                        c = _C[s, j] / hs
+                        for i in range(n):
+                            ks[s, i] += c * ks[j, i]
+                _solve(a, ks[s], xw, perm, diag, f_ptr, f_row, f_pos, u_ptr, u_col, u_pos)
+            err = 0.0
+            finite = True
+            for i in range(n):
+                acc = y[i]
+                for j in range(6):
+                    acc += _M[j] * ks[j, i]
+                ynew[i] = acc
+                if not _np.isfinite(acc):
+                    finite = False
+                sc = atol[i] + rtol * max(abs(y[i]), abs(acc))
+                e = ks[5, i] / sc
+                err += e * e
+            err = (err / n) ** 0.5 if finite else 1e10
+            err = max(err, 1e-10)
+            fac = min(6.0, max(0.2, 0.9 / err ** 0.25))
+            hnew = hs * fac
+            if err <= 1.0:
+                t = t + hs if t + hs < t_stop else t_stop
+                for i in range(n):
+                    y[i] = ynew[i]
+                naccept += 1
+                if reject_last:
+                    hnew = min(hnew, hs)
+                reject_last = False
+                h = hnew
+            else:
+                nreject += 1
+                h = hs * 0.1 if reject_last else hnew
+                reject_last = True
+        before = ie
+        ie = _apply_events(t, ie, y, p, ev_t, ev_kind, ev_target, ev_value, ev_scale)
+        if ie > before:
+            h = min(h, h_init)  # a discontinuity: restart with a small step
+        while io < t_out.size and t_out[io] <= t:
+            out[io, :] = y
+            io += 1
+    for i in range(n):
+        if not _np.isfinite(y[i]):
+            status = NOT_FINITE
+    stats[0], stats[1], stats[2] = steps, naccept, nreject
+    return status
+
+
+@_nb.njit(cache=True, nogil=True)
+def steady_state(y0, p, tol, max_iter, lu, y_out, stats):
+    """Pseudo-transient continuation: (I/dt - J) dy = f, with dt growing as |f| falls, ending in
+    plain Newton steps. Converged when every |f_i| <= tol * (|y_i| + 1e-9) per hour."""
+    (jmap, diag, perm, div_ptr, div_pos, upd_ptr, upd_ij, upd_ik, upd_kj,
+     f_ptr, f_row, f_pos, u_ptr, u_col, u_pos, nnz) = lu
+    n = y0.size
+    y = y0.copy()
+    ytry = _np.empty(n)
+    f = _np.empty(n)
+    ftry = _np.empty(n)
+    d = _np.empty(n)
+    xw = _np.empty(n)
+    jv = _np.empty(jmap.size)
+    a = _np.empty(nnz)
+    dt = 1e-3
+    rhs(y, p, f)
+    res = 0.0
+    for i in range(n):
+        res = max(res, abs(f[i]) / (abs(y[i]) + 1e-9))
+    it = 0
+    while it < max_iter:
+        if res <= tol:
+            for i in range(n):
+                y_out[i] = y[i]
+            stats[0] = it
+            return OK
+        it += 1
+        jac(y, p, jv)
+        _assemble(jv, jmap, diag, 1.0 / dt if dt < 1e12 else 0.0, a)
+        if not _factor(a, diag, div_ptr, div_pos, upd_ptr, upd_ij, upd_ik, upd_kj):
+            dt *= 0.1
+            if dt < 1e-12:
+                break
+            continue
+        for i in range(n):
+            d[i] = f[i]
+        _solve(a, d, xw, perm, diag, f_ptr, f_row, f_pos, u_ptr, u_col, u_pos)
+        ok = True
+        for i in range(n):
+            ytry[i] = y[i] + d[i]
+            if not (ytry[i] >= -1e-12 * (1.0 + abs(y[i]))) or not _np.isfinite(ytry[i]):
+                ok = False
+        if ok:
+            rhs(ytry, p, ftry)
+            rtry = 0.0
+            for i in range(n):
+                rtry = max(rtry, abs(ftry[i]) / (abs(ytry[i]) + 1e-9))
+            if not _np.isfinite(rtry):
+                ok = False
+        if not ok:
+            dt *= 0.2
+            if dt < 1e-12:
+                break
+            continue
+        for i in range(n):
+            y[i] = max(ytry[i], 0.0)
+            f[i] = ftry[i]
+        grow = res / rtry if rtry > 0 else 10.0
+        dt = dt * min(10.0, max(0.5, grow))
+        res = rtry
+    stats[0] = it
+    for i in range(n):
+        y_out[i] = y[i]
+    return NO_STEADY_STATE
+
+
+@_nb.njit(cache=True, parallel=True)
+def integrate_batch(Y0, P, t0, t_out, ev_t, ev_kind, ev_target, ev_value, ev_scale, rtol, atol,
+                    h_init, max_steps, lu, out, status, stats):
+    for b in _nb.prange(Y0.shape[0]):
+        status[b] = integrate(Y0[b], P[b], t0, t_out, ev_t, ev_kind, ev_target, ev_value,
+                              ev_scale, rtol, atol[b], h_init, max_steps, lu, out[b], stats[b])
+
+
+@_nb.njit(cache=True, parallel=True)
+def steady_state_batch(Y0, P, tol, max_iter, lu, Y_out, status, stats):
+    for b in _nb.prange(Y0.shape[0]):
+        status[b] = steady_state(Y0[b], P[b], tol, max_iter, lu, Y_out[b], stats[b])

@@ -1,0 +1,219 @@
+"""A network compiled to numerical functions: RHS, sparse Jacobian, steady state, integration."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import threading
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+import sympy as sp
+
+from ..errors import EngineError, ModelError
+from ..model.assemble import inline_expressions, resolve
+from ..model.network import Network
+from . import codegen
+from .sparse import LUPlan, analyse
+
+STATUS = {0: "ok", 1: "max_steps", 2: "step_underflow", 3: "not_finite", 4: "singular",
+          5: "no_steady_state"}
+
+
+@dataclass(frozen=True)
+class Solver:
+    """Integrator settings. `atol` is relative to each state's baseline magnitude."""
+
+    rtol: float = 1e-6
+    atol: float = 1e-8
+    h_init: float = 1e-4
+    max_steps: int = 500_000
+
+    def __post_init__(self) -> None:
+        for name in ("rtol", "atol", "h_init"):
+            value = getattr(self, name)
+            if not (value > 0 and np.isfinite(value)):
+                raise EngineError(f"Solver.{name} = {value!r}; it must be a positive number")
+
+
+@dataclass(frozen=True)
+class Events:
+    """Discontinuities, sorted by time: kind 0 adds `value` (/ p[scale] if scale >= 0) to state
+    `target`; kind 1 sets input parameter `target` to `value`."""
+
+    t: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    kind: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    target: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    value: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    scale: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+    @classmethod
+    def from_rows(cls, rows: Sequence[tuple[float, int, int, float, int]]) -> "Events":
+        rows = sorted(rows, key=lambda r: r[0])
+        if not rows:
+            return cls()
+        t, kind, target, value, scale = zip(*rows)
+        return cls(np.asarray(t, float), np.asarray(kind, np.int64), np.asarray(target, np.int64),
+                   np.asarray(value, float), np.asarray(scale, np.int64))
+
+    def arrays(self):
+        return self.t, self.kind, self.target, self.value, self.scale
+
+
+@dataclass(frozen=True)
+class SteadyState:
+    y: np.ndarray
+    status: str
+    iterations: int
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+class CompiledModel:
+    """Numerical view of a network. Build with `compile_network` (cached per structure)."""
+
+    def __init__(self, network: Network, module, rows: np.ndarray, cols: np.ndarray):
+        self.network = network
+        self.module = module
+        self.n = len(network.species)
+        self.species_index = {n: i for i, n in enumerate(network.species_names)}
+        self.param_index = {n: i for i, n in enumerate(network.parameter_names)}
+        self.y_initial = np.array([s.initial for s in network.species], dtype=float)
+        self.p_default = np.array([p.value for p in network.parameters], dtype=float)
+        self.jac_rows, self.jac_cols = rows, cols
+        self.lu: LUPlan = analyse(self.n, rows, cols)
+        self._readout_fns: dict[str, object] = {}
+        self._readout_lock = threading.Lock()
+
+    # -- low level -----------------------------------------------------------------------------
+    def rhs(self, y, p=None) -> np.ndarray:
+        dy = np.empty(self.n)
+        self.module.rhs(np.asarray(y, float), self._p(p), dy)
+        return dy
+
+    def rates(self, y, p=None) -> np.ndarray:
+        r = np.empty(len(self.network.reactions))
+        self.module.rates(np.asarray(y, float), self._p(p), r)
+        return r
+
+    def jacobian(self, y, p=None) -> np.ndarray:
+        jv = np.empty(self.jac_rows.size)
+        self.module.jac(np.asarray(y, float), self._p(p), jv)
+        dense = np.zeros((self.n, self.n))
+        np.add.at(dense, (self.jac_rows, self.jac_cols), jv)
+        return dense
+
+    def _p(self, p) -> np.ndarray:
+        return self.p_default if p is None else np.ascontiguousarray(p, dtype=float)
+
+    def atol_vector(self, scale: np.ndarray, solver: Solver) -> np.ndarray:
+        return np.maximum(np.abs(scale), 1e-6) * solver.atol
+
+    # -- steady state --------------------------------------------------------------------------
+    def steady_state(self, p=None, y0=None, tol: float = 1e-10, max_iter: int = 500) -> SteadyState:
+        y0 = self.y_initial if y0 is None else np.asarray(y0, float)
+        out = np.empty(self.n)
+        stats = np.zeros(3, dtype=np.int64)
+        code = self.module.steady_state(y0, self._p(p), tol, max_iter, self.lu.arrays, out, stats)
+        return SteadyState(out, STATUS[int(code)], int(stats[0]))
+
+    def steady_state_batch(self, P, Y0=None, tol: float = 1e-10, max_iter: int = 500):
+        P = np.ascontiguousarray(P, dtype=float)
+        Y0 = np.tile(self.y_initial, (P.shape[0], 1)) if Y0 is None else np.ascontiguousarray(Y0)
+        out = np.empty_like(Y0)
+        status = np.zeros(P.shape[0], dtype=np.int64)
+        stats = np.zeros((P.shape[0], 3), dtype=np.int64)
+        self.module.steady_state_batch(Y0, P, tol, max_iter, self.lu.arrays, out, status, stats)
+        return out, [STATUS[int(c)] for c in status]
+
+    # -- integration ---------------------------------------------------------------------------
+    def integrate(self, y0, p, times, events: Events | None = None, solver: Solver = Solver(),
+                  t0: float = 0.0, atol_scale=None):
+        times = np.ascontiguousarray(times, dtype=float)
+        if times.size and (np.any(np.diff(times) < 0) or times[0] < t0):
+            raise EngineError("output times must be sorted and not before t0")
+        events = events or Events()
+        y0 = np.ascontiguousarray(y0, dtype=float)
+        out = np.full((times.size, self.n), np.nan)
+        stats = np.zeros(3, dtype=np.int64)
+        atol = self.atol_vector(y0 if atol_scale is None else atol_scale, solver)
+        code = self.module.integrate(y0, self._p(p), float(t0), times, *events.arrays(),
+                                     solver.rtol, atol, solver.h_init, solver.max_steps,
+                                     self.lu.arrays, out, stats)
+        return out, STATUS[int(code)], stats
+
+    def integrate_batch(self, Y0, P, times, events: Events | None = None,
+                        solver: Solver = Solver(), t0: float = 0.0):
+        Y0 = np.ascontiguousarray(Y0, dtype=float)
+        P = np.ascontiguousarray(P, dtype=float)
+        times = np.ascontiguousarray(times, dtype=float)
+        events = events or Events()
+        b = Y0.shape[0]
+        out = np.full((b, times.size, self.n), np.nan)
+        status = np.zeros(b, dtype=np.int64)
+        stats = np.zeros((b, 3), dtype=np.int64)
+        atol = np.maximum(np.abs(Y0), 1e-6) * solver.atol
+        self.module.integrate_batch(Y0, P, float(t0), times, *events.arrays(), solver.rtol, atol,
+                                    solver.h_init, solver.max_steps, self.lu.arrays, out, status,
+                                    stats)
+        return out, [STATUS[int(c)] for c in status], stats
+
+    # -- readouts ------------------------------------------------------------------------------
+    def readout_function(self, key: str):
+        """A numpy function f(Y[..., n], P[..., np]) for the readout with this key."""
+        with self._readout_lock:
+            if key not in self._readout_fns:
+                ro = next((r for r in self.network.readouts if r.key == key), None)
+                if ro is None:
+                    raise ModelError(f"no readout {key!r}")
+                table, resolved = inline_expressions(self.network)
+                expr = resolve(ro.expr, table, resolved, f"readout {key!r}") * ro.scale
+                syms = sorted(expr.free_symbols, key=lambda s: s.name)
+                fn = sp.lambdify(syms, expr, modules="numpy")
+                getters = []
+                for s in syms:
+                    if s.name in self.species_index:
+                        getters.append((0, self.species_index[s.name]))
+                    else:
+                        getters.append((1, self.param_index[s.name]))
+
+                def evaluate(Y, P, fn=fn, getters=getters):
+                    args = [Y[..., i] if src == 0 else P[..., i] for src, i in getters]
+                    shape = np.broadcast_shapes(Y.shape[:-1], P.shape[:-1])
+                    return np.broadcast_to(np.asarray(fn(*args), dtype=float), shape)
+
+                self._readout_fns[key] = evaluate
+            return self._readout_fns[key]
+
+
+_CACHE: dict[str, CompiledModel] = {}
+_LOCK = threading.Lock()
+
+
+def compile_network(network: Network) -> CompiledModel:
+    """Compile (or fetch from the in-process and on-disk caches) a network's numerical functions.
+
+    Parameter values are not compiled in: they are passed at call time, so one compiled model
+    serves every subject, parameter set and calibration step of the same structure."""
+    key = codegen.network_hash(network)
+    with _LOCK:
+        cached = _CACHE.get(key)
+        if cached is not None and cached.network is network:
+            return cached
+        if cached is not None:
+            model = CompiledModel(network, cached.module, cached.jac_rows, cached.jac_cols)
+            return model
+        path, rows, cols = codegen.write_module(network)
+        name = path.stem
+        module = sys.modules.get(name)
+        if module is None:
+            spec = importlib.util.spec_from_file_location(name, path)
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[name] = module
+            spec.loader.exec_module(module)
+        model = CompiledModel(network, module, rows, cols)
+        _CACHE[key] = model
+        return model

@@ -1,0 +1,1 @@
+"""Nutrition, lifestyle and hormonal inputs turned into model events."""

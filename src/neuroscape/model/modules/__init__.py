@@ -1,0 +1,1 @@
+"""Model modules: each returns a `Module` (species, parameters, expressions, reactions, readouts)."""

@@ -1,0 +1,44 @@
+"""GABA: GAD65/67 (PLP-dependent, feedback-inhibited by GABA) makes GABA from glutamate,
+vesicular release, GAT1 reuptake, glial uptake, and GABA-T degradation. GABA-T is an enzyme pool
+with its own synthesis and degradation, so irreversible inhibitors act for days."""
+
+from __future__ import annotations
+
+from ..network import Module, Reaction, Readout, Species
+from ..parameters import load_table
+
+REGIONS = ("cortex", "hippocampus", "striatum")
+
+
+def build() -> Module:
+    params = load_table("gaba")
+    species, reactions, readouts = [], [], []
+    for r in REGIONS:
+        def s(name: str) -> str:
+            return f"{name}_{r}"
+
+        species += [Species(s("gaba"), r, "uM", 1100.0, "tissue GABA", "gaba"),
+                    Species(s("egaba"), r, "uM", 0.2, "extracellular GABA", "gaba"),
+                    Species(s("gabat"), r, "dimensionless", 1.0, "GABA-T enzyme amount (relative)", "gaba")]
+        reactions += [
+            Reaction(s("gad"), f"gad_vmax * gad_expr_{r} * plp_sat * glutamate / (gad_km_glu + glutamate)"
+                               f" / (1 + {s('gaba')} / gad_ki_gaba)", {s("gaba"): 1}),
+            Reaction(s("gaba_t"), f"gabat_vmax * {s('gabat')} * {s('gaba')} / (gabat_km + {s('gaba')})",
+                     {s("gaba"): -1}),
+            Reaction(s("gaba_release"), f"gaba_release * gaba_fire * {s('gaba')}",
+                     {s("gaba"): -1, s("egaba"): 1}),
+            Reaction(s("gat1"), f"gat1_vmax * gat1_expr_{r} * {s('egaba')} / (gat1_km + {s('egaba')})",
+                     {s("egaba"): -1, s("gaba"): 1}),
+            Reaction(s("gaba_glia"), f"gaba_glia_uptake * {s('gabat')} * {s('egaba')}", {s("egaba"): -1}),
+            Reaction(s("gabat_synthesis"), f"gabat_turnover * gabat_expr_{r}", {s("gabat"): 1}),
+            Reaction(s("gabat_degradation"), f"gabat_turnover * {s('gabat')}", {s("gabat"): -1}),
+        ]
+        readouts += [
+            Readout("brain.gaba", r, s("gaba"), "mmol/kg", 1e-3,
+                    "tissue GABA; 1 L of tissue taken as 1 kg, comparable with 1H MRS"),
+            Readout("brain.gaba.extracellular", r, s("egaba"), "uM"),
+            Readout("activity.GABA-T", r, s("gabat"), "1"),
+        ]
+    defaults = {"brain.gaba": "cortex", "brain.gaba.extracellular": "cortex", "activity.GABA-T": "cortex"}
+    return Module("gaba", tuple(species), tuple(params.values()), (), tuple(reactions),
+                  tuple(readouts), defaults)

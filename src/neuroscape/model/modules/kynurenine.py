@@ -1,0 +1,31 @@
+"""Kynurenine branch: hepatic TDO (induced by cortisol) and IDO (induced by cytokines) consume
+plasma tryptophan and form kynurenine; enzyme activities relax to their induced targets with
+their own turnover."""
+
+from __future__ import annotations
+
+from ..network import Expression, Module, Reaction, Readout, Species
+from ..parameters import load_table
+
+
+def build() -> Module:
+    params = load_table("kynurenine")
+    species = (Species("p_kyn", "plasma", "uM", 1.8, "plasma kynurenine", "kynurenine"),
+               Species("tdo", "liver", "dimensionless", 1.0, "TDO activity relative to basal", "kynurenine"),
+               Species("ido", "periphery", "dimensionless", 1.0, "IDO activity relative to basal", "kynurenine"))
+    expressions = (Expression("tdo_target",
+                              "(1 + tdo_cort_emax * cortisol_fold / (tdo_cort_ec50 + cortisol_fold))"
+                              " / (1 + tdo_cort_emax / (tdo_cort_ec50 + 1))", "dimensionless",
+                              "glucocorticoid-induced TDO expression (1 at basal cortisol)"),)
+    reactions = (
+        Reaction("tdo_flux", "tdo_vmax * tdo * p_trp / (tdo_km + p_trp)", {"p_trp": -1, "p_kyn": 1}),
+        Reaction("ido_flux", "ido_vmax * ido * p_trp / (ido_km + p_trp)", {"p_trp": -1, "p_kyn": 1}),
+        Reaction("kyn_clearance", "kyn_clearance * p_kyn", {"p_kyn": -1}),
+        Reaction("tdo_turnover", "tdo_turnover * (tdo_target - tdo)", {"tdo": 1}),
+        Reaction("ido_turnover", "ido_turnover * (cytokine_fold - ido)", {"ido": 1}),
+    )
+    readouts = (Readout("plasma.kynurenine", None, "p_kyn", "uM"),
+                Readout("plasma.kyn_trp_ratio", None, "1000 * p_kyn / p_trp", "uM/mM"),
+                Readout("activity.TDO", None, "tdo", "1"),
+                Readout("activity.IDO", None, "ido", "1"))
+    return Module("kynurenine", species, tuple(params.values()), expressions, reactions, readouts)

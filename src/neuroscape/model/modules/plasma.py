@@ -1,0 +1,93 @@
+"""Plasma large neutral amino acids (LNAA) and tryptophan.
+
+Each amino acid appears from protein breakdown (and, for Trp, the diet) and from capacity-limited
+intestinal absorption, and is used by protein synthesis in proportion to its share of protein,
+saturably in its own concentration, so that a scarce amino acid is depleted when synthesis is
+stimulated by an amino-acid load (the mechanism of acute tryptophan depletion). Non-Trp LNAA are
+also oxidised, and insulin drives muscle uptake of the free LNAA. Trp binds albumin (1:1, NEFA
+compete); only free Trp is taken up by muscle, which is why carbohydrate raises Trp/LNAA.
+"""
+
+from __future__ import annotations
+
+from ..network import Expression, Module, Reaction, Readout, Species
+from ..parameters import load_table
+
+AMINO_ACIDS = ("trp", "tyr", "phe", "leu", "ile", "val")
+COMPETITORS = ("tyr", "phe", "leu", "ile", "val")  # the LNAA that compete with Trp
+
+
+def build() -> Module:
+    params = load_table("plasma")
+    species, reactions, expressions = [], [], []
+    for aa in AMINO_ACIDS:
+        species += [
+            Species(f"gut_{aa}", "gut", "uM", 0.0, f"ingested {aa} not yet absorbed (plasma-equivalent)"),
+            Species(f"p_{aa}", "plasma", "uM", params[f"p0_{aa}"].value, f"plasma total {aa}"),
+        ]
+        flux = f"protein_turnover * protein_fraction_{aa} / molar_mass_{aa} * umol_per_mol / aa_volume"
+        sat = f"p_{aa} / (ps_km_factor * p0_{aa} + p_{aa}) * (ps_km_factor + 1)"
+        expressions.append(Expression(f"basal_flux_{aa}", flux, "uM/h",
+                                      f"{aa} released by basal protein breakdown"))
+        reactions += [
+            Reaction(f"absorb_{aa}", f"abs_vmax * gut_{aa} / (abs_km + gut_load)",
+                     {f"gut_{aa}": -1, f"p_{aa}": 1}),
+            Reaction(f"breakdown_{aa}", f"basal_flux_{aa}", {f"p_{aa}": 1}),
+            Reaction(f"synthesis_{aa}", f"basal_flux_{aa} * ps_drive * {sat}", {f"p_{aa}": -1},
+                     "incorporation into protein"),
+        ]
+        if aa == "trp":
+            reactions += [
+                Reaction("diet_trp", "trp_intake", {"p_trp": 1}, "average dietary Trp, balanced by TDO/IDO"),
+                Reaction("muscle_trp", "insulin_lnaa_effect * (insulin - 1) * trp_free", {"p_trp": -1}),
+            ]
+        else:
+            reactions += [
+                Reaction(f"oxidation_{aa}",
+                         f"basal_flux_{aa} * aa_oxidation_fraction / (1 - aa_oxidation_fraction) * p_{aa} / p0_{aa}",
+                         {f"p_{aa}": -1}),
+                Reaction(f"diet_{aa}", f"basal_flux_{aa} * aa_oxidation_fraction / (1 - aa_oxidation_fraction)",
+                         {f"p_{aa}": 1}, "average dietary intake, balancing oxidation"),
+                Reaction(f"muscle_{aa}", f"insulin_lnaa_effect * (insulin - 1) * p_{aa}", {f"p_{aa}": -1}),
+            ]
+    species += [
+        Species("gut_carb", "gut", "g", 0.0, "ingested carbohydrate not yet absorbed"),
+        Species("insulin", "plasma", "dimensionless", 1.0, "plasma insulin relative to fasting"),
+    ]
+    reactions += [
+        Reaction("absorb_carb", "ka_carb * gut_carb", {"gut_carb": -1}),
+        Reaction("insulin_response", "k_insulin * (1 + insulin_gain * ka_carb * gut_carb - insulin)",
+                 {"insulin": 1}),
+    ]
+    lnaa = " + ".join(f"p_{a}" for a in COMPETITORS)
+    lnaa0 = " + ".join(f"p0_{a}" for a in AMINO_ACIDS)
+    expressions += [
+        Expression("gut_load", " + ".join(f"gut_{a}" for a in AMINO_ACIDS), "uM",
+                   "amino acids competing for intestinal absorption"),
+        Expression("lnaa", lnaa, "uM", "sum of LNAA competing with Trp at LAT1"),
+        Expression("aa_load", f"(p_trp + {lnaa}) / ({lnaa0})", "dimensionless",
+                   "LNAA supply relative to fasting"),
+        Expression("ps_drive",
+                   "1 + ps_max * (aa_load**ps_hill / (ps_r50**ps_hill + aa_load**ps_hill)"
+                   " - 1 / (ps_r50**ps_hill + 1))", "dimensionless",
+                   "protein-synthesis stimulation by amino-acid supply (1 at fasting)"),
+        Expression("trp_kd_app", "trp_albumin_kd * (1 + nefa0 * nefa_fold / nefa_ki) / (1 + nefa0 / nefa_ki)",
+                   "uM", "albumin Kd for Trp with NEFA competition"),
+        Expression("trp_free",
+                   "0.5 * ((p_trp - albumin - trp_kd_app) + sqrt((p_trp - albumin - trp_kd_app)**2"
+                   " + 4 * trp_kd_app * p_trp))", "uM", "unbound plasma Trp (1:1 albumin binding)"),
+    ]
+    readouts = [
+        Readout("plasma.tryptophan", None, "p_trp", "uM"),
+        Readout("plasma.tryptophan.free", None, "trp_free", "uM"),
+        Readout("plasma.tyrosine", None, "p_tyr", "uM"),
+        Readout("plasma.phenylalanine", None, "p_phe", "uM"),
+        Readout("plasma.leucine", None, "p_leu", "uM"),
+        Readout("plasma.isoleucine", None, "p_ile", "uM"),
+        Readout("plasma.valine", None, "p_val", "uM"),
+        Readout("plasma.lnaa", None, "lnaa", "uM"),
+        Readout("plasma.trp_lnaa_ratio", None, "p_trp / lnaa", "1"),
+        Readout("plasma.insulin", None, "insulin", "1", description="relative to fasting"),
+    ]
+    return Module("plasma", tuple(species), tuple(params.values()), tuple(expressions),
+                  tuple(reactions), tuple(readouts))

@@ -1,0 +1,93 @@
+"""Self-contained HTML reports (plots embedded as PNG) for validation runs and protocol runs."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+DISCLAIMER = ("neuroscape is research and decision-support software. Every result is a simulated "
+              "scenario for a qualified clinician or researcher, never medical advice.")
+_STYLE = """body{font-family:system-ui,sans-serif;margin:2em;max-width:1100px;color:#222}
+table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}
+.pass{background:#e6f4ea}.fail{background:#fde8e8}.missing{background:#f3f3f3}.error{background:#fff4d6}
+.note{font-size:90%;color:#555}img{max-width:100%}"""
+
+
+def _png(fig) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
+    plt.close(fig)
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+def case_figure(result) -> str | None:
+    """One figure per case: time courses of list readouts, and each check against its band."""
+    curves = [(arm, rid, s) for arm, d in result.series.items() for rid, s in d.items()
+              if isinstance(s[0], list)]
+    ncols = 1 + (1 if curves else 0)
+    fig, axes = plt.subplots(1, ncols, figsize=(5.5 * ncols, 3.4), squeeze=False)
+    ax = axes[0][0]
+    labels = [c.label for c in result.checks]
+    for i, c in enumerate(result.checks):
+        lo = c.min if c.min is not None else (c.value if c.max is None else min(c.value, c.max) * 0.8)
+        hi = c.max if c.max is not None else max(c.value, lo) * 1.2 + 1e-12
+        ax.plot([lo, hi], [i, i], color="#8bc48a" if c.passed else "#e39b9b", lw=8, alpha=0.6)
+        ax.plot([c.value], [i], "ko")
+    ax.set_yticks(range(len(labels)), [lab[:40] for lab in labels], fontsize=8)
+    ax.set_title("model value (dot) vs tolerance (bar)", fontsize=9)
+    if curves:
+        ax = axes[0][1]
+        for arm, rid, (t, v, unit, q) in curves:
+            ax.plot(t, v, marker=".", label=f"{arm}.{rid} [{unit}]")
+        ax.set_xlabel("time (h)")
+        ax.legend(fontsize=7)
+        ax.set_title("readouts over time", fontsize=9)
+    return _png(fig)
+
+
+def validation_report(results, out_dir: str | Path, references: dict) -> Path:
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    rows, sections = [], []
+    for r in results:
+        values = "; ".join(f"{c.label}: {c.value:.4g} (target {c.band})" for c in r.checks) or html.escape(r.reason)
+        rows.append(f"<tr class='{r.status}'><td>{r.id}</td><td>{html.escape(r.finding)}</td>"
+                    f"<td>{r.status}</td><td>{html.escape(values)}</td></tr>")
+        if r.checks:
+            cites = "<br>".join(html.escape(references.get(k, {}).get("citation", k)) for k in r.sources)
+            sections.append(f"<h2 id='{r.id}'>{r.id}: {html.escape(r.finding)} — {r.status}</h2>"
+                            f"<p>Target: {html.escape(r.target)}. Tolerance: {html.escape(r.tolerance)}.</p>"
+                            f"<img src='data:image/png;base64,{case_figure(r)}'><p class='note'>{cites}</p>")
+    page = (f"<!doctype html><html><head><meta charset='utf-8'><title>neuroscape validation</title>"
+            f"<style>{_STYLE}</style></head><body><h1>neuroscape validation</h1><p class='note'>{DISCLAIMER}</p>"
+            "<table><tr><th>case</th><th>finding</th><th>status</th><th>model value (target)</th></tr>"
+            + "".join(rows) + "</table>" + "".join(sections) + "</body></html>")
+    path = out / "validation.html"
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+def trajectory_figure(result, path: str | Path) -> Path:
+    """Plot every readout of a protocol run over time, intervention times marked."""
+    ros = result.readouts
+    fig, axes = plt.subplots(len(ros), 1, figsize=(7, 2.2 * len(ros)), squeeze=False, sharex=True)
+    times = [t for item in result.protocol.interventions for t in item.times_h]
+    for ax, (rid, ro) in zip(axes[:, 0], ros.items()):
+        t = ro["at_h"] if isinstance(ro["at_h"], list) else [ro["at_h"]]
+        v = ro["value"] if isinstance(ro["value"], list) else [ro["value"]]
+        ax.plot(t, v, marker="o")
+        for x in times:
+            ax.axvline(x, color="#999", ls=":", lw=1)
+        ax.set_ylabel(f"{rid}\n[{ro['unit']}]", fontsize=8)
+    axes[-1, 0].set_xlabel("time (h); dotted lines: interventions")
+    path = Path(path)
+    fig.savefig(path, dpi=90, bbox_inches="tight")
+    plt.close(fig)
+    return path

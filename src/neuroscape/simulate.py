@@ -1,0 +1,84 @@
+"""`simulate(subject, plan, times)`: the single entry point for running the model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from .engine.compiled import CompiledModel, Solver, compile_network
+from .errors import EngineError
+from .model.library import default_network
+from .plan import Plan, events_for, input_parameters
+from .subject import Subject, parameter_vector
+
+MAX_TIME_H = 87600.0
+
+
+@lru_cache(maxsize=1)
+def default_model() -> CompiledModel:
+    return compile_network(default_network())
+
+
+@dataclass(frozen=True)
+class Trajectory:
+    """Named readouts over time. `readout(q, region)` gives values in the readout's unit."""
+
+    times: np.ndarray
+    states: np.ndarray  # (n_times, n_species)
+    parameters: np.ndarray  # (n_times, n_params), inputs in force at each time
+    baseline_state: np.ndarray
+    baseline_parameters: np.ndarray
+    model: CompiledModel
+    status: str
+    stats: tuple[int, int, int]
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    def unit(self, quantity: str, region: str | None = None) -> str:
+        return self.model.network.readout(quantity, region).unit
+
+    def readout(self, quantity: str, region: str | None = None, relative_to: str | None = None):
+        ro = self.model.network.readout(quantity, region)
+        fn = self.model.readout_function(ro.key)
+        values = np.asarray(fn(self.states, self.parameters), dtype=float)
+        if relative_to == "baseline":
+            base = float(fn(self.baseline_state, self.baseline_parameters))
+            values = values / base if base != 0 else np.full_like(values, np.nan)
+        elif relative_to is not None:
+            raise EngineError(f"relative_to = {relative_to!r}; allowed: 'baseline' or None")
+        return values
+
+    def baseline(self, quantity: str, region: str | None = None) -> float:
+        ro = self.model.network.readout(quantity, region)
+        return float(self.model.readout_function(ro.key)(self.baseline_state, self.baseline_parameters))
+
+
+def simulate(subject: Subject = Subject(), plan: Plan = Plan(), times=(0.0,), *,
+             solver: Solver = Solver(), model: CompiledModel | None = None,
+             throw: bool = True) -> Trajectory:
+    """Bring `subject` to its steady state, apply `plan` from t = 0 and record every state at `times` (h).
+
+    >>> traj = simulate(Subject(), Plan(), times=[0, 24])
+    >>> round(float(traj.readout("brain.serotonin.extracellular", "cortex")[0]))
+    59
+    """
+    model = model or default_model()
+    times = np.asarray(times, dtype=float).ravel()
+    if times.size == 0 or np.any(times < 0) or np.any(np.diff(times) < 0) or times[-1] > MAX_TIME_H:
+        raise EngineError(f"times must be sorted, within 0-{MAX_TIME_H:g} h; got {times.tolist()[:8]}")
+    p = parameter_vector(subject, model.network)
+    ss = model.steady_state(p)
+    if not ss.ok:
+        raise EngineError(f"no baseline steady state for this subject ({ss.status} after "
+                          f"{ss.iterations} iterations); check the modifications and parameters")
+    events = events_for(plan, model)
+    states, status, stats = model.integrate(ss.y, p, times, events, solver)
+    if throw and status != "ok":
+        raise EngineError(f"integration failed: {status} (steps, accepted, rejected = {stats.tolist()}); "
+                          "try a looser Solver(rtol=...) or check the plan")
+    return Trajectory(times, states, input_parameters(events, p, times), ss.y, p, model, status,
+                      tuple(int(s) for s in stats))

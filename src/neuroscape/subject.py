@@ -1,0 +1,93 @@
+"""Who is simulated: sex, age, weight, genotypes, modifications and fitted parameter values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from typing import Literal, Mapping
+
+import numpy as np
+
+from .errors import ModelError
+from .model.network import Network
+
+# Named modifications that are not protein expression multipliers.
+SPECIAL_MODIFICATIONS = {
+    "dopamine_neurons": ("dopamine_neurons", "set", "fraction of dopamine neurons remaining (0-1)"),
+}
+AA_VOLUME_PER_KG = 0.6  # L/kg, total body water (see parameters/plasma.yaml aa_volume)
+
+
+@dataclass(frozen=True)
+class Subject:
+    """An immutable description of one (virtual) person. Change it with the `with_*` verbs."""
+
+    sex: Literal["male", "female"] = "male"
+    age_years: float = 35.0
+    weight_kg: float = 75.0
+    genotypes: Mapping[str, str] = field(default_factory=dict)
+    modifications: Mapping[str, float] = field(default_factory=dict)
+    parameters: Mapping[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.sex not in ("male", "female"):
+            raise ModelError(f"Subject.sex = {self.sex!r}; allowed: 'male', 'female'")
+        if not 0 <= self.age_years <= 120:
+            raise ModelError(f"Subject.age_years = {self.age_years}; must be within 0-120")
+        if not 2 <= self.weight_kg <= 400:
+            raise ModelError(f"Subject.weight_kg = {self.weight_kg}; must be within 2-400 kg")
+        for name, value in self.modifications.items():
+            if not (value >= 0 and np.isfinite(value)):
+                raise ModelError(f"Subject.modifications[{name!r}] = {value}; must be a finite number >= 0")
+        for attr in ("genotypes", "modifications", "parameters"):
+            object.__setattr__(self, attr, MappingProxyType(dict(getattr(self, attr))))
+
+
+def with_modification(subject: Subject, name: str, value: float) -> Subject:
+    return replace(subject, modifications={**subject.modifications, name: value})
+
+
+def with_parameters(subject: Subject, **values: float) -> Subject:
+    return replace(subject, parameters={**subject.parameters, **values})
+
+
+def modification_names(network: Network) -> dict[str, str]:
+    """Every modification name the network accepts, with what it does."""
+    names = {}
+    for p in network.parameters:
+        for tag in p.tags:
+            if tag.startswith("expression:"):
+                names[tag.split(":", 1)[1]] = "expression/activity multiplier (1 = typical)"
+    names.update({k: v[2] for k, v in SPECIAL_MODIFICATIONS.items()})
+    return names
+
+
+def parameter_vector(subject: Subject, network: Network) -> np.ndarray:
+    """The network's parameter values for this subject (defaults, covariates, modifications, fits)."""
+    index = {p.name: i for i, p in enumerate(network.parameters)}
+    p = np.array([q.value for q in network.parameters], dtype=float)
+    p[index["body_weight"]] = subject.weight_kg
+    p[index["aa_volume"]] = AA_VOLUME_PER_KG * subject.weight_kg
+    if subject.sex == "female":
+        factor = p[index["female_tph2_factor"]]
+        for name, i in index.items():
+            if name.startswith("tph2_expr_"):
+                p[i] *= factor
+    allowed = modification_names(network)
+    for name, value in subject.modifications.items():
+        if name in SPECIAL_MODIFICATIONS:
+            target, how, _ = SPECIAL_MODIFICATIONS[name]
+            if how == "set" and value > 1:
+                raise ModelError(f"modifications.{name} = {value}; a fraction must be within 0-1")
+            p[index[target]] = value if how == "set" else p[index[target]] * value
+            continue
+        hits = [i for q, i in index.items() if f"expression:{name}" in network.parameters[i].tags]
+        if not hits:
+            raise ModelError(f"modifications.{name}: unknown name; allowed: {', '.join(sorted(allowed))}")
+        for i in hits:
+            p[i] *= value
+    for name, value in subject.parameters.items():
+        if name not in index:
+            raise ModelError(f"Subject.parameters[{name!r}]: unknown parameter; see `neuroscape cite`")
+        p[index[name]] = value
+    return p
