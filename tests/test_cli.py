@@ -1,0 +1,79 @@
+import json
+
+from typer.testing import CliRunner
+
+from neuroscape.cli import app
+
+runner = CliRunner()
+
+
+def _write(tmp_path, text):
+    path = tmp_path / "p.yaml"
+    path.write_text(text)
+    return str(path)
+
+
+GOOD = """protocol: 1
+name: trp-1g
+interventions:
+  - {nutrition: tryptophan, at_h: 0, dose_mg: 1000}
+readouts:
+  - {id: trp, quantity: plasma.tryptophan, at_h: [0, 2], relative_to: baseline}
+  - {id: e5ht, quantity: brain.serotonin.extracellular, region: cortex, at_h: 0}
+"""
+
+
+def test_help_lists_every_command():
+    out = runner.invoke(app, ["--help"]).output
+    for cmd in ("protocol", "validate", "cite", "parameters", "export-sbml", "demo"):
+        assert cmd in out
+
+
+def test_protocol_run_json(tmp_path):
+    res = runner.invoke(app, ["protocol", "run", _write(tmp_path, GOOD), "--json"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert data["name"] == "trp-1g"
+    assert data["readouts"]["trp"]["value"][0] == 1.0 and data["readouts"]["trp"]["value"][1] > 1.5
+    assert data["readouts"]["e5ht"]["unit"] == "nM" and 45 < data["readouts"]["e5ht"]["value"] < 85
+
+
+def test_protocol_run_plot(tmp_path):
+    png = tmp_path / "out.png"
+    res = runner.invoke(app, ["protocol", "run", _write(tmp_path, GOOD), "--plot", str(png)])
+    assert res.exit_code == 0 and png.stat().st_size > 1000
+
+
+def test_malformed_protocol_exits_2_naming_the_key(tmp_path):
+    res = runner.invoke(app, ["protocol", "run", _write(tmp_path, GOOD.replace("dose_mg: 1000", "dose_mg: -5"))])
+    assert res.exit_code == 2
+    assert "interventions[0].dose_mg" in res.output and "-5" in res.output
+
+
+def test_drug_is_not_modelled_yet_exit_2(tmp_path):
+    text = GOOD.replace("{nutrition: tryptophan, at_h: 0, dose_mg: 1000}",
+                        "{drug: citalopram, dose_mg: 20, every_h: 24, count: 3}")
+    res = runner.invoke(app, ["protocol", "run", _write(tmp_path, text)])
+    assert res.exit_code == 2 and "not modelled yet" in res.output
+
+
+def test_unknown_modification_exit_2(tmp_path):
+    text = GOOD.replace("interventions:", "subject: {modifications: {SERTT: 0.5}}\ninterventions:")
+    res = runner.invoke(app, ["protocol", "run", _write(tmp_path, text)])
+    assert res.exit_code == 2 and "SERTT" in res.output and "SERT" in res.output
+
+
+def test_cite_lists_sources_with_dois():
+    res = runner.invoke(app, ["cite", "--json"])
+    assert res.exit_code == 0
+    entries = {e["key"]: e for e in json.loads(res.stdout)}
+    assert entries["best2009"]["doi"] == "10.1186/1742-4682-6-21"
+    assert "dat_vmax" in entries["best2009"]["parameters"]
+
+
+def test_validate_json_and_report(tmp_path):
+    res = runner.invoke(app, ["validate", "--json", "--case", "V01", "--case", "V03", "--report", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    statuses = {c["id"]: c["status"] for c in json.loads(res.stdout)}
+    assert statuses == {"V01": "pass", "V03": "missing"}
+    assert (tmp_path / "validation.html").read_text().count("<img") == 1

@@ -1,0 +1,20 @@
+import pytest
+
+from neuroscape.validation import load_cases, run_case
+
+FOUNDATION = ("V01", "V02", "V08", "V09", "V10", "V11")
+
+
+@pytest.mark.parametrize("case_id", FOUNDATION)
+def test_foundation_case_passes(case_id):
+    case = next(c for c in load_cases() if c["id"] == case_id)
+    result = run_case(case)
+    assert result.status == "pass", [(c.label, c.value, c.band) for c in result.checks] or result.reason
+
+
+def test_every_case_of_validation_md_is_present_and_later_ones_missing():
+    ids = [c["id"] for c in load_cases()]
+    assert ids == [f"V{i:02d}" for i in range(1, 18)]
+    missing = {c["id"] for c in load_cases() if "missing" in c}
+    assert missing == {f"V{i:02d}" for i in (3, 4, 5, 6, 7, 12, 13, 14, 15, 16, 17)}
+    assert "pharmacology" in run_case(next(c for c in load_cases() if c["id"] == "V03")).reason
