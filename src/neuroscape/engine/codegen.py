@@ -18,7 +18,11 @@ from sympy.printing.pycode import PythonCodePrinter
 from ..model.assemble import inline_expressions, resolve
 from ..model.network import Network
 
-CODEGEN_VERSION = "3"
+CODEGEN_VERSION = "4"
+# Generated kernels may reassociate and contract arithmetic (no NaN/inf assumptions: the
+# integrator's finiteness checks stay valid), and use numpy's error model (no Python exceptions).
+_DECORATOR = ('@numba.njit(cache=True, nogil=True, error_model="numpy", '
+              'fastmath={"nsz", "arcp", "contract", "afn", "reassoc"})')
 
 
 class _Printer(PythonCodePrinter):
@@ -88,10 +92,10 @@ def generate_source(network: Network) -> tuple[str, np.ndarray, np.ndarray]:
         return lines
 
     src = ["import math", "from math import exp, sqrt, log", "import numba", "",
-           "@numba.njit(cache=True, nogil=True)", "def rhs(y, p, dy):", *unpack,
-           *body(rhs, "dy"), "", "@numba.njit(cache=True, nogil=True)", "def jac(y, p, jv):",
+           _DECORATOR, "def rhs(y, p, dy):", *unpack,
+           *body(rhs, "dy"), "", _DECORATOR, "def jac(y, p, jv):",
            *unpack, *body([jac[k] for k in keys], "jv"), "",
-           "@numba.njit(cache=True, nogil=True)", "def rates(y, p, r):", *unpack,
+           _DECORATOR, "def rates(y, p, r):", *unpack,
            *body(rates, "r"), ""]
     text = "\n".join(src).replace("math.exp", "exp").replace("math.sqrt", "sqrt")
     return text, rows, cols
