@@ -1,0 +1,1 @@
+"""Drugs: the library (data files with sources), pharmacokinetics, binding and pharmacogenomics."""

@@ -1,0 +1,183 @@
+"""The drug library: one YAML file per drug or active metabolite, every number with its source.
+
+Schema (see data/drugs/escitalopram.yaml for a complete example). A number is written as
+`{value: 1.2, source: key, note: "..."}`; `source` is a key of `data/references.yaml` (or of the
+model's references), or `assumed`/`fitted` with a note giving the reason.
+"""
+
+from __future__ import annotations
+
+import difflib
+from functools import lru_cache
+from importlib import resources
+from typing import Literal, Optional
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from ..errors import DataError, ProtocolError
+
+Enzyme = Literal["CYP2D6", "CYP2C19", "CYP2B6", "CYP3A4", "CYP1A2", "CYP2C9", "UGT", "NAT2", "renal",
+                 "AADC", "COMT", "MAO", "other"]
+TargetName = Literal["SERT", "DAT", "NET", "D2", "5HT2A", "5HT1A", "MAO-A", "MAO-B", "GABA-T",
+                     "GABAA-BZ", "AADC-peripheral", "COMT"]
+Mode = Literal["reuptake_inhibitor", "antagonist", "agonist", "partial_agonist",
+               "reversible_enzyme_inhibitor", "irreversible_enzyme_inhibitor",
+               "positive_allosteric_modulator"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Sourced(_Strict):
+    value: float = Field(ge=0)
+    source: str
+    note: str = ""
+
+
+class Absorption(_Strict):
+    ka_per_h: Sourced
+    lag_h: Optional[Sourced] = None
+    bioavailability: Sourced
+
+
+class Distribution(_Strict):
+    compartments: Literal[1, 2] = 1
+    volume_L: Sourced = Field(description="central volume for a 70 kg adult (apparent V/F is not used: F is separate)")
+    peripheral_volume_L: Optional[Sourced] = None
+    intercompartmental_clearance_L_per_h: Optional[Sourced] = None
+    unbound_fraction: Sourced
+    crosses_bbb: bool = True
+
+    @model_validator(mode="after")
+    def _two_compartment_needs_both(self):
+        if self.compartments == 2 and (self.peripheral_volume_L is None
+                                       or self.intercompartmental_clearance_L_per_h is None):
+            raise ValueError("a 2-compartment drug needs peripheral_volume_L and "
+                             "intercompartmental_clearance_L_per_h")
+        return self
+
+
+class Pathway(_Strict):
+    """One elimination route: linear clearance or Michaelis-Menten (vmax + km)."""
+
+    enzyme: Enzyme
+    clearance_L_per_h: Optional[Sourced] = None
+    vmax_mg_per_h: Optional[Sourced] = None
+    km_ng_per_mL: Optional[Sourced] = None
+    forms: Optional[str] = Field(None, description="active metabolite formed by this route (a drug file)")
+    fraction_to_metabolite: float = Field(1.0, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _linear_or_saturable(self):
+        linear = self.clearance_L_per_h is not None
+        saturable = self.vmax_mg_per_h is not None and self.km_ng_per_mL is not None
+        if linear == saturable:
+            raise ValueError(f"pathway {self.enzyme}: give either clearance_L_per_h or "
+                             "vmax_mg_per_h with km_ng_per_mL")
+        return self
+
+
+class Target(_Strict):
+    """Binding to a target. `ec50_ng_per_mL` is the plasma concentration giving half of `emax`
+    occupancy in vivo (PET); irreversible enzyme inhibitors give `kinact_per_h` and `ki_ng_per_mL`."""
+
+    target: TargetName
+    mode: Mode
+    ec50_ng_per_mL: Optional[Sourced] = None
+    emax: Optional[Sourced] = None
+    kinact_per_h: Optional[Sourced] = None
+    ki_ng_per_mL: Optional[Sourced] = None
+
+    @model_validator(mode="after")
+    def _has_potency(self):
+        if self.mode == "irreversible_enzyme_inhibitor":
+            if self.kinact_per_h is None or self.ki_ng_per_mL is None:
+                raise ValueError(f"target {self.target}: an irreversible inhibitor needs kinact_per_h and ki_ng_per_mL")
+        elif self.ec50_ng_per_mL is None:
+            raise ValueError(f"target {self.target}: needs ec50_ng_per_mL")
+        return self
+
+
+class CypInhibition(_Strict):
+    enzyme: Enzyme
+    ki_ng_per_mL: Sourced = Field(description="total plasma concentration for half inhibition in vivo")
+
+
+class GenotypeCeiling(_Strict):
+    gene: str
+    phenotype: Literal["poor", "intermediate", "normal", "rapid", "ultrarapid"]
+    max_daily_mg: Sourced
+
+
+class Drug(_Strict):
+    name: str
+    kind: Literal["parent", "metabolite"] = "parent"
+    drug_class: str
+    molar_mass_g_per_mol: Sourced
+    label_max_daily_mg: Optional[Sourced] = None
+    genotype_ceilings: tuple[GenotypeCeiling, ...] = ()
+    absorption: Optional[Absorption] = None
+    distribution: Distribution
+    elimination: tuple[Pathway, ...]
+    targets: tuple[Target, ...] = ()
+    cyp_inhibition: tuple[CypInhibition, ...] = ()
+    routes: tuple[Literal["oral", "iv", "ip"], ...] = ("oral",)
+    description: str = ""
+    # Reported values that the PK parameters must reproduce (checked by tests, not used to simulate)
+    reported_half_life_h: Optional[Sourced] = None
+    reported_tmax_h: Optional[Sourced] = None
+
+    @model_validator(mode="after")
+    def _parent_needs_absorption(self):
+        if self.kind == "parent" and "oral" in self.routes and self.absorption is None:
+            raise ValueError("an oral parent drug needs an absorption block")
+        return self
+
+    @property
+    def metabolites(self) -> tuple[str, ...]:
+        return tuple(p.forms for p in self.elimination if p.forms)
+
+    def total_clearance_L_per_h(self) -> float:
+        """Linear clearance at low concentration (MM routes counted as Vmax/Km)."""
+        total = 0.0
+        for p in self.elimination:
+            if p.clearance_L_per_h is not None:
+                total += p.clearance_L_per_h.value
+            else:  # mg/h / (ng/mL = mg/L / 1000) -> L/h
+                total += p.vmax_mg_per_h.value / (p.km_ng_per_mL.value / 1000.0)
+        return total
+
+
+def _folder():
+    return resources.files("neuroscape.pharmacology").joinpath("data/drugs")
+
+
+@lru_cache(maxsize=1)
+def drug_names() -> tuple[str, ...]:
+    return tuple(sorted(e.name[:-5] for e in _folder().iterdir() if e.name.endswith(".yaml")))
+
+
+@lru_cache(maxsize=None)
+def load_drug(name: str) -> Drug:
+    """Load one drug; an unknown name is an error listing the library (with a suggestion)."""
+    names = drug_names()
+    if name not in names:
+        close = difflib.get_close_matches(name, names, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ProtocolError(f"unknown drug {name!r}{hint}; the library has: {', '.join(names)}")
+    text = _folder().joinpath(f"{name}.yaml").read_text()
+    try:
+        drug = Drug.model_validate(yaml.safe_load(text))
+    except ValidationError as exc:
+        raise DataError(f"drug file {name}.yaml is invalid: {exc}") from None
+    if drug.name != name:
+        raise DataError(f"drug file {name}.yaml declares name {drug.name!r}; they must match")
+    return drug
+
+
+@lru_cache(maxsize=1)
+def drug_references() -> dict[str, dict]:
+    text = resources.files("neuroscape.pharmacology").joinpath("data/references.yaml").read_text()
+    return yaml.safe_load(text) or {}
