@@ -150,6 +150,8 @@ def check_network(network: Network) -> None:
             if sp_name not in units:
                 raise ModelError(f"{where}: stoichiometry names unknown species {sp_name!r}")
         expr = resolve(r.rate, table, resolved, where)
+        if expr.is_zero:
+            continue  # an inactive drug hook: zero carries no unit
         rate_units = _units_of(expr, env, where)
         for sp_name in r.stoich:
             expected = units[sp_name] / hour

@@ -25,7 +25,7 @@ def build() -> Module:
         density = f"da_terminals_{r} * dopamine_neurons"
         expressions += [
             Expression(s("d2_auto"),
-                       f"d2_auto_max / (d2_auto_steep * ({s('eda')} / d2_auto_k)**4 + 1) + d2_auto_min",
+                       f"d2_auto_max / (d2_auto_steep * ({s('eda')} / (d2_auto_k * (1 + x_D2)))**4 + 1) + d2_auto_min",
                        "dimensionless", "D2 autoreceptor factor on TH (1 at eDA 2 nM)"),
             Expression(s("v_th"),
                        f"th_scale / (1 + brain_tyr / th_ki_tyr) * {s('d2_auto')} * th_vmax * th_expr_{r}"
@@ -33,10 +33,11 @@ def build() -> Module:
                        f" + th_km_tyr * th_km_bh4 * (1 + {s('cda')} / th_ki_cda))", "uM/h",
                        f"TH flux per terminal in {r}"),
             Expression(s("v_release_da"), f"rel_da * da_fire * {s('vda')}", "uM/h"),
-            Expression(s("v_dat"), f"dat_vmax * dat_expr_{r} * {s('eda')} / (dat_km + {s('eda')})", "uM/h"),
+            Expression(s("v_dat"), f"dat_vmax * dat_expr_{r} * {s('eda')} / (dat_km * (1 + x_DAT) + {s('eda')})", "uM/h"),
         ]
         reactions += [
             Reaction(s("th"), s("v_th"), {s("ldopa"): 1}),
+            Reaction(s("ldopa_in"), "brain_ldopa_in", {s("ldopa"): 1}, "exogenous levodopa (drug hook)"),
             Reaction(s("aadc_da"), f"aadc_vmax_da * plp_sat * {s('ldopa')} / (aadc_km_ldopa + {s('ldopa')})",
                      {s("ldopa"): -1, s("cda"): 1}),
             Reaction(s("vmat_da"), f"vmat_vmax_da * {s('cda')} / (vmat_km_da + {s('cda')}) - vmat_leak_da * {s('vda')}",
@@ -45,8 +46,8 @@ def build() -> Module:
             Reaction(s("release_da_ext"), f"{s('v_release_da')} * {density}", {s("eda"): 1}),
             Reaction(s("dat"), s("v_dat"), {s("cda"): 1}),
             Reaction(s("dat_ext"), f"{s('v_dat')} * {density}", {s("eda"): -1}),
-            Reaction(s("cda_catab"), f"cda_catab * mao_a_expr * {s('cda')}", {s("cda"): -1, s("hva"): 1}),
-            Reaction(s("eda_catab"), f"comt_expr * eda_catab_vmax * {s('eda')} / (eda_catab_km + {s('eda')})",
+            Reaction(s("cda_catab"), f"cda_catab * maoa_act * {s('cda')}", {s("cda"): -1, s("hva"): 1}),
+            Reaction(s("eda_catab"), f"(glial_comt_share * comt_expr + (1 - glial_comt_share) * maob_act) * eda_catab_vmax * {s('eda')} / (eda_catab_km + {s('eda')})",
                      {s("eda"): -1, s("hva"): 1}),
             Reaction(s("eda_loss"), f"eda_removal * {s('eda')}", {s("eda"): -1}),
             Reaction(s("hva_out"), f"hva_removal * {s('hva')}", {s("hva"): -1}),
@@ -59,7 +60,7 @@ def build() -> Module:
         ]
     # Where DAT is sparse, NET clears dopamine (into noradrenergic terminals: lost to this model).
     reactions.append(Reaction("net_da_prefrontal",
-                              "net_vmax * net_expr_prefrontal * eda_prefrontal / (net_km_da + eda_prefrontal)",
+                              "net_vmax * net_expr_prefrontal * eda_prefrontal / (net_km_da * (1 + x_NET) + eda_prefrontal)",
                               {"eda_prefrontal": -1}))
     readouts.append(Readout("dopamine_neurons", None, "dopamine_neurons", "1"))
     defaults = {q: "striatum" for q in ("brain.dopamine.extracellular", "brain.hva",

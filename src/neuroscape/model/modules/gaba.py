@@ -32,12 +32,18 @@ def build() -> Module:
             Reaction(s("gaba_glia"), f"gaba_glia_uptake * {s('gabat')} * {s('egaba')}", {s("egaba"): -1}),
             Reaction(s("gabat_synthesis"), f"gabat_turnover * gabat_expr_{r}", {s("gabat"): 1}),
             Reaction(s("gabat_degradation"), f"gabat_turnover * {s('gabat')}", {s("gabat"): -1}),
+            Reaction(s("gabat_inactivation"), f"kin_GABAT * {s('gabat')}", {s("gabat"): -1},
+                     "irreversible inhibition (drug hook)"),
         ]
         readouts += [
             Readout("brain.gaba", r, s("gaba"), "mmol/kg", 1e-3,
                     "tissue GABA; 1 L of tissue taken as 1 kg, comparable with 1H MRS"),
             Readout("brain.gaba.extracellular", r, s("egaba"), "uM"),
             Readout("activity.GABA-T", r, s("gabat"), "1"),
+            Readout("signalling.GABAA", r,
+                    f"{s('egaba')} / (gabaa_ec50 + {s('egaba')}) * (1 + gabaa_pam_gain * occ_GABAA_BZ)", "1",
+                    description="fraction of GABA-A receptor activation by ambient GABA, scaled by "
+                                "benzodiazepine-site modulation; use relative_to: baseline"),
         ]
     defaults = {"brain.gaba": "cortex", "brain.gaba.extracellular": "cortex", "activity.GABA-T": "cortex"}
     return Module("gaba", tuple(species), tuple(params.values()), (), tuple(reactions),

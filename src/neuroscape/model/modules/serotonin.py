@@ -32,7 +32,7 @@ def build() -> Module:
                        f"tph_vmax * tph2_expr_{r} * brain_trp / (tph_km_trp + brain_trp + brain_trp**2 / tph_ki_trp)"
                        f" * bh4_5ht / (tph_km_bh4 + bh4_5ht) * exp(-syn_slope_5ht * ({s('arg')} - ar_g0))",
                        "uM/h", f"TPH2 flux in {r}"),
-            Expression(s("v_sert"), f"sert_vmax * sert_expr_{r} * {s('e5ht')} / (sert_km + {s('e5ht')})",
+            Expression(s("v_sert"), f"sert_vmax * sert_expr_{r} * {s('e5ht')} / (sert_km * (1 + x_SERT) + {s('e5ht')})",
                        "uM/h"),
         ]
         reactions += [
@@ -49,7 +49,7 @@ def build() -> Module:
             Reaction(s("uptake2"), f"uptake2_vmax * {s('e5ht')} / (uptake2_km + {s('e5ht')})",
                      {s("e5ht"): -1, s("c5ht"): 1}),
             Reaction(s("e5ht_loss"), f"e5ht_removal * {s('e5ht')}", {s("e5ht"): -1}),
-            Reaction(s("mao_5ht"), f"mao_vmax_5ht * mao_a_expr * {s('c5ht')} / (mao_km_5ht + {s('c5ht')})",
+            Reaction(s("mao_5ht"), f"mao_vmax_5ht * maoa_act * {s('c5ht')} / (mao_km_5ht + {s('c5ht')})",
                      {s("c5ht"): -1, s("hiaa"): 1}),
             Reaction(s("hiaa_out"), f"hiaa_removal * {s('hiaa')}", {s("hiaa"): -1}),
             Reaction(s("ar_binding"),
@@ -71,7 +71,6 @@ def build() -> Module:
     readouts += [
         Readout("firing.raphe", None, "fire_raphe", "1"),
         Readout("receptor.5HT1A.sensitivity", None, "htr1a_expr_raphe", "1"),
-        Readout("activity.MAO-A", None, "mao_a_expr", "1"),
     ]
     defaults = {q: "cortex" for q in ("brain.serotonin.extracellular", "brain.5hiaa",
                                      "synthesis.serotonin", "activity.TPH2")}
