@@ -50,11 +50,25 @@ def test_malformed_protocol_exits_2_naming_the_key(tmp_path):
     assert "interventions[0].dose_mg" in res.output and "-5" in res.output
 
 
-def test_drug_is_not_modelled_yet_exit_2(tmp_path):
+def test_hormone_is_not_modelled_yet_exit_2(tmp_path):
     text = GOOD.replace("{nutrition: tryptophan, at_h: 0, dose_mg: 1000}",
-                        "{drug: citalopram, dose_mg: 20, every_h: 24, count: 3}")
+                        "{hormone: estradiol, start_h: 0, fold: 2}")
     res = runner.invoke(app, ["protocol", "run", _write(tmp_path, text)])
     assert res.exit_code == 2 and "not modelled yet" in res.output
+
+
+def test_unknown_drug_exit_2_with_suggestion(tmp_path):
+    text = GOOD.replace("{nutrition: tryptophan, at_h: 0, dose_mg: 1000}",
+                        "{drug: escitalopam, dose_mg: 10}")
+    res = runner.invoke(app, ["protocol", "run", _write(tmp_path, text)])
+    assert res.exit_code == 2 and "escitalopram" in res.output and "interventions[0].drug" in res.output
+
+
+def test_absurd_drug_dose_exit_2(tmp_path):
+    text = GOOD.replace("{nutrition: tryptophan, at_h: 0, dose_mg: 1000}",
+                        "{drug: escitalopram, dose_mg: 250}")
+    res = runner.invoke(app, ["protocol", "run", _write(tmp_path, text)])
+    assert res.exit_code == 2 and "10x the label maximum" in res.output
 
 
 def test_unknown_modification_exit_2(tmp_path):

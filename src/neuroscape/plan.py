@@ -3,20 +3,34 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Literal
 
 import numpy as np
 
 from .engine.compiled import CompiledModel, Events
+from .errors import NotModelledError, ProtocolError
 from .interventions.nutrition import GUT_SPECIES, Intake, intake
+
+
+@dataclass(frozen=True)
+class Dose:
+    """One administration of a drug. `infusion_h` makes it a zero-order input over that time."""
+
+    drug: str
+    at_h: float
+    dose_mg: float
+    route: Literal["oral", "iv", "ip"] = "oral"
+    infusion_h: float | None = None
 
 
 @dataclass(frozen=True)
 class Plan:
     intakes: tuple[Intake, ...] = ()
+    doses: tuple[Dose, ...] = ()
 
     @property
-    def event_times(self) -> tuple[float, ...]:
-        return tuple(sorted({i.at_h for i in self.intakes}))
+    def drugs(self) -> tuple[str, ...]:
+        return tuple(sorted({d.drug for d in self.doses}))
 
 
 def add_nutrition(plan: Plan, name: str, at_h: float, **amounts) -> Plan:
@@ -24,14 +38,53 @@ def add_nutrition(plan: Plan, name: str, at_h: float, **amounts) -> Plan:
     return replace(plan, intakes=(*plan.intakes, intake(name, at_h, **amounts)))
 
 
+def add_dose(plan: Plan, drug: str, at_h: float, dose_mg: float, *, route: str = "oral",
+             every_h: float | None = None, count: int = 1, infusion_h: float | None = None) -> Plan:
+    """Return a plan with `count` more doses of `drug` (every `every_h` hours from `at_h`)."""
+    from .pharmacology.library import load_drug
+
+    drug_data = load_drug(drug)  # unknown names fail here, with the library listed
+    if not dose_mg > 0:
+        raise ProtocolError(f"dose_mg = {dose_mg}: a dose must be a positive number of milligrams")
+    if route not in drug_data.routes:
+        if route == "ip":
+            raise NotModelledError(f"route 'ip' for {drug}: preclinical (species-scaled) protocols are not "
+                                   "modelled yet; use oral or iv")
+        raise ProtocolError(f"route {route!r} is not available for {drug}; allowed: {', '.join(drug_data.routes)}")
+    if count > 1 and not every_h:
+        raise ProtocolError("count > 1 needs every_h (hours between doses)")
+    times = [at_h + k * (every_h or 0.0) for k in range(count)]
+    new = tuple(Dose(drug, t, float(dose_mg), route, infusion_h) for t in times)
+    return replace(plan, doses=(*plan.doses, *new))
+
+
 def events_for(plan: Plan, model: CompiledModel) -> Events:
     rows = []
-    volume = model.param_index["aa_volume"]
+    pi, si = model.param_index, model.species_index
     for item in plan.intakes:
         for aa, umol in item.amino_acids_umol.items():
-            rows.append((item.at_h, 0, model.species_index[GUT_SPECIES[aa]], umol, volume))
+            rows.append((item.at_h, 0, si[GUT_SPECIES[aa]], umol, pi["aa_volume"]))
         if item.carbohydrate_g:
-            rows.append((item.at_h, 0, model.species_index["gut_carb"], item.carbohydrate_g, -1))
+            rows.append((item.at_h, 0, si["gut_carb"], item.carbohydrate_g, -1))
+    infusions: dict[str, list[tuple[float, float, float]]] = {}
+    for dose in plan.doses:
+        d = dose.drug.lower().replace("-", "_")
+        mw = pi[f"{d}_mw"]
+        ug = dose.dose_mg * 1000.0  # ug / (g/mol) = umol
+        if dose.infusion_h:
+            rate = ug / model.p_default[mw] / dose.infusion_h
+            infusions.setdefault(d, []).append((dose.at_h, dose.at_h + dose.infusion_h, rate))
+        elif dose.route == "iv":
+            rows.append((dose.at_h, 0, si[f"{d}_cen"], ug, mw))
+        else:
+            lag = float(model.p_default[pi[f"{d}_lag"]])
+            rows.append((dose.at_h + lag, 0, si[f"{d}_gut"], ug, mw))
+    for d, spans in infusions.items():
+        # Piecewise-constant total rate: overlapping infusions of one drug add up.
+        cuts = sorted({t for a, b, _ in spans for t in (a, b)})
+        for t in cuts:
+            rate = sum(r for a, b, r in spans if a <= t < b)
+            rows.append((t, 1, pi[f"{d}_infusion"], rate, -1))
     return Events.from_rows(rows)
 
 

@@ -21,6 +21,15 @@ def default_model() -> CompiledModel:
     return compile_network(default_network())
 
 
+def model_for(plan: Plan) -> CompiledModel:
+    """The compiled model with the plan's drugs wired in (compiled once per drug combination)."""
+    if not plan.drugs:
+        return default_model()
+    from .pharmacology.network import network_for
+
+    return compile_network(network_for(plan.drugs))
+
+
 @dataclass(frozen=True)
 class Trajectory:
     """Named readouts over time. `readout(q, region)` gives values in the readout's unit."""
@@ -66,7 +75,7 @@ def simulate(subject: Subject = Subject(), plan: Plan = Plan(), times=(0.0,), *,
     >>> round(float(traj.readout("brain.serotonin.extracellular", "cortex")[0]))
     59
     """
-    model = model or default_model()
+    model = model or model_for(plan)
     times = np.asarray(times, dtype=float).ravel()
     if times.size == 0 or np.any(times < 0) or np.any(np.diff(times) < 0) or times[-1] > MAX_TIME_H:
         raise EngineError(f"times must be sorted, within 0-{MAX_TIME_H:g} h; got {times.tolist()[:8]}")

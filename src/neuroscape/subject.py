@@ -86,8 +86,29 @@ def parameter_vector(subject: Subject, network: Network) -> np.ndarray:
             raise ModelError(f"modifications.{name}: unknown name; allowed: {', '.join(sorted(allowed))}")
         for i in hits:
             p[i] *= value
+    _apply_pharmacokinetic_covariates(subject, network, p, index)
     for name, value in subject.parameters.items():
         if name not in index:
             raise ModelError(f"Subject.parameters[{name!r}]: unknown parameter; see `neuroscape cite`")
         p[index[name]] = value
     return p
+
+
+REFERENCE_WEIGHT_KG = 70.0  # drug volumes and clearances in the library are for a 70 kg adult
+
+
+def _apply_pharmacokinetic_covariates(subject: Subject, network: Network, p: np.ndarray,
+                                      index: dict[str, int]) -> None:
+    """Weight (allometric: volume ~ W, clearance ~ W^0.75) and CYP phenotypes from genotypes."""
+    ratio = subject.weight_kg / REFERENCE_WEIGHT_KG
+    for i, q in enumerate(network.parameters):
+        if "scale:volume" in q.tags:
+            p[i] *= ratio
+        elif "scale:clearance" in q.tags:
+            p[i] *= ratio ** 0.75
+    for gene, genotype in subject.genotypes.items():
+        name = f"pheno_{gene.lower()}"
+        if name in index:  # only genes that clear a drug in this network matter
+            from .pharmacology.pgx import clearance_multiplier, phenotype
+
+            p[index[name]] = clearance_multiplier(gene, phenotype(gene, genotype).phenotype)

@@ -51,8 +51,9 @@ def test_default_network_has_protocol_regions():
     for region in ("striatum", "prefrontal"):
         net.readout("brain.dopamine.extracellular", region)
     assert net.readout("brain.dopamine.extracellular").region == "striatum"
+    assert net.readout("occupancy.SERT").expr == "0"  # no drug, nothing bound
     with pytest.raises(ModelError, match="not modelled yet"):
-        net.readout("occupancy.SERT")
+        net.readout("plasma.estradiol")
 
 
 def test_with_parameters_is_a_new_value():

@@ -6,15 +6,19 @@ from functools import lru_cache
 
 from .assemble import assemble
 from .modules import bbb, cofactors, dopamine, enzymes, gaba, kynurenine, norepinephrine, plasma, serotonin
-from .network import Network
+from .network import Module, Network
 from .parameters import load_table
 
 MODEL_VERSION = "0.1.0"
 
 
+def base_modules() -> list[Module]:
+    """Every drug-free module, every region (pharmacology adds drug modules and fills the hooks)."""
+    return [plasma.build(), bbb.build(load_table("plasma")), cofactors.build(), enzymes.build(),
+            kynurenine.build(), serotonin.build(), dopamine.build(), norepinephrine.build(), gaba.build()]
+
+
 @lru_cache(maxsize=1)
 def default_network() -> Network:
-    """Assemble the full model (cached; networks are immutable)."""
-    modules = [plasma.build(), bbb.build(load_table("plasma")), cofactors.build(), enzymes.build(), kynurenine.build(),
-               serotonin.build(), dopamine.build(), norepinephrine.build(), gaba.build()]
-    return assemble(f"neuroscape-{MODEL_VERSION}", modules)
+    """Assemble the full drug-free model (cached; networks are immutable)."""
+    return assemble(f"neuroscape-{MODEL_VERSION}", base_modules())

@@ -8,12 +8,13 @@ import numpy as np
 
 from ..engine.compiled import Solver
 from ..errors import ModelError, NotModelledError, ProtocolError
-from ..plan import Plan, add_nutrition
-from ..simulate import Trajectory, default_model, simulate
+from ..plan import Plan, add_dose, add_nutrition
+from ..simulate import Trajectory, model_for, simulate
 from ..subject import Subject
-from .schema import NutritionIntervention, Protocol
+from .schema import DrugIntervention, NutritionIntervention, Protocol
 
-_ARRIVES_WITH = {"drug": "the pharmacology module", "hormone": "the physiology module",
+ABSURD_DOSE_FACTOR = 10.0  # PROTOCOL.md: one dose above 10x the label maximum daily dose is an error
+_ARRIVES_WITH = {"hormone": "the physiology module",
                  "exercise": "the physiology module", "sleep": "the physiology module",
                  "sleep_deprivation": "the physiology module", "inflammation": "the physiology module"}
 
@@ -38,6 +39,9 @@ def plan_of(protocol: Protocol) -> Plan:
     plan = Plan()
     for i, item in enumerate(protocol.interventions):
         where = f"interventions[{i}]"
+        if isinstance(item, DrugIntervention):
+            plan = _add_drug(plan, item, where)
+            continue
         if not isinstance(item, NutritionIntervention):
             kind = getattr(item, "kind", type(item).__name__)
             raise NotModelledError(
@@ -50,10 +54,34 @@ def plan_of(protocol: Protocol) -> Plan:
     return plan
 
 
+def _add_drug(plan: Plan, item: DrugIntervention, where: str) -> Plan:
+    from ..pharmacology.library import load_drug
+
+    try:
+        drug = load_drug(item.drug)
+    except ProtocolError as exc:
+        raise ProtocolError(f"{where}.drug: {exc}") from None
+    if drug.kind == "metabolite":
+        raise ProtocolError(f"{where}.drug: {item.drug!r} is a metabolite in the library, not a dosable "
+                            "drug; give its parent")
+    ceiling = drug.label_max_daily_mg
+    if ceiling is not None and item.dose_mg > ABSURD_DOSE_FACTOR * ceiling.value:
+        raise ProtocolError(
+            f"{where}.dose_mg: {item.dose_mg:g} mg is more than {ABSURD_DOSE_FACTOR:g}x the label maximum "
+            f"daily dose of {item.drug} ({ceiling.value:g} mg); allowed: up to "
+            f"{ABSURD_DOSE_FACTOR * ceiling.value:g} mg per dose")
+    try:
+        return add_dose(plan, item.drug, item.start_h, item.dose_mg, route=item.route,
+                        every_h=item.every_h, count=item.count, infusion_h=item.infusion_h)
+    except ProtocolError as exc:
+        raise type(exc)(f"{where}: {exc}") from None
+
+
 def run_protocol(protocol: Protocol, *, solver: Solver = Solver(), extra_times=()) -> ProtocolResult:
     """Simulate a protocol and collect its readouts. `extra_times` adds output times (for plots)."""
-    network = default_model().network
     subject = subject_of(protocol)
+    plan = plan_of(protocol)
+    network = model_for(plan).network
     resolved = []
     for i, ro in enumerate(protocol.readouts):
         try:
@@ -61,7 +89,6 @@ def run_protocol(protocol: Protocol, *, solver: Solver = Solver(), extra_times=(
         except ModelError as exc:
             raise NotModelledError(f"readouts[{i}].quantity: {exc}") from None
         resolved.append((ro, spec))
-    plan = plan_of(protocol)
     times = sorted({0.0, *extra_times, *(t for ro in protocol.readouts for t in ro.times_h)})
     try:
         trajectory = simulate(subject, plan, np.asarray(times), solver=solver)

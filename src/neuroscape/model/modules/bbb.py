@@ -18,7 +18,7 @@ def build(plasma_params: dict[str, Parameter]) -> Module:
     expressions = [
         Expression("trp_lat1", "trp_free + trp_bound_availability * (p_trp - trp_free)", "uM",
                    "plasma Trp available to LAT1 in the brain capillary"),
-        Expression("lat1_sat", f"1 + trp_lat1 / lat1_km_trp + {competing}", "dimensionless"),
+        Expression("lat1_sat", f"1 + trp_lat1 / lat1_km_trp + {competing} + lat1_extra", "dimensionless"),
     ]
     # Efflux constants are set so that the sourced brain levels hold at fasting plasma levels.
     efflux = {}

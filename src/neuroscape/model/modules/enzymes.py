@@ -20,7 +20,11 @@ HOOKS = {
     "kin_GABAT": "irreversible GABA-T inactivation rate",
     "occ_GABAA_BZ": "benzodiazepine-site occupancy (positive allosteric modulation)",
     "brain_ldopa_in": "levodopa influx into dopamine terminals (uM/h)",
+    "lat1_extra": "extra LAT1 substrates from drugs (sum of C/Km; levodopa)",
 }
+# Targets whose occupancy every model offers (0 without a drug that binds them)
+TARGETS = ("SERT", "DAT", "NET", "D2", "5HT2A", "5HT1A", "MAO-A", "MAO-B", "GABA-T", "GABAA-BZ",
+           "AADC-peripheral")
 HOOK_UNITS = {"kin_MAO_A": "1/h", "kin_MAO_B": "1/h", "kin_GABAT": "1/h", "brain_ldopa_in": "uM/h"}
 
 
@@ -42,5 +46,7 @@ def build() -> Module:
         Reaction("mao_b_inactivation", "kin_MAO_B * mao_b", {"mao_b": -1}),
     )
     readouts = (Readout("activity.MAO-A", None, "maoa_act", "1"),
-                Readout("activity.MAO-B", None, "maob_act", "1"))
+                Readout("activity.MAO-B", None, "maob_act", "1"),
+                *(Readout(f"occupancy.{t}", None, "0", "1", description="no drug binds it in this plan")
+                  for t in TARGETS))
     return Module("enzymes", species, tuple(params.values()), expressions, reactions, readouts)

@@ -1,0 +1,235 @@
+"""Drugs in the network: PK compartments per drug (and its active metabolites), enzyme activity
+with phenotype and drug-drug inhibition, and binding at targets that fills the base model's hooks.
+
+Pharmacokinetics (amounts in umol, concentrations in uM):
+    gut --ka F--> central <--Q--> peripheral;  gut --ka (1-F)--> lost (first pass)
+    central --CL_k act_k / V (or Vmax_k act_k C / (Km_k + C))--> eliminated or metabolite
+Enzyme activity act_k = phenotype multiplier_k / (1 + sum_i C_i / Ki_i) over inhibiting drugs.
+Binding (in vivo, plasma concentrations): load L_d = C_d / EC50_d at each target,
+    occupancy = sum_d Emax_d L_d / (1 + sum_d L_d), and a transporter's Km is multiplied by
+    1 + occ / (1 - occ): competition with the endogenous substrate (extracellular 5-HT, DA, NE).
+Irreversible inhibitors inactivate the enzyme pool at kinact L / (1 + L) per unit enzyme.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import lru_cache
+
+from ..model.assemble import assemble
+from ..model.library import MODEL_VERSION, base_modules
+from ..model.network import Expression, Module, Network, Parameter, Reaction, Readout, Species
+from .library import Drug, load_drug
+
+# Which hook a target fills and how (see model/modules/enzymes.py)
+COMPETITIVE_HOOK = {"SERT": "x_SERT", "DAT": "x_DAT", "NET": "x_NET", "D2": "x_D2"}
+FRACTION_HOOK = {"MAO-A": "inh_MAO_A", "MAO-B": "inh_MAO_B", "GABAA-BZ": "occ_GABAA_BZ"}
+IRREVERSIBLE_HOOK = {"MAO-A": "kin_MAO_A", "MAO-B": "kin_MAO_B", "GABA-T": "kin_GABAT"}
+CYPS = ("CYP2D6", "CYP2C19", "CYP2B6", "CYP3A4", "CYP1A2", "CYP2C9")
+LDOPA_LAT1_KM = 30.0  # uM; Kageyama et al. 2000 (LAT1 transports L-DOPA), see references
+
+
+def ident(name: str) -> str:
+    return name.lower().replace("-", "_").replace(" ", "_")
+
+
+def drug_closure(names) -> tuple[Drug, ...]:
+    """The named drugs and every active metabolite they form, in a stable order."""
+    seen: dict[str, Drug] = {}
+    stack = list(names)
+    while stack:
+        name = stack.pop()
+        if name in seen:
+            continue
+        drug = load_drug(name)
+        seen[name] = drug
+        stack.extend(drug.metabolites)
+    return tuple(seen[n] for n in sorted(seen))
+
+
+def _p(name, value, unit, src, module, note="", tags=(), basis="measured", inp=False) -> Parameter:
+    return Parameter(name, float(value), unit, src.source if hasattr(src, "source") else src, basis,
+                     note or getattr(src, "note", ""), tags=tuple(tags), module=module, input=inp)
+
+
+def pk_module(drug: Drug) -> Module:
+    d = ident(drug.name)
+    mod = f"drug:{drug.name}"
+    dist = drug.distribution
+    params = [
+        _p(f"{d}_mw", drug.molar_mass_g_per_mol.value, "g/mol", drug.molar_mass_g_per_mol, mod),
+        _p(f"{d}_v", dist.volume_L.value, "L", dist.volume_L, mod, tags=("scale:volume",)),
+        _p(f"{d}_fu", dist.unbound_fraction.value, "dimensionless", dist.unbound_fraction, mod),
+        _p(f"{d}_infusion", 0.0, "umol/h", "assumed", mod, "Input: zero-order infusion rate",
+           basis="assumed", inp=True),
+    ]
+    species = [Species(f"{d}_cen", "plasma", "umol", 0.0, f"{drug.name} in the central compartment", mod)]
+    reactions = [Reaction(f"{d}_infuse", f"{d}_infusion", {f"{d}_cen": 1})]
+    expressions = [Expression(f"{d}_conc", f"{d}_cen / {d}_v", "uM", f"plasma {drug.name}")]
+    if drug.absorption is not None:
+        ab = drug.absorption
+        params += [_p(f"{d}_ka", ab.ka_per_h.value, "1/h", ab.ka_per_h, mod),
+                   _p(f"{d}_f", ab.bioavailability.value, "dimensionless", ab.bioavailability, mod),
+                   _p(f"{d}_lag", ab.lag_h.value if ab.lag_h else 0.0, "h", ab.lag_h or "assumed", mod,
+                      "" if ab.lag_h else "No absorption lag reported", basis="measured" if ab.lag_h else "assumed")]
+        species.append(Species(f"{d}_gut", "gut", "umol", 0.0, f"{drug.name} not yet absorbed", mod))
+        reactions += [Reaction(f"{d}_absorb", f"{d}_ka * {d}_f * {d}_gut", {f"{d}_gut": -1, f"{d}_cen": 1}),
+                      Reaction(f"{d}_first_pass", f"{d}_ka * (1 - {d}_f) * {d}_gut", {f"{d}_gut": -1})]
+    if dist.compartments == 2:
+        params += [_p(f"{d}_vp", dist.peripheral_volume_L.value, "L", dist.peripheral_volume_L, mod,
+                      tags=("scale:volume",)),
+                   _p(f"{d}_q", dist.intercompartmental_clearance_L_per_h.value, "L/h",
+                      dist.intercompartmental_clearance_L_per_h, mod, tags=("scale:clearance",))]
+        species.append(Species(f"{d}_per", "periphery", "umol", 0.0, f"{drug.name} peripheral", mod))
+        reactions.append(Reaction(f"{d}_distribute", f"{d}_q * ({d}_conc - {d}_per / {d}_vp)",
+                                  {f"{d}_cen": -1, f"{d}_per": 1}))
+    for k, path in enumerate(drug.elimination):
+        e = ident(path.enzyme)
+        act = f"act_{e}"
+        if path.clearance_L_per_h is not None:
+            params.append(_p(f"{d}_cl_{e}", path.clearance_L_per_h.value, "L/h", path.clearance_L_per_h,
+                             mod, tags=("scale:clearance",)))
+            rate = f"{d}_cl_{e} * {act} * {d}_conc"
+        else:
+            mw = drug.molar_mass_g_per_mol.value
+            params += [_p(f"{d}_vmax_{e}", path.vmax_mg_per_h.value * 1000.0 / mw, "umol/h",
+                          path.vmax_mg_per_h, mod, tags=("scale:clearance",)),
+                       _p(f"{d}_km_{e}", path.km_ng_per_mL.value / mw, "uM", path.km_ng_per_mL, mod)]
+            rate = f"{d}_vmax_{e} * {act} * {d}_conc / ({d}_km_{e} + {d}_conc)"
+        stoich = {f"{d}_cen": -1.0}
+        if path.forms:
+            stoich[f"{ident(path.forms)}_cen"] = path.fraction_to_metabolite
+        reactions.append(Reaction(f"{d}_elim_{e}_{k}", rate, stoich, f"{drug.name} via {path.enzyme}"))
+    readouts = [Readout(f"plasma.{drug.name}", None, f"{d}_conc * {d}_mw", "ng/mL")]
+    return Module(mod, tuple(species), tuple(params), tuple(expressions), tuple(reactions), tuple(readouts))
+
+
+def _load(drug: Drug, target, potency) -> str:
+    d = ident(drug.name)
+    return f"({d}_conc * {d}_mw / {d}_{potency}_{ident(target)})"
+
+
+def pd_module(drugs: tuple[Drug, ...]) -> tuple[Module, dict[str, str]]:
+    """Enzyme activities, target binding, and the hook expressions that bind the base model."""
+    params, exprs, readouts, reactions, species = [], [], [], [], []
+    hooks: dict[str, str] = {}
+    enzymes_used = {p.enzyme for d in drugs for p in d.elimination}
+    inhibitors: dict[str, list[str]] = {}
+    for drug in drugs:
+        for inh in drug.cyp_inhibition:
+            params.append(_p(f"{ident(drug.name)}_kicyp_{ident(inh.enzyme)}", inh.ki_ng_per_mL.value,
+                             "ng/mL", inh.ki_ng_per_mL, "pharmacodynamics"))
+            inhibitors.setdefault(inh.enzyme, []).append(
+                f"{ident(drug.name)}_conc * {ident(drug.name)}_mw / {ident(drug.name)}_kicyp_{ident(inh.enzyme)}")
+    binders: dict[str, list[tuple[Drug, object]]] = {}
+    for drug in drugs:
+        for t in drug.targets:
+            if not drug.distribution.crosses_bbb and t.target != "AADC-peripheral":
+                continue
+            binders.setdefault(t.target, []).append((drug, t))
+    for enzyme in sorted(enzymes_used):
+        e = ident(enzyme)
+        if enzyme in CYPS:
+            params.append(Parameter(f"pheno_{e}", 1.0, "dimensionless", "assumed", "assumed",
+                                    f"{enzyme} activity of the subject's phenotype relative to a normal metaboliser (set from the genotype)",
+                                    tags=(f"phenotype:{enzyme}",), module="pharmacodynamics"))
+            inh = " + ".join(inhibitors.get(enzyme, [])) or "0"
+            exprs.append(Expression(f"act_{e}", f"pheno_{e} / (1 + {inh})", "dimensionless",
+                                    f"{enzyme} activity (phenotype, drug inhibition)"))
+        elif enzyme == "AADC" and "AADC-peripheral" in binders:
+            exprs.append(Expression("act_aadc", "1 - occ_aadc_peripheral", "dimensionless",
+                                    "peripheral AADC not blocked by a decarboxylase inhibitor"))
+        else:
+            exprs.append(Expression(f"act_{e}", "1", "dimensionless", f"{enzyme} activity"))
+    for target, pairs in sorted(binders.items()):
+        t = ident(target)
+        reversible = [(d, x) for d, x in pairs if x.mode != "irreversible_enzyme_inhibitor"]
+        irreversible = [(d, x) for d, x in pairs if x.mode == "irreversible_enzyme_inhibitor"]
+        if reversible:
+            for drug, x in reversible:
+                n = ident(drug.name)
+                params.append(_p(f"{n}_ec50_{t}", x.ec50_ng_per_mL.value, "ng/mL", x.ec50_ng_per_mL, "pharmacodynamics"))
+                emax = x.emax.value if x.emax else 1.0
+                params.append(_p(f"{n}_emax_{t}", emax, "dimensionless", x.emax or "assumed", "pharmacodynamics",
+                                 "" if x.emax else "Full occupancy assumed at saturation",
+                                 basis="measured" if x.emax else "assumed"))
+            num = " + ".join(f"{ident(d.name)}_emax_{t} * {_load(d, target, 'ec50')}" for d, _ in reversible)
+            den = " + ".join(_load(d, target, "ec50") for d, _ in reversible)
+            exprs.append(Expression(f"occ_{t}", f"({num}) / (1 + {den})", "dimensionless",
+                                    f"fraction of {target} bound by drugs"))
+            if target in COMPETITIVE_HOOK:
+                hooks[COMPETITIVE_HOOK[target]] = f"occ_{t} / (1 - occ_{t})"
+            if target in FRACTION_HOOK:
+                hooks[FRACTION_HOOK[target]] = f"occ_{t}"
+        if irreversible:
+            terms = []
+            for drug, x in irreversible:
+                n = ident(drug.name)
+                params += [_p(f"{n}_kinact_{t}", x.kinact_per_h.value, "1/h", x.kinact_per_h, "pharmacodynamics"),
+                           _p(f"{n}_ki_{t}", x.ki_ng_per_mL.value, "ng/mL", x.ki_ng_per_mL, "pharmacodynamics")]
+                load = _load(drug, target, "ki")
+                terms.append(f"{n}_kinact_{t} * {load} / (1 + {load})")
+            hooks[IRREVERSIBLE_HOOK[target]] = " + ".join(terms)
+        readouts.append(_occupancy_readout(target, bool(reversible), bool(irreversible)))
+    module = Module("pharmacodynamics", tuple(species), tuple(params), tuple(exprs), tuple(reactions),
+                    tuple(r for r in readouts if r is not None))
+    return module, hooks
+
+
+def _occupancy_readout(target: str, reversible: bool, irreversible: bool) -> Readout | None:
+    t = ident(target)
+    if target == "MAO-A":
+        return Readout("occupancy.MAO-A", None, "1 - mao_a * (1 - inh_MAO_A)", "1")
+    if target == "MAO-B":
+        return Readout("occupancy.MAO-B", None, "1 - mao_b * (1 - inh_MAO_B)", "1")
+    if target == "GABA-T":
+        return Readout("occupancy.GABA-T", None, "1 - gabat_cortex", "1",
+                       description="fraction of cortical GABA-T inactivated")
+    return Readout(f"occupancy.{target}", None, f"occ_{t}", "1") if reversible else None
+
+
+def levodopa_module(drugs: tuple[Drug, ...]) -> tuple[Module | None, dict[str, str]]:
+    """Levodopa crosses the BBB on LAT1 in competition with the LNAA and is decarboxylated in
+    dopamine terminals (Reed, Nijhout & Best 2012)."""
+    if not any(d.name == "levodopa" for d in drugs):
+        return None, {}
+    params = (
+        Parameter("ldopa_lat1_km", LDOPA_LAT1_KM, "uM", "kageyama2000", "measured",
+                  "LAT1 Km for L-DOPA", module="drug:levodopa"),
+        Parameter("ldopa_brain_efflux", 6.0, "1/h", "assumed", "assumed",
+                  "Brain levodopa leaves by LAT1 exchange and diffusion; half-life about 7 min assumed, "
+                  "of the order of brain Trp exchange in this model", module="drug:levodopa"),
+        Parameter("ldopa_terminal_uptake", 1.0, "1/h", "assumed", "assumed",
+                  "Uptake of brain levodopa into dopamine terminals for decarboxylation (AADC)",
+                  module="drug:levodopa"),
+    )
+    species = (Species("brain_ldopa", "brain", "uM", 0.0, "brain extracellular levodopa", "drug:levodopa"),)
+    influx = "lat1_vmax * (levodopa_conc / ldopa_lat1_km) / lat1_sat"
+    reactions = (Reaction("ldopa_bbb_in", influx, {"brain_ldopa": 1}),
+                 Reaction("ldopa_bbb_out", "ldopa_brain_efflux * brain_ldopa", {"brain_ldopa": -1}))
+    readouts = (Readout("brain.levodopa", None, "brain_ldopa", "uM"),)
+    hooks = {"lat1_extra": "levodopa_conc / ldopa_lat1_km",
+             "brain_ldopa_in": "ldopa_terminal_uptake * brain_ldopa"}
+    return Module("drug:levodopa:brain", species, params, (), reactions, readouts), hooks
+
+
+@lru_cache(maxsize=64)
+def network_for(drug_names: tuple[str, ...] = ()) -> Network:
+    """The full model with these drugs (and their active metabolites) wired in."""
+    modules = base_modules()
+    if not drug_names:
+        return assemble(f"neuroscape-{MODEL_VERSION}", modules)
+    drugs = drug_closure(drug_names)
+    pd, hooks = pd_module(drugs)
+    ldopa, ldopa_hooks = levodopa_module(drugs)
+    hooks.update(ldopa_hooks)
+    patched = []
+    for m in modules:
+        if m.name == "enzymes":
+            bound = {r.quantity for r in pd.readouts}
+            m = replace(m, expressions=tuple(replace(e, expr=hooks.get(e.name, e.expr)) for e in m.expressions),
+                        readouts=tuple(r for r in m.readouts if r.quantity not in bound))
+        patched.append(m)
+    extra = [pk_module(d) for d in drugs] + [pd] + ([ldopa] if ldopa else [])
+    name = f"neuroscape-{MODEL_VERSION}+" + "+".join(d.name for d in drugs)
+    return assemble(name, patched + extra)
