@@ -74,13 +74,14 @@ def validate(as_json: bool = typer.Option(False, "--json", help="print results a
         table = Table(title="neuroscape validation")
         for col in ("case", "status", "model value", "target"):
             table.add_column(col)
-        colour = {"pass": "green", "fail": "red", "missing": "dim", "error": "yellow"}
+        colour = {"pass": "green", "fail": "red", "missing": "dim", "error": "yellow", "reference": "blue"}
         for r in results:
             values = "\n".join(f"{c.label}: {c.value:.4g}" for c in r.checks) or r.reason
             targets = "\n".join(c.band for c in r.checks) or r.finding
             table.add_row(r.id, f"[{colour[r.status]}]{r.status}[/]", values, targets)
         console.print(table)
-        counts = {s: sum(r.status == s for r in results) for s in ("pass", "fail", "missing", "error")}
+        counts = {s: sum(r.status == s for r in results)
+                  for s in ("pass", "fail", "missing", "error", "reference")}
         console.print(", ".join(f"{n} {s}" for s, n in counts.items()))
     if report:
         from .report.html import validation_report

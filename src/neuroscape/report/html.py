@@ -17,7 +17,7 @@ DISCLAIMER = ("neuroscape is research and decision-support software. Every resul
 _STYLE = """body{font-family:system-ui,sans-serif;margin:2em;max-width:1100px;color:#222}
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}
 .pass{background:#e6f4ea}.fail{background:#fde8e8}.missing{background:#f3f3f3}.error{background:#fff4d6}
-.note{font-size:90%;color:#555}img{max-width:100%}"""
+.reference{background:#e8f0fe}.note{font-size:90%;color:#555}img{max-width:100%}"""
 
 
 def _png(fig) -> str:

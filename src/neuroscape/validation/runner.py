@@ -14,8 +14,32 @@ from ..errors import NeuroscapeError, ValidationCaseError
 from ..protocol.run import run_protocol
 from ..protocol.schema import parse_protocol
 
+def _nadir_and_days(values, times):
+    values, days = np.asarray(values, float), np.asarray(times, float) / 24.0
+    early = days <= 2.0
+    nadir_i = int(np.argmin(np.where(early, values, np.inf)))
+    return values, days, nadir_i
+
+
+def recovered_fraction(values, times, at_h) -> float:
+    """(value - early nadir) / (1 - nadir) at `at_h`: how far a suppressed rate has returned."""
+    v, days, i = _nadir_and_days(values, times)
+    k = int(np.argmin(np.abs(days - at_h / 24.0)))
+    return float((v[k] - v[i]) / (1.0 - v[i]))
+
+
+def half_recovery_day(values, times) -> float:
+    """First day (linear interpolation) at which half of the early suppression is recovered."""
+    v, days, i = _nadir_and_days(values, times)
+    frac = (v - v[i]) / (1.0 - v[i])
+    for k in range(i + 1, v.size):
+        if frac[k] >= 0.5:
+            return float(np.interp(0.5, [frac[k - 1], frac[k]], [days[k - 1], days[k]]))
+    return float("inf")
+
+
 _SAFE = {"min": np.min, "max": np.max, "abs": np.abs, "argmin": np.argmin, "argmax": np.argmax,
-         "mean": np.mean}
+         "mean": np.mean, "recovered_fraction": recovered_fraction, "half_recovery_day": half_recovery_day}
 
 
 @dataclass(frozen=True)
@@ -37,7 +61,7 @@ class Check:
 class CaseResult:
     id: str
     finding: str
-    status: str  # pass | fail | missing | error
+    status: str  # pass | fail | missing | error | reference
     checks: tuple[Check, ...] = ()
     target: str = ""
     tolerance: str = ""
@@ -64,6 +88,8 @@ def run_case(case: dict) -> CaseResult:
                   tolerance=case.get("tolerance", ""), sources=tuple(case.get("sources", ())))
     if "missing" in case:
         return CaseResult(status="missing", reason=case["missing"], **common)
+    if "reference" in case:  # a published threshold other layers use, not a model output
+        return CaseResult(status="reference", reason=case["reference"], **common)
     names: dict[str, object] = dict(_SAFE)
     series: dict[str, dict] = {}
     try:

@@ -25,7 +25,7 @@ def build() -> Module:
         density = f"da_terminals_{r} * dopamine_neurons"
         expressions += [
             Expression(s("d2_auto"),
-                       f"d2_auto_max / (d2_auto_steep * ({s('eda')} / (d2_auto_k * (1 + x_D2)))**4 + 1) + d2_auto_min",
+                       f"d2_auto_max / (d2_auto_steep * ({s('eda')} * d2_density / (d2_auto_k * (1 + x_D2)))**4 + 1) + d2_auto_min",
                        "dimensionless", "D2 autoreceptor factor on TH (1 at eDA 2 nM)"),
             Expression(s("v_th"),
                        f"th_scale / (1 + brain_tyr / th_ki_tyr) * {s('d2_auto')} * th_vmax * th_expr_{r}"

@@ -26,13 +26,13 @@ def build() -> Module:
         units = {"arb": "dimensionless", "arg": "dimensionless", "art": "dimensionless"}
         species += [Species(s(k), r, units.get(k, "uM"), v, module="serotonin")
                     for k, v in _INITIAL.items()]
-        receptor = "htr1a_expr_raphe" if r == "raphe" else f"htr1b_expr_{r}"
+        receptor = "htr1a_expr_raphe * r1a_adapt" if r == "raphe" else f"htr1b_expr_{r}"
         expressions += [
             Expression(s("v_tph"),
                        f"tph_vmax * tph2_expr_{r} * brain_trp / (tph_km_trp + brain_trp + brain_trp**2 / tph_ki_trp)"
                        f" * bh4_5ht / (tph_km_bh4 + bh4_5ht) * exp(-syn_slope_5ht * ({s('arg')} - ar_g0))",
                        "uM/h", f"TPH2 flux in {r}"),
-            Expression(s("v_sert"), f"sert_vmax * sert_expr_{r} * {s('e5ht')} / (sert_km * (1 + x_SERT) + {s('e5ht')})",
+            Expression(s("v_sert"), f"sert_vmax * sert_expr_{r} * sert_surface * {s('e5ht')} / (sert_km * (1 + x_SERT) + {s('e5ht')})",
                        "uM/h"),
         ]
         reactions += [
@@ -43,7 +43,7 @@ def build() -> Module:
                      f"vmat_vmax_5ht * {s('c5ht')} / (vmat_km_5ht + {s('c5ht')}) - vmat_leak_5ht * {s('v5ht')}",
                      {s("c5ht"): -1, s("v5ht"): 1}),
             Reaction(s("release_5ht"),
-                     f"rel_5ht * fire_raphe * {s('v5ht')} * exp(-rel_slope_5ht * ({s('arg')} - ar_g0))",
+                     f"rel_5ht * rel_scale_{r} * fire_raphe * {s('v5ht')} * exp(-rel_slope_5ht * ({s('arg')} - ar_g0))",
                      {s("v5ht"): -1, s("e5ht"): 1}),
             Reaction(s("sert"), s("v_sert"), {s("e5ht"): -1, s("c5ht"): 1}),
             Reaction(s("uptake2"), f"uptake2_vmax * {s('e5ht')} / (uptake2_km + {s('e5ht')})",
@@ -70,7 +70,6 @@ def build() -> Module:
         ]
     readouts += [
         Readout("firing.raphe", None, "fire_raphe", "1"),
-        Readout("receptor.5HT1A.sensitivity", None, "htr1a_expr_raphe", "1"),
     ]
     defaults = {q: "cortex" for q in ("brain.serotonin.extracellular", "brain.5hiaa",
                                      "synthesis.serotonin", "activity.TPH2")}

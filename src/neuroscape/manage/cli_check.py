@@ -1,0 +1,94 @@
+"""`neuroscape check PLAN.yaml [--json]`: the hard safety rules on a protocol file.
+
+Registered by the CLI as `app.command("check")(check_command)`. Exit status: 0 when no rule is violated,
+1 when one is, 2 when the file is malformed (ProtocolError). The static rules (combinations, wash-outs,
+dose ceilings) always run; the trajectory rules run when `neuroscape.protocol.run.trajectory_readout`
+can simulate the protocol, and are listed as not evaluated otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from ..errors import EngineError, ModelError, NotModelledError, ProtocolError
+
+DISCLAIMER = ("neuroscape is research and decision-support software, not medical advice. These checks cover "
+              "only the rules in neuroscape/manage/data/safety_rules.yaml; a plan that passes them is not "
+              "thereby safe for a person. Decisions about medication belong to a qualified clinician.")
+
+
+def _trajectory_readout(protocol, notes: list[str]):
+    """The simulation's readout callable, or None (with a note saying why)."""
+    try:
+        from ..protocol.run import trajectory_readout  # noqa: PLC0415 - written in parallel
+    except ImportError:
+        notes.append("the simulation (neuroscape.protocol.run.trajectory_readout) is not available in this "
+                     "version: static checks only")
+        return None
+    try:
+        return trajectory_readout(protocol)
+    except (NotModelledError, ModelError, EngineError) as exc:
+        notes.append(f"the protocol could not be simulated ({exc}): static checks only")
+        return None
+
+
+def check_command(file: Path = typer.Argument(..., help="protocol file (.yaml or .json)"),
+                  as_json: bool = typer.Option(False, "--json", help="print the result as JSON")) -> None:
+    """Check a protocol against the hard safety rules (contraindicated combinations, wash-outs, dose
+    ceilings, D2 occupancy and serotonin-toxicity ceilings on the simulation)."""
+    from ..protocol import load_protocol  # noqa: PLC0415
+    from .safety import check  # noqa: PLC0415
+
+    as_json = as_json if isinstance(as_json, bool) else False  # called directly from Python
+    out, err = Console(), Console(stderr=True)
+    notes: list[str] = []
+    try:
+        protocol = load_protocol(file)
+        readout = _trajectory_readout(protocol, notes)
+        try:
+            report = check(protocol, readout)
+        except EngineError as exc:  # the simulation failed part-way: keep the static result
+            notes.append(f"the simulation failed ({exc}): static checks only")
+            report = check(protocol, None)
+    except ProtocolError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+
+    if as_json:
+        data = {"file": str(file), "name": protocol.name, **report.to_dict(), "notes": notes,
+                "disclaimer": DISCLAIMER}
+        sys.stdout.write(json.dumps(data, indent=1) + "\n")
+    else:
+        if report.violations:
+            table = Table(title=f"{protocol.name}: {len(report.violations)} safety rule violation(s)",
+                          show_lines=True)
+            table.add_column("rule", no_wrap=True)
+            table.add_column("at_h", justify="right")
+            table.add_column("what", overflow="fold")
+            for v in report.violations:
+                at = "" if v.at_h is None else f"{v.at_h:g}"
+                table.add_row(f"{v.rule_id}\n({v.kind})", at, escape(v.message.split(" Source: ")[0]))
+            out.print(table)
+            shown = set()
+            for v in report.violations:
+                if (v.rule_id, v.source) in shown:
+                    continue
+                shown.add((v.rule_id, v.source))
+                out.print(f"[bold]{v.rule_id}[/bold]\n  reason: {escape(v.reason)}\n  source: {escape(v.source)}",
+                          highlight=False)
+        else:
+            out.print(f"{protocol.name}: no safety rule violated.", highlight=False)
+        for n in report.not_evaluated:
+            out.print(f"not evaluated: {n.rule_id} ({n.kind}): {n.why}", highlight=False)
+        for note in notes:
+            out.print(f"note: {note}", highlight=False)
+        out.print(DISCLAIMER, highlight=False)
+    if report.violations:
+        raise typer.Exit(1)
