@@ -18,6 +18,8 @@ app = typer.Typer(help="neuroscape: mechanistic neurochemical landscape modellin
                   no_args_is_help=True, add_completion=False)
 protocol_app = typer.Typer(help="Run experiment protocol files (PROTOCOL.md).", no_args_is_help=True)
 app.add_typer(protocol_app, name="protocol")
+drugs_app = typer.Typer(help="The drug library: PK, targets and limits, with sources.", no_args_is_help=True)
+app.add_typer(drugs_app, name="drugs")
 console = Console()
 err = Console(stderr=True)
 
@@ -60,10 +62,15 @@ def validate(as_json: bool = typer.Option(False, "--json", help="print results a
              report: Optional[Path] = typer.Option(None, "--report", help="write an HTML report into DIR"),
              case: Optional[list[str]] = typer.Option(None, "--case", help="run only these case ids")):
     """Run the published validation cases (VALIDATION.md); exit 1 on any failure."""
-    from .model.parameters import references
     from .validation import run_validation
 
-    results = run_validation(case)
+    references = _all_references
+    from rich.progress import Progress
+
+    with Progress(console=err, transient=True) as progress:
+        task = progress.add_task("validation cases", total=None)
+        results = run_validation(case, progress=lambda cid: progress.update(task, advance=1,
+                                                                           description=f"case {cid}"))
     if as_json:
         payload = [{"id": r.id, "finding": r.finding, "status": r.status, "reason": r.reason,
                     "sources": list(r.sources),
@@ -92,18 +99,106 @@ def validate(as_json: bool = typer.Option(False, "--json", help="print results a
         raise typer.Exit(1)
 
 
+def _all_references() -> dict:
+    from .model.parameters import references
+    from .pharmacology.library import drug_references
+
+    refs = dict(references())
+    refs.update(drug_references())
+    try:
+        from .pharmacology.pgx import pgx_references
+
+        refs.update(pgx_references())
+    except ImportError:  # pragma: no cover - pgx data is part of the package
+        pass
+    return refs
+
+
+@drugs_app.command("list")
+def drugs_list(as_json: bool = typer.Option(False, "--json", help="print as JSON")):
+    """List the drugs and active metabolites in the library."""
+    from .pharmacology.library import drug_names, load_drug
+    from .pharmacology.pk import half_life_h, linear_pk
+
+    rows = []
+    for name in drug_names():
+        d = load_drug(name)
+        try:
+            t_half = round(half_life_h(linear_pk(d)), 1)
+        except NeuroscapeError:
+            t_half = None  # non-linear PK
+        rows.append({"name": name, "kind": d.kind, "class": d.drug_class,
+                     "targets": [t.target for t in d.targets], "half_life_h": t_half,
+                     "label_max_daily_mg": d.label_max_daily_mg.value if d.label_max_daily_mg else None})
+    if as_json:
+        sys.stdout.write(json.dumps(rows, indent=1) + "\n")
+        return
+    table = Table(title="drug library")
+    for col in ("name", "kind", "class", "targets", "t1/2 (h)", "label max (mg/d)"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r["name"], r["kind"], r["class"], ", ".join(r["targets"]),
+                      "non-linear" if r["half_life_h"] is None else f"{r['half_life_h']:g}",
+                      "" if r["label_max_daily_mg"] is None else f"{r['label_max_daily_mg']:g}")
+    console.print(table)
+
+
+@drugs_app.command("show")
+def drugs_show(name: str = typer.Argument(..., help="a drug name from `neuroscape drugs list`"),
+               as_json: bool = typer.Option(False, "--json", help="print as JSON")):
+    """Show one drug with every number and its source."""
+    from .pharmacology.library import load_drug
+
+    try:
+        drug = load_drug(name)
+    except NeuroscapeError as exc:
+        err.print(f"error: {exc}", highlight=False)
+        raise typer.Exit(2)
+    data = drug.model_dump(exclude_none=True)
+    if as_json:
+        sys.stdout.write(json.dumps(data, indent=1) + "\n")
+        return
+    refs = _all_references()
+    used = set()
+
+    def show(obj, indent=0):
+        pad = "  " * indent
+        for key, value in obj.items() if isinstance(obj, dict) else enumerate(obj):
+            if isinstance(value, dict) and "value" in value and "source" in value:
+                used.add(value["source"])
+                note = f" ({value['note']})" if value.get("note") else ""
+                console.print(f"{pad}{key}: {value['value']:g} [{value['source']}]{note}", highlight=False)
+            elif isinstance(value, (dict, list, tuple)):
+                if value:
+                    console.print(f"{pad}{key}:", highlight=False)
+                    show(value, indent + 1)
+            else:
+                console.print(f"{pad}{key}: {value}", highlight=False)
+
+    show(data)
+    console.print("\nsources:")
+    for key in sorted(used):
+        ref = refs.get(key, {})
+        ident = f" doi:{ref['doi']}" if ref.get("doi") else (f" PMID {ref['pmid']}" if ref.get("pmid") else "")
+        console.print(f"  [{key}] {ref.get('citation', '(see note)')}{ident}", highlight=False)
+
+
 @app.command()
 def cite(as_json: bool = typer.Option(False, "--json", help="print as JSON")):
     """List every source behind the parameters of the current model."""
     from .model.library import default_network
-    from .model.parameters import references
+    from .pharmacology.library import drug_names, load_drug
 
-    refs = references()
+    refs = _all_references()
     net = default_network()
     used: dict[str, list[str]] = {}
     for p in net.parameters:
         used.setdefault(p.source, []).append(p.name)
-    entries = [{"key": k, **refs[k], "parameters": sorted(v)} for k, v in sorted(used.items())]
+    for name in drug_names():
+        for key in _sources_in(load_drug(name).model_dump(exclude_none=True)):
+            used.setdefault(key, []).append(f"drug:{name}")
+    entries = [{"key": k, **refs.get(k, {"citation": "(missing from the reference files)"}),
+                "parameters": sorted(set(v))} for k, v in sorted(used.items())]
     if as_json:
         sys.stdout.write(json.dumps(entries, indent=1) + "\n")
         return
@@ -111,6 +206,17 @@ def cite(as_json: bool = typer.Option(False, "--json", help="print as JSON")):
         ident = e.get("doi") and f"doi:{e['doi']}" or e.get("pmid") and f"PMID/PMC {e['pmid']}" or ""
         console.print(f"[bold]{e['key']}[/bold] [{e.get('tag', '')}] {e['citation']} {ident}", highlight=False)
         console.print(f"    {len(e['parameters'])} parameters: {', '.join(e['parameters'])}", highlight=False)
+
+
+def _sources_in(obj) -> set[str]:
+    if isinstance(obj, dict):
+        found = {obj["source"]} if isinstance(obj.get("source"), str) else set()
+        for value in obj.values():
+            found |= _sources_in(value)
+        return found
+    if isinstance(obj, (list, tuple)):
+        return set().union(*(_sources_in(v) for v in obj)) if obj else set()
+    return set()
 
 
 @app.command()
@@ -140,10 +246,11 @@ def export_sbml(out: Path = typer.Argument(..., help="output .xml file")):
 @app.command()
 def demo(out: Path = typer.Option(Path("reports"), help="output folder")):
     """The main job for now: run the validation suite and an example protocol, write HTML reports."""
-    from .model.parameters import references
     from .protocol.run import run_protocol
     from .protocol.schema import load_protocol
     from .report.html import trajectory_figure, validation_report
+
+    references = _all_references
     from .validation import run_validation
 
     out.mkdir(parents=True, exist_ok=True)
@@ -153,7 +260,7 @@ def demo(out: Path = typer.Option(Path("reports"), help="output folder")):
     example = Path(__file__).parent / "examples" / "tryptophan_depletion.yaml"
     result = run_protocol(load_protocol(example))
     fig = trajectory_figure(result, out / "tryptophan_depletion.png")
-    counts = {s: sum(r.status == s for r in results) for s in ("pass", "fail", "missing", "error")}
+    counts = {s: sum(r.status == s for r in results) for s in ("pass", "fail", "missing", "error", "reference")}
     console.print(f"validation: {counts}")
     console.print(f"report: {path.resolve()}\nexample protocol plot: {fig.resolve()}")
     console.print("neuroscape output is a simulated scenario for research, not medical advice.")

@@ -106,3 +106,19 @@ def run_protocol(protocol: Protocol, *, solver: Solver = Solver(), extra_times=(
         if ro.relative_to:
             out[ro.id]["relative_to"] = ro.relative_to
     return ProtocolResult(protocol, trajectory, out)
+
+
+def trajectory_readout(protocol: Protocol, *, step_h: float = 1.0, tail_h: float = 72.0):
+    """Simulate a plan densely (every `step_h` hours from 0 to `tail_h` after its last event) and
+    return readout(quantity, region, relative_to) -> (times_h, values), as the safety checks use."""
+    subject = subject_of(protocol)
+    plan = plan_of(protocol)
+    last = max([0.0, *(d.at_h for d in plan.doses), *(i.at_h for i in plan.intakes),
+                *(t for ro in protocol.readouts for t in ro.times_h)])
+    times = np.arange(0.0, last + tail_h + step_h / 2, step_h)
+    trajectory = simulate(subject, plan, times)
+
+    def readout(quantity: str, region: str | None = None, relative_to: str | None = None):
+        return times, trajectory.readout(quantity, region, relative_to)
+
+    return readout
