@@ -266,5 +266,15 @@ def demo(out: Path = typer.Option(Path("reports"), help="output folder")):
     console.print("neuroscape output is a simulated scenario for research, not medical advice.")
 
 
+def _register_check() -> None:
+    from .manage.cli_check import check_command
+
+    app.command("check", help="Check a plan (protocol file) against the hard safety rules; exit 1 on any "
+                              "violation.")(check_command)
+
+
+_register_check()
+
+
 def main() -> None:  # pragma: no cover - entry point
     app()

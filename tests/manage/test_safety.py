@@ -638,3 +638,15 @@ def test_property_static_verdict_matches_an_independent_derivation(case):
         assert problems == set(), problems
     # and rejected plans break exactly the rules the independent derivation finds
     assert found == problems, [v.message for v in violations]
+
+
+def test_regionless_occupancy_is_read_without_a_region():
+    p = plan(course("escitalopram", 1))
+    inner = fake_readout(d2=0.85)
+
+    def readout(quantity, region, relative_to):
+        if quantity.startswith("occupancy.") and region is not None:
+            raise ModelError(f"quantity {quantity!r} has no region {region!r}")
+        return inner(quantity, region, relative_to)
+
+    assert ids(check_trajectory(p, readout).violations) == {"d2-occupancy-eps"}

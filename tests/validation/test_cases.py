@@ -3,9 +3,10 @@ import pytest
 from neuroscape.validation import load_cases, run_case
 
 FOUNDATION = ("V01", "V02", "V08", "V09", "V10", "V11")
+PHARMACOLOGY = ("V03", "V04", "V05", "V12", "V13", "V14")
 
 
-@pytest.mark.parametrize("case_id", FOUNDATION)
+@pytest.mark.parametrize("case_id", FOUNDATION + PHARMACOLOGY)
 def test_foundation_case_passes(case_id):
     case = next(c for c in load_cases() if c["id"] == case_id)
     result = run_case(case)

@@ -545,7 +545,7 @@ def check_trajectory(protocol, readout: Readout, rules: Sequence[Rule] | None = 
             continue
         assert rule.quantity is not None and rule.max_value is not None
         try:
-            times, values = readout(rule.quantity, rule.region, rule.relative_to)
+            times, values = _read(readout, rule)
         except (ModelError, NotModelledError) as exc:
             not_evaluated.append(NotEvaluated(rule.id, rule.kind, f"{rule.quantity} not modelled: {exc}",
                                               rule.source))
@@ -575,6 +575,17 @@ def check_trajectory(protocol, readout: Readout, rules: Sequence[Rule] | None = 
         violations.append(Violation(rule.id, rule.kind, msg, rule.reason, rule.source, first,
                                     _drug_names(protocol)))
     return SafetyReport(tuple(violations), tuple(not_evaluated))
+
+
+def _read(readout: Readout, rule: Rule):
+    """The rule's readout. A model whose target occupancies have no regions (occupancy follows the
+    unbound drug concentration, the same in every region) is read without one."""
+    try:
+        return readout(rule.quantity, rule.region, rule.relative_to)
+    except ModelError:
+        if rule.region is None or not (rule.quantity or "").startswith("occupancy."):
+            raise
+        return readout(rule.quantity, None, rule.relative_to)
 
 
 def _drug_names(protocol) -> tuple[str, ...]:

@@ -73,8 +73,11 @@ def pk_module(drug: Drug) -> Module:
                    _p(f"{d}_lag", ab.lag_h.value if ab.lag_h else 0.0, "h", ab.lag_h or "assumed", mod,
                       "" if ab.lag_h else "No absorption lag reported", basis="measured" if ab.lag_h else "assumed")]
         species.append(Species(f"{d}_gut", "gut", "umol", 0.0, f"{drug.name} not yet absorbed", mod))
+        # Drugs cleared by AADC lose their first pass to gut-wall AADC, which a decarboxylase
+        # inhibitor blocks (carbidopa roughly doubles levodopa's bioavailability, Nutt 1985).
+        gut_aadc = " * act_aadc" if any(p.enzyme == "AADC" for p in drug.elimination) else ""
         reactions += [Reaction(f"{d}_absorb", f"{d}_ka * {d}_f * {d}_gut", {f"{d}_gut": -1, f"{d}_cen": 1}),
-                      Reaction(f"{d}_first_pass", f"{d}_ka * (1 - {d}_f) * {d}_gut", {f"{d}_gut": -1})]
+                      Reaction(f"{d}_first_pass", f"{d}_ka * (1 - {d}_f) * {d}_gut{gut_aadc}", {f"{d}_gut": -1})]
     if dist.compartments == 2:
         params += [_p(f"{d}_vp", dist.peripheral_volume_L.value, "L", dist.peripheral_volume_L, mod,
                       tags=("scale:volume",)),
@@ -83,9 +86,11 @@ def pk_module(drug: Drug) -> Module:
         species.append(Species(f"{d}_per", "periphery", "umol", 0.0, f"{drug.name} peripheral", mod))
         reactions.append(Reaction(f"{d}_distribute", f"{d}_q * ({d}_conc - {d}_per / {d}_vp)",
                                   {f"{d}_cen": -1, f"{d}_per": 1}))
+    own_inhibition = {i.enzyme for i in drug.cyp_inhibition}
     for k, path in enumerate(drug.elimination):
         e = ident(path.enzyme)
-        act = f"act_{e}"
+        # A drug's saturable Km already holds its inhibition of its own route: don't count it twice.
+        act = f"act_{e}_not_{d}" if path.enzyme in own_inhibition else f"act_{e}"
         if path.clearance_L_per_h is not None:
             params.append(_p(f"{d}_cl_{e}", path.clearance_L_per_h.value, "L/h", path.clearance_L_per_h,
                              mod, tags=("scale:clearance",)))
@@ -114,13 +119,14 @@ def pd_module(drugs: tuple[Drug, ...]) -> tuple[Module, dict[str, str]]:
     params, exprs, readouts, reactions, species = [], [], [], [], []
     hooks: dict[str, str] = {}
     enzymes_used = {p.enzyme for d in drugs for p in d.elimination}
-    inhibitors: dict[str, list[str]] = {}
+    inhibitors: dict[str, list[tuple[str, str]]] = {}
     for drug in drugs:
+        n = ident(drug.name)
         for inh in drug.cyp_inhibition:
-            params.append(_p(f"{ident(drug.name)}_kicyp_{ident(inh.enzyme)}", inh.ki_ng_per_mL.value,
+            params.append(_p(f"{n}_kicyp_{ident(inh.enzyme)}", inh.ki_ng_per_mL.value,
                              "ng/mL", inh.ki_ng_per_mL, "pharmacodynamics"))
             inhibitors.setdefault(inh.enzyme, []).append(
-                f"{ident(drug.name)}_conc * {ident(drug.name)}_mw / {ident(drug.name)}_kicyp_{ident(inh.enzyme)}")
+                (n, f"{n}_conc * {n}_mw / {n}_kicyp_{ident(inh.enzyme)}"))
     binders: dict[str, list[tuple[Drug, object]]] = {}
     for drug in drugs:
         for t in drug.targets:
@@ -133,11 +139,17 @@ def pd_module(drugs: tuple[Drug, ...]) -> tuple[Module, dict[str, str]]:
             params.append(Parameter(f"pheno_{e}", 1.0, "dimensionless", "assumed", "assumed",
                                     f"{enzyme} activity of the subject's phenotype relative to a normal metaboliser (set from the genotype)",
                                     tags=(f"phenotype:{enzyme}",), module="pharmacodynamics"))
-            inh = " + ".join(inhibitors.get(enzyme, [])) or "0"
+            terms = inhibitors.get(enzyme, [])
+            inh = " + ".join(t for _, t in terms) or "0"
             exprs.append(Expression(f"act_{e}", f"pheno_{e} / (1 + {inh})", "dimensionless",
                                     f"{enzyme} activity (phenotype, drug inhibition)"))
-        elif enzyme == "AADC" and "AADC-peripheral" in binders:
-            exprs.append(Expression("act_aadc", "1 - occ_aadc_peripheral", "dimensionless",
+            for owner, _ in terms:
+                others = " + ".join(t for o, t in terms if o != owner) or "0"
+                exprs.append(Expression(f"act_{e}_not_{owner}", f"pheno_{e} / (1 + {others})",
+                                        "dimensionless", f"{enzyme} activity seen by {owner}'s own route"))
+        elif enzyme == "AADC":
+            exprs.append(Expression("act_aadc", "1 - occ_aadc_peripheral" if "AADC-peripheral" in binders
+                                    else "1", "dimensionless",
                                     "peripheral AADC not blocked by a decarboxylase inhibitor"))
         else:
             exprs.append(Expression(f"act_{e}", "1", "dimensionless", f"{enzyme} activity"))

@@ -22,7 +22,7 @@ def build() -> Module:
                     Species(s("gabat"), r, "dimensionless", 1.0, "GABA-T enzyme amount (relative)", "gaba")]
         reactions += [
             Reaction(s("gad"), f"gad_vmax * gad_expr_{r} * plp_sat * glutamate / (gad_km_glu + glutamate)"
-                               f" / (1 + {s('gaba')} / gad_ki_gaba)", {s("gaba"): 1}),
+                               f" / (1 + ({s('gaba')} / gad_ki_gaba)**gad_feedback_hill)", {s("gaba"): 1}),
             Reaction(s("gaba_t"), f"gabat_vmax * {s('gabat')} * {s('gaba')} / (gabat_km + {s('gaba')})",
                      {s("gaba"): -1}),
             Reaction(s("gaba_release"), f"gaba_release * gaba_fire * {s('gaba')}",

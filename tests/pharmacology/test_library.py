@@ -1,0 +1,124 @@
+"""The drug library: every file loads, every number is sourced, and the PK reproduces what was reported."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from neuroscape.errors import ProtocolError
+from neuroscape.model.parameters import references
+from neuroscape.pharmacology.library import Drug, Sourced, drug_names, drug_references, load_drug
+
+EXPECTED = {
+    "escitalopram", "citalopram", "sertraline", "fluoxetine", "norfluoxetine", "paroxetine",
+    "venlafaxine", "desvenlafaxine", "bupropion", "hydroxybupropion", "levodopa", "carbidopa",
+    "haloperidol", "risperidone", "paliperidone", "moclobemide", "phenelzine", "selegiline",
+    "vigabatrin", "diazepam", "desmethyldiazepam", "lorazepam",
+}
+NAMES = drug_names()
+
+
+def _sourced(obj, path="drug"):
+    """Every Sourced number inside a drug, with a readable path."""
+    if isinstance(obj, Sourced):
+        yield path, obj
+    elif isinstance(obj, tuple):
+        for i, item in enumerate(obj):
+            yield from _sourced(item, f"{path}[{i}]")
+    elif hasattr(type(obj), "model_fields"):
+        for field in type(obj).model_fields:
+            yield from _sourced(getattr(obj, field), f"{path}.{field}")
+
+
+def _half_life_and_ke(drug: Drug) -> tuple[float, float]:
+    dist = drug.distribution
+    volume = dist.volume_L.value + (dist.peripheral_volume_L.value if dist.peripheral_volume_L else 0.0)
+    ke = drug.total_clearance_L_per_h() / volume  # MM routes at low concentration (Vmax/Km)
+    return math.log(2) / ke, ke
+
+
+def test_library_holds_the_expected_drugs():
+    assert EXPECTED <= set(NAMES)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_drug_loads(name):
+    drug = load_drug(name)
+    assert drug.name == name
+    assert drug.elimination, "a drug needs at least one elimination route"
+    assert drug.total_clearance_L_per_h() > 0
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_source_key_exists(name):
+    known = set(drug_references()) | set(references())
+    for path, number in _sourced(load_drug(name)):
+        if number.source in ("assumed", "fitted"):
+            assert number.note.strip(), f"{name}: {path} is {number.source} without a note giving the reason"
+        else:
+            assert number.source in known, f"{name}: {path} cites unknown reference {number.source!r}"
+
+
+def test_drug_references_are_well_formed():
+    for key, entry in drug_references().items():
+        assert entry.get("citation"), key
+        assert entry.get("tag") in {"A", "C", "L", "R", "U"}, key
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_metabolites_exist_and_are_metabolites(name):
+    drug = load_drug(name)
+    for metabolite in drug.metabolites:
+        assert metabolite in NAMES, f"{name} forms {metabolite!r}, which has no drug file"
+        met = load_drug(metabolite)
+        assert met.kind == "metabolite"
+        assert met.absorption is None and met.routes == ()
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if load_drug(n).reported_half_life_h])
+def test_half_life_matches_report(name):
+    drug = load_drug(name)
+    derived, _ = _half_life_and_ke(drug)
+    reported = drug.reported_half_life_h.value
+    assert 0.65 * reported <= derived <= 1.35 * reported, (
+        f"{name}: ln2*V/CL = {derived:.1f} h, reported {reported} h")
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES
+                                  if load_drug(n).reported_tmax_h and load_drug(n).absorption])
+def test_tmax_matches_report(name):
+    drug = load_drug(name)
+    _, ke = _half_life_and_ke(drug)
+    ka = drug.absorption.ka_per_h.value
+    tmax = 1.0 / ka if math.isclose(ka, ke) else math.log(ka / ke) / (ka - ke)
+    reported = drug.reported_tmax_h.value
+    assert 0.5 * reported <= tmax <= 1.5 * reported, f"{name}: Tmax {tmax:.2f} h, reported {reported} h"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_targets_are_plausible(name):
+    for target in load_drug(name).targets:
+        if target.emax is not None:
+            assert 0 < target.emax.value <= 1.0
+        if target.ec50_ng_per_mL is not None:
+            assert target.ec50_ng_per_mL.value > 0
+
+
+def test_carbidopa_stays_outside_the_brain():
+    drug = load_drug("carbidopa")
+    assert drug.distribution.crosses_bbb is False
+    assert {t.target for t in drug.targets} == {"AADC-peripheral"}
+
+
+def test_saturable_routes_where_documented():
+    for name in ("paroxetine", "fluoxetine"):
+        cyp2d6 = [p for p in load_drug(name).elimination if p.enzyme == "CYP2D6"]
+        assert cyp2d6 and cyp2d6[0].vmax_mg_per_h is not None and cyp2d6[0].km_ng_per_mL is not None
+
+
+def test_unknown_drug_is_a_protocol_error_with_a_suggestion():
+    with pytest.raises(ProtocolError, match="did you mean 'sertraline'"):
+        load_drug("sertralin")
+    with pytest.raises(ProtocolError, match="unknown drug"):
+        load_drug("no-such-drug-xyz")
