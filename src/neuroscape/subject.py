@@ -99,13 +99,21 @@ REFERENCE_WEIGHT_KG = 70.0  # drug volumes and clearances in the library are for
 
 def _apply_pharmacokinetic_covariates(subject: Subject, network: Network, p: np.ndarray,
                                       index: dict[str, int]) -> None:
-    """Weight (allometric: volume ~ W, clearance ~ W^0.75) and CYP phenotypes from genotypes."""
+    """Weight (allometric: volume ~ W, clearance ~ W^0.75), the label's age/sex clearance groups,
+    and CYP phenotypes from genotypes."""
     ratio = subject.weight_kg / REFERENCE_WEIGHT_KG
+    factors: dict[str, float] = {}
+    for module in {q.module for q in network.parameters if q.module.startswith("drug:")}:
+        from .pharmacology.library import load_drug
+
+        drug = load_drug(module.split(":", 1)[1])
+        factors[module] = float(np.prod([c.clearance_factor.value for c in drug.clearance_covariates
+                                         if c.applies(subject.age_years, subject.sex)] or [1.0]))
     for i, q in enumerate(network.parameters):
         if "scale:volume" in q.tags:
             p[i] *= ratio
         elif "scale:clearance" in q.tags:
-            p[i] *= ratio ** 0.75
+            p[i] *= ratio ** 0.75 * factors.get(q.module, 1.0)
     for gene, genotype in subject.genotypes.items():
         name = f"pheno_{gene.lower()}"
         if name in index:  # only genes that clear a drug in this network matter

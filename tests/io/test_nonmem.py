@@ -269,3 +269,15 @@ def test_random_text_raises_only_data_errors(body, fmt):
     for id_ in table.ids():  # a table that reads must expand without error
         table.dose_events(id_)
         table.observations(id_)
+
+
+def test_event_table_becomes_a_plan_and_simulates():
+    from neuroscape import Subject, simulate
+    from neuroscape.io.nonmem import read_events, to_plan
+
+    text = "ID,TIME,EVID,AMT,CMT,II,ADDL,DRUG\n1,0,1,10,1,24,4,escitalopram\n1,30,0,.,2,.,.,escitalopram\n"
+    plan = to_plan(read_events(text))
+    assert [d.at_h for d in plan.doses] == [0.0, 24.0, 48.0, 72.0, 96.0]
+    assert all(d.route == "oral" and d.dose_mg == 10.0 for d in plan.doses)
+    traj = simulate(Subject(), plan, [0.0, 100.0])
+    assert traj.readout("plasma.escitalopram")[1] > 0

@@ -65,3 +65,12 @@ def test_ode_model_matches_the_analytic_solution():
 def test_half_life_of_escitalopram_matches_the_report():
     pk = linear_pk(load_drug("escitalopram"))
     assert half_life_h(pk) == pytest.approx(load_drug("escitalopram").reported_half_life_h.value, rel=0.35)
+
+
+def test_label_age_group_lowers_escitalopram_clearance():
+    plan = add_dose(Plan(), "escitalopram", 0.0, 10.0)
+    t = np.linspace(0, 240, 241)
+    young = simulate(Subject(age_years=40, weight_kg=70), plan, t).readout("plasma.escitalopram")
+    old = simulate(Subject(age_years=70, weight_kg=70), plan, t).readout("plasma.escitalopram")
+    # AUC = F dose / CL: 1/0.67 = 1.49 (Lexapro label: AUC about 50% higher in the elderly)
+    assert np.trapezoid(old, t) / np.trapezoid(young, t) == pytest.approx(1 / 0.67, rel=0.03)

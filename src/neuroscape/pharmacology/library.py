@@ -111,6 +111,18 @@ class GenotypeCeiling(_Strict):
     max_daily_mg: Sourced
 
 
+class Covariate(_Strict):
+    """A subject group whose total clearance differs (e.g. the label's elderly)."""
+
+    min_age_years: Optional[float] = Field(None, ge=0)
+    sex: Optional[Literal["male", "female"]] = None
+    clearance_factor: Sourced
+
+    def applies(self, age_years: float, sex: str) -> bool:
+        return ((self.min_age_years is None or age_years >= self.min_age_years)
+                and (self.sex is None or sex == self.sex))
+
+
 class Drug(_Strict):
     name: str
     kind: Literal["parent", "metabolite"] = "parent"
@@ -124,6 +136,7 @@ class Drug(_Strict):
     targets: tuple[Target, ...] = ()
     cyp_inhibition: tuple[CypInhibition, ...] = ()
     routes: tuple[Literal["oral", "iv", "ip"], ...] = ("oral",)
+    clearance_covariates: tuple[Covariate, ...] = ()
     description: str = ""
     # Reported values that the PK parameters must reproduce (checked by tests, not used to simulate)
     reported_half_life_h: Optional[Sourced] = None
