@@ -61,13 +61,18 @@ def linear_pk(drug: Drug, *, weight_kg: float = 70.0,
                     q=dist.intercompartmental_clearance_L_per_h.value * r ** 0.75 if two else None)
 
 
-def _unit_bolus(pk: LinearPK, t: np.ndarray) -> np.ndarray:
-    """Concentration per unit amount after an IV bolus at t = 0."""
+def _disposition(pk: LinearPK) -> list[tuple[float, float]]:
+    """(coefficient per unit amount, exponent) pairs of the IV bolus response."""
     if pk.vp is None:
-        return np.exp(-pk.ke * t) / pk.v
+        return [(1.0 / pk.v, pk.ke)]
     a, b = pk.rates()
     k21 = pk.q / pk.vp
-    return ((a - k21) * np.exp(-a * t) + (k21 - b) * np.exp(-b * t)) / ((a - b) * pk.v)
+    return [((a - k21) / ((a - b) * pk.v), a), ((k21 - b) / ((a - b) * pk.v), b)]
+
+
+def _unit_bolus(pk: LinearPK, t: np.ndarray) -> np.ndarray:
+    """Concentration per unit amount after an IV bolus at t = 0."""
+    return sum(w * np.exp(-lam * t) for w, lam in _disposition(pk))
 
 
 def _unit_oral(pk: LinearPK, t: np.ndarray) -> np.ndarray:
@@ -75,13 +80,7 @@ def _unit_oral(pk: LinearPK, t: np.ndarray) -> np.ndarray:
     for one compartment), by convolution of the disposition exponentials with ka exp(-ka t)."""
     ka = pk.ka
     out = np.zeros_like(t)
-    if pk.vp is None:
-        weights = [(1.0 / pk.v, pk.ke)]
-    else:
-        a, b = pk.rates()
-        k21 = pk.q / pk.vp
-        weights = [((a - k21) / ((a - b) * pk.v), a), ((k21 - b) / ((a - b) * pk.v), b)]
-    for w, lam in weights:
+    for w, lam in _disposition(pk):
         if abs(ka - lam) < 1e-9 * ka:
             out += w * ka * t * np.exp(-lam * t)
         else:
@@ -91,14 +90,8 @@ def _unit_oral(pk: LinearPK, t: np.ndarray) -> np.ndarray:
 
 def _unit_infusion(pk: LinearPK, t: np.ndarray, duration: float) -> np.ndarray:
     """Concentration per unit rate for a zero-order input from 0 to `duration`."""
-    if pk.vp is None:
-        weights = [(1.0 / pk.v, pk.ke)]
-    else:
-        a, b = pk.rates()
-        k21 = pk.q / pk.vp
-        weights = [((a - k21) / ((a - b) * pk.v), a), ((k21 - b) / ((a - b) * pk.v), b)]
     out = np.zeros_like(t)
-    for w, lam in weights:
+    for w, lam in _disposition(pk):
         during = (1 - np.exp(-lam * np.minimum(t, duration))) / lam
         after = np.exp(-lam * np.clip(t - duration, 0, None))
         out += w * during * after
