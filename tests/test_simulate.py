@@ -65,3 +65,13 @@ def test_lesion_lowers_dopamine_synthesis_per_tissue():
     base = simulate(Subject(), Plan(), [0]).readout("synthesis.dopamine")[0]
     lesion = simulate(Subject(modifications={"dopamine_neurons": 0.1}), Plan(), [0]).readout("synthesis.dopamine")[0]
     assert lesion < 0.2 * base
+
+
+def test_raphe_set_point_is_the_drug_free_baseline():
+    """fire_g0 is derived from the model: at baseline, firing is 1 and 5-HT1A is unadapted."""
+    traj = simulate(Subject(), Plan(), [0])
+    assert traj.readout("firing.raphe")[0] == pytest.approx(1.0, abs=1e-4)
+    assert traj.readout("receptor.5HT1A.sensitivity")[0] == pytest.approx(1.0, abs=1e-3)
+    # the raphe has more extracellular 5-HT than terminal fields (dense somatodendritic release)
+    assert traj.readout("brain.serotonin.extracellular", "raphe")[0] > traj.readout(
+        "brain.serotonin.extracellular", "cortex")[0]

@@ -115,8 +115,9 @@ def _apply_pharmacokinetic_covariates(subject: Subject, network: Network, p: np.
         elif "scale:clearance" in q.tags:
             p[i] *= ratio ** 0.75 * factors.get(q.module, 1.0)
     for gene, genotype in subject.genotypes.items():
-        name = f"pheno_{gene.lower()}"
-        if name in index:  # only genes that clear a drug in this network matter
-            from .pharmacology.pgx import clearance_multiplier, phenotype
+        from .pharmacology.pgx import clearance_multiplier, phenotype
 
-            p[index[name]] = clearance_multiplier(gene, phenotype(gene, genotype).phenotype)
+        called = phenotype(gene, genotype)  # a malformed genotype is an error even if unused here
+        name = f"pheno_{gene.lower()}"
+        if name in index:  # only genes that clear a drug in this network change parameters
+            p[index[name]] = clearance_multiplier(gene, called.phenotype)

@@ -75,9 +75,14 @@ def pk_module(drug: Drug) -> Module:
         species.append(Species(f"{d}_gut", "gut", "umol", 0.0, f"{drug.name} not yet absorbed", mod))
         # Drugs cleared by AADC lose their first pass to gut-wall AADC, which a decarboxylase
         # inhibitor blocks (carbidopa roughly doubles levodopa's bioavailability, Nutt 1985).
-        gut_aadc = " * act_aadc" if any(p.enzyme == "AADC" for p in drug.elimination) else ""
-        reactions += [Reaction(f"{d}_absorb", f"{d}_ka * {d}_f * {d}_gut", {f"{d}_gut": -1, f"{d}_cen": 1}),
-                      Reaction(f"{d}_first_pass", f"{d}_ka * (1 - {d}_f) * {d}_gut{gut_aadc}", {f"{d}_gut": -1})]
+        # The gut empties at ka; the fraction that escapes first pass is F, or F / (F + (1-F) act)
+        # when the first pass is AADC that an inhibitor blocks.
+        if any(p.enzyme == "AADC" for p in drug.elimination):
+            f_eff = f"({d}_f / ({d}_f + (1 - {d}_f) * act_aadc))"
+        else:
+            f_eff = f"{d}_f"
+        reactions += [Reaction(f"{d}_absorb", f"{d}_ka * {f_eff} * {d}_gut", {f"{d}_gut": -1, f"{d}_cen": 1}),
+                      Reaction(f"{d}_first_pass", f"{d}_ka * (1 - {f_eff}) * {d}_gut", {f"{d}_gut": -1})]
     if dist.compartments == 2:
         params += [_p(f"{d}_vp", dist.peripheral_volume_L.value, "L", dist.peripheral_volume_L, mod,
                       tags=("scale:volume",)),
@@ -130,6 +135,11 @@ def pd_module(drugs: tuple[Drug, ...]) -> tuple[Module, dict[str, str]]:
     binders: dict[str, list[tuple[Drug, object]]] = {}
     for drug in drugs:
         for t in drug.targets:
+            if t.mode in ("agonist", "partial_agonist"):
+                from ..errors import NotModelledError
+
+                raise NotModelledError(f"{drug.name}: {t.mode} action at {t.target} is not modelled yet "
+                                       "(only blockade, enzyme inhibition and allosteric modulation)")
             if not drug.distribution.crosses_bbb and t.target != "AADC-peripheral":
                 continue
             binders.setdefault(t.target, []).append((drug, t))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..engine.compiled import Solver
-from ..errors import ModelError, NotModelledError, ProtocolError
+from ..errors import DataError, ModelError, NotModelledError, ProtocolError
 from ..plan import Plan, add_dose, add_nutrition
 from ..simulate import Trajectory, model_for, simulate
 from ..subject import Subject
@@ -92,7 +92,7 @@ def run_protocol(protocol: Protocol, *, solver: Solver = Solver(), extra_times=(
     times = sorted({0.0, *extra_times, *(t for ro in protocol.readouts for t in ro.times_h)})
     try:
         trajectory = simulate(subject, plan, np.asarray(times), solver=solver)
-    except ModelError as exc:
+    except (ModelError, DataError) as exc:
         raise ProtocolError(f"subject.{exc}") from None
     index = {t: k for k, t in enumerate(times)}
     out = {}

@@ -32,7 +32,8 @@ def build(kind: str = "homeostatic") -> Module:
     params = load_table("adaptation")
     species = tuple(Species(n, "brain", "dimensionless", 1.0, module="adaptation") for n in NAMES)
     reactions = (
-        Reaction("r1a_desensitisation", "k_1a_desens * r1a_adapt * (1 - arg_raphe / ar_g0)", {"r1a_adapt": 1}),
+        Reaction("r1a_desensitisation", "k_1a_desens * r1a_adapt * (1 - arg_raphe / fire_g0)",
+                 {"r1a_adapt": 1}),
         Reaction("sert_trafficking",
                  "k_sert_traffic * (1 - sert_internalisation_max * x_SERT / (1 + x_SERT) - sert_surface)",
                  {"sert_surface": 1}),

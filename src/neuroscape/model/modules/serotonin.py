@@ -17,7 +17,7 @@ _INITIAL = {"htp": 1.61, "c5ht": 0.038, "v5ht": 67.5, "e5ht": 0.06, "hiaa": 1.58
 def build() -> Module:
     params = load_table("serotonin")
     species, reactions, expressions, readouts = [], [], [], []
-    expressions.append(Expression("fire_raphe", "raphe_drive * exp(-fire_slope * (arg_raphe - ar_g0))",
+    expressions.append(Expression("fire_raphe", "raphe_drive * exp(-fire_slope * (arg_raphe - fire_g0))",
                                   "dimensionless", "raphe firing relative to baseline (5-HT1A feedback)"))
     for r in REGIONS:
         def s(name: str) -> str:
@@ -30,8 +30,12 @@ def build() -> Module:
         expressions += [
             Expression(s("v_tph"),
                        f"tph_vmax * tph2_expr_{r} * brain_trp / (tph_km_trp + brain_trp + brain_trp**2 / tph_ki_trp)"
-                       f" * bh4_5ht / (tph_km_bh4 + bh4_5ht) * exp(-syn_slope_5ht * ({s('arg')} - ar_g0))",
+                       f" * bh4_5ht / (tph_km_bh4 + bh4_5ht) * exp(-syn_slope_5ht * ar_local_gain_{r} * ({s('arg')} - ar_g0))",
                        "uM/h", f"TPH2 flux in {r}"),
+            Expression(s("v_release_5ht"),
+                       f"rel_5ht * fire_raphe**fire_coupling_{r} * {s('v5ht')} * exp(-rel_slope_5ht * ar_local_gain_{r} * ({s('arg')} - ar_g0))",
+                       "uM/h", "release per terminal"),
+            Expression(s("v_uptake2"), f"uptake2_vmax * {s('e5ht')} / (uptake2_km + {s('e5ht')})", "uM/h"),
             Expression(s("v_sert"), f"sert_vmax * sert_expr_{r} * sert_surface * {s('e5ht')} / (sert_km * (1 + x_SERT) + {s('e5ht')})",
                        "uM/h"),
         ]
@@ -42,12 +46,12 @@ def build() -> Module:
             Reaction(s("vmat_5ht"),
                      f"vmat_vmax_5ht * {s('c5ht')} / (vmat_km_5ht + {s('c5ht')}) - vmat_leak_5ht * {s('v5ht')}",
                      {s("c5ht"): -1, s("v5ht"): 1}),
-            Reaction(s("release_5ht"),
-                     f"rel_5ht * rel_scale_{r} * fire_raphe * {s('v5ht')} * exp(-rel_slope_5ht * ({s('arg')} - ar_g0))",
-                     {s("v5ht"): -1, s("e5ht"): 1}),
-            Reaction(s("sert"), s("v_sert"), {s("e5ht"): -1, s("c5ht"): 1}),
-            Reaction(s("uptake2"), f"uptake2_vmax * {s('e5ht')} / (uptake2_km + {s('e5ht')})",
-                     {s("e5ht"): -1, s("c5ht"): 1}),
+            # Per-terminal fluxes change intracellular pools; their extracellular counterparts scale
+            # with the density of serotonergic membrane per tissue volume (as for dopamine).
+            Reaction(s("release_5ht"), s("v_release_5ht"), {s("v5ht"): -1}),
+            Reaction(s("release_5ht_ext"), f"{s('v_release_5ht')} * ht_density_{r}", {s("e5ht"): 1}),
+            Reaction(s("sert"), f"{s('v_sert')} + {s('v_uptake2')}", {s("c5ht"): 1}),
+            Reaction(s("sert_ext"), f"({s('v_sert')} + {s('v_uptake2')}) * ht_density_{r}", {s("e5ht"): -1}),
             Reaction(s("e5ht_loss"), f"e5ht_removal * {s('e5ht')}", {s("e5ht"): -1}),
             Reaction(s("mao_5ht"), f"mao_vmax_5ht * maoa_act * {s('c5ht')} / (mao_km_5ht + {s('c5ht')})",
                      {s("c5ht"): -1, s("hiaa"): 1}),
