@@ -91,9 +91,10 @@ def _apply_events(t, ie, y, p, ev_t, ev_kind, ev_target, ev_value, ev_scale):
 
 @_nb.njit(cache=True, nogil=True, error_model="numpy", fastmath=_FAST)
 def integrate(y0, p0, t0, t_out, ev_t, ev_kind, ev_target, ev_value, ev_scale, rtol, atol,
-              h_init, max_steps, lu, out, stats):
+              h_init, max_steps, lu, out, stats, rec):
     """Integrate from t0 through every time in t_out (sorted, >= t0); events are applied at their
-    time before the output at that time is recorded. Returns a status code."""
+    time before the output at that time is recorded; `rec` lists the states recorded in `out`.
+    Returns a status code."""
     (jmap, diag, perm, div_ptr, div_pos, upd_ptr, upd_ij, upd_ik, upd_kj,
      f_ptr, f_row, f_pos, u_ptr, u_col, u_pos, nnz) = lu
     n = y0.size
@@ -109,7 +110,8 @@ def integrate(y0, p0, t0, t_out, ev_t, ev_kind, ev_target, ev_value, ev_scale, r
     ie = _apply_events(t, 0, y, p, ev_t, ev_kind, ev_target, ev_value, ev_scale)
     io = 0
     while io < t_out.size and t_out[io] <= t:
-        out[io, :] = y
+        for k in range(rec.size):
+            out[io, k] = y[rec[k]]
         io += 1
     h = h_init
     steps = 0
@@ -195,7 +197,8 @@ def integrate(y0, p0, t0, t_out, ev_t, ev_kind, ev_target, ev_value, ev_scale, r
         if ie > before:
             h = min(h, h_init)  # a discontinuity: restart with a small step
         while io < t_out.size and t_out[io] <= t:
-            out[io, :] = y
+            for k in range(rec.size):
+                out[io, k] = y[rec[k]]
             io += 1
     for i in range(n):
         if not _np.isfinite(y[i]):
@@ -273,10 +276,10 @@ def steady_state(y0, p, tol, max_iter, lu, y_out, stats):
 
 @_nb.njit(cache=True, parallel=True, error_model="numpy", fastmath=_FAST)
 def integrate_batch(Y0, P, t0, t_out, ev_t, ev_kind, ev_target, ev_value, ev_scale, rtol, atol,
-                    h_init, max_steps, lu, out, status, stats):
+                    h_init, max_steps, lu, out, status, stats, rec):
     for b in _nb.prange(Y0.shape[0]):
         status[b] = integrate(Y0[b], P[b], t0, t_out, ev_t, ev_kind, ev_target, ev_value,
-                              ev_scale, rtol, atol[b], h_init, max_steps, lu, out[b], stats[b])
+                              ev_scale, rtol, atol[b], h_init, max_steps, lu, out[b], stats[b], rec)
 
 
 @_nb.njit(cache=True, parallel=True, error_model="numpy", fastmath=_FAST)

@@ -138,35 +138,46 @@ class CompiledModel:
         return out, [STATUS[int(c)] for c in status]
 
     # -- integration ---------------------------------------------------------------------------
+    def _record(self, record) -> np.ndarray:
+        if record is None:
+            return np.arange(self.n, dtype=np.int64)
+        idx = [self.species_index[r] if isinstance(r, str) else int(r) for r in record]
+        return np.asarray(idx, dtype=np.int64)
+
     def integrate(self, y0, p, times, events: Events | None = None, solver: Solver = Solver(),
-                  t0: float = 0.0, atol_scale=None):
+                  t0: float = 0.0, atol_scale=None, record=None):
+        """Integrate one parameter set; `record` (species names or indices) limits the output
+        columns, as libRoadRunner's timeCourseSelections do (default: every state)."""
         times = np.ascontiguousarray(times, dtype=float)
         if times.size and (np.any(np.diff(times) < 0) or times[0] < t0):
             raise EngineError("output times must be sorted and not before t0")
         events = events or Events()
         y0 = np.ascontiguousarray(y0, dtype=float)
-        out = np.full((times.size, self.n), np.nan)
+        rec = self._record(record)
+        out = np.full((times.size, rec.size), np.nan)
         stats = np.zeros(3, dtype=np.int64)
         atol = self.atol_vector(y0 if atol_scale is None else atol_scale, solver)
         code = self.module.integrate(y0, self._p(p), float(t0), times, *events.arrays(),
                                      solver.rtol, atol, solver.h_init, solver.max_steps,
-                                     self.lu.arrays, out, stats)
+                                     self.lu.arrays, out, stats, rec)
         return out, STATUS[int(code)], stats
 
     def integrate_batch(self, Y0, P, times, events: Events | None = None,
-                        solver: Solver = Solver(), t0: float = 0.0):
+                        solver: Solver = Solver(), t0: float = 0.0, record=None):
+        """Integrate many parameter sets in parallel; a failed member gets its own status."""
         Y0 = np.ascontiguousarray(Y0, dtype=float)
         P = np.ascontiguousarray(P, dtype=float)
         times = np.ascontiguousarray(times, dtype=float)
         events = events or Events()
         b = Y0.shape[0]
-        out = np.full((b, times.size, self.n), np.nan)
+        rec = self._record(record)
+        out = np.full((b, times.size, rec.size), np.nan)
         status = np.zeros(b, dtype=np.int64)
         stats = np.zeros((b, 3), dtype=np.int64)
         atol = self.atol_vector(Y0, solver)
         self.module.integrate_batch(Y0, P, float(t0), times, *events.arrays(), solver.rtol, atol,
                                     solver.h_init, solver.max_steps, self.lu.arrays, out, status,
-                                    stats)
+                                    stats, rec)
         return out, [STATUS[int(c)] for c in status], stats
 
     # -- readouts ------------------------------------------------------------------------------
