@@ -50,11 +50,22 @@ def test_malformed_protocol_exits_2_naming_the_key(tmp_path):
     assert "interventions[0].dose_mg" in res.output and "-5" in res.output
 
 
-def test_hormone_is_not_modelled_yet_exit_2(tmp_path):
+def test_exercise_is_not_modelled_yet_exit_2(tmp_path):
     text = GOOD.replace("{nutrition: tryptophan, at_h: 0, dose_mg: 1000}",
-                        "{hormone: estradiol, start_h: 0, fold: 2}")
+                        "{exercise: endurance, start_h: 0, duration_h: 1, intensity: 0.6}")
     res = runner.invoke(app, ["protocol", "run", _write(tmp_path, text)])
     assert res.exit_code == 2 and "not modelled yet" in res.output
+
+
+def test_hormone_fold_runs_and_unknown_hormone_exit_2(tmp_path):
+    text = GOOD.replace("{nutrition: tryptophan, at_h: 0, dose_mg: 1000}",
+                        "{hormone: cortisol, start_h: 0, fold: 3}").replace(
+        "quantity: plasma.tryptophan, at_h: [0, 2], relative_to: baseline", "quantity: plasma.cortisol, at_h: [0, 2]")
+    res = runner.invoke(app, ["protocol", "run", _write(tmp_path, text), "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["readouts"]["trp"]["value"] == [1050.0, 1050.0]  # 350 nmol/L x 3
+    res = runner.invoke(app, ["protocol", "run", _write(tmp_path, text.replace("cortisol", "cortisone"))])
+    assert res.exit_code == 2 and "unknown hormone 'cortisone'" in res.output
 
 
 def test_unknown_drug_exit_2_with_suggestion(tmp_path):
@@ -86,8 +97,8 @@ def test_cite_lists_sources_with_dois():
 
 
 def test_validate_json_and_report(tmp_path):
-    res = runner.invoke(app, ["validate", "--json", "--case", "V01", "--case", "V15", "--report", str(tmp_path)])
+    res = runner.invoke(app, ["validate", "--json", "--case", "V01", "--case", "V06", "--report", str(tmp_path)])
     assert res.exit_code == 0, res.output
     statuses = {c["id"]: c["status"] for c in json.loads(res.stdout)}
-    assert statuses == {"V01": "pass", "V15": "missing"}
+    assert statuses == {"V01": "pass", "V06": "reference"}
     assert (tmp_path / "validation.html").read_text().count("<img") == 1

@@ -24,9 +24,19 @@ class Dose:
 
 
 @dataclass(frozen=True)
+class InputChange:
+    """A piecewise-constant model input (e.g. `cortisol_fold`) set to `value` from `at_h`."""
+
+    name: str
+    at_h: float
+    value: float
+
+
+@dataclass(frozen=True)
 class Plan:
     intakes: tuple[Intake, ...] = ()
     doses: tuple[Dose, ...] = ()
+    inputs: tuple[InputChange, ...] = ()
 
     @property
     def drugs(self) -> tuple[str, ...]:
@@ -58,6 +68,15 @@ def add_dose(plan: Plan, drug: str, at_h: float, dose_mg: float, *, route: str =
     return replace(plan, doses=(*plan.doses, *new))
 
 
+def set_input(plan: Plan, name: str, at_h: float, value: float, *, until_h: float | None = None,
+              baseline: float = 1.0) -> Plan:
+    """Hold input `name` at `value` from `at_h` (back to `baseline` at `until_h` if given)."""
+    changes = [InputChange(name, float(at_h), float(value))]
+    if until_h is not None:
+        changes.append(InputChange(name, float(until_h), float(baseline)))
+    return replace(plan, inputs=(*plan.inputs, *changes))
+
+
 def events_for(plan: Plan, model: CompiledModel) -> Events:
     rows = []
     pi, si = model.param_index, model.species_index
@@ -66,6 +85,11 @@ def events_for(plan: Plan, model: CompiledModel) -> Events:
             rows.append((item.at_h, 0, si[GUT_SPECIES[aa]], umol, pi["aa_volume"]))
         if item.carbohydrate_g:
             rows.append((item.at_h, 0, si["gut_carb"], item.carbohydrate_g, -1))
+    for change in plan.inputs:
+        if change.name not in pi or not model.network.parameter(change.name).input:
+            raise ProtocolError(f"{change.name!r} is not a model input; inputs: "
+                                f"{', '.join(p.name for p in model.network.parameters if p.input)}")
+        rows.append((change.at_h, 1, pi[change.name], change.value, -1))
     infusions: dict[str, list[tuple[float, float, float]]] = {}
     for dose in plan.doses:
         d = dose.drug.lower().replace("-", "_")

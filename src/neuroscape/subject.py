@@ -69,6 +69,7 @@ def parameter_vector(subject: Subject, network: Network) -> np.ndarray:
     p[index["body_weight"]] = subject.weight_kg
     p[index["aa_volume"]] = AA_VOLUME_PER_KG * subject.weight_kg
     if subject.sex == "female":
+        p[index["estradiol_base"]] = p[index["estradiol_base_female"]]
         factor = p[index["female_tph2_factor"]]
         for name, i in index.items():
             if name.startswith("tph2_expr_"):

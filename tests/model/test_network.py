@@ -53,7 +53,7 @@ def test_default_network_has_protocol_regions():
     assert net.readout("brain.dopamine.extracellular").region == "striatum"
     assert net.readout("occupancy.SERT").expr == "0"  # no drug, nothing bound
     with pytest.raises(ModelError, match="not modelled yet"):
-        net.readout("plasma.estradiol")
+        net.readout("plasma.melatonin")
 
 
 def test_with_parameters_is_a_new_value():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from .assemble import assemble
-from .modules import adaptation, bbb, cofactors, dopamine, enzymes, gaba, kynurenine, norepinephrine, plasma, serotonin
+from .modules import adaptation, bbb, hormones, cofactors, dopamine, enzymes, gaba, kynurenine, norepinephrine, plasma, serotonin
 from .network import Module, Network
 from .parameters import load_table
 
@@ -16,7 +16,7 @@ def base_modules(adaptation_kind: str = "homeostatic") -> list[Module]:
     """Every drug-free module, every region (pharmacology adds drug modules and fills the hooks).
     `adaptation_kind` picks the slow-adaptation hypothesis (modules/adaptation.py)."""
     return [plasma.build(), bbb.build(load_table("plasma")), cofactors.build(), enzymes.build(),
-            kynurenine.build(), serotonin.build(), dopamine.build(), norepinephrine.build(), gaba.build(),
+            kynurenine.build(), hormones.build(), serotonin.build(), dopamine.build(), norepinephrine.build(), gaba.build(),
             adaptation.build(adaptation_kind)]
 
 

@@ -8,12 +8,17 @@ import numpy as np
 
 from ..engine.compiled import Solver
 from ..errors import DataError, ModelError, NotModelledError, ProtocolError
-from ..plan import Plan, add_dose, add_nutrition
+from ..plan import Plan, add_dose, add_nutrition, set_input
 from ..simulate import Trajectory, model_for, simulate
 from ..subject import Subject
-from .schema import DrugIntervention, NutritionIntervention, Protocol
+from .schema import (DrugIntervention, HormoneIntervention, InflammationIntervention,
+                     NutritionIntervention, Protocol)
 
 ABSURD_DOSE_FACTOR = 10.0  # PROTOCOL.md: one dose above 10x the label maximum daily dose is an error
+HORMONE_INPUTS = {"cortisol": "cortisol_fold", "estradiol": "estradiol_fold",
+                  "progesterone": "progesterone_fold"}
+# Cytokine stimuli that drive IDO (the model carries one lumped cytokine drive)
+INFLAMMATION_NAMES = ("interferon_alpha", "il6", "il-6", "tnf_alpha", "lps")
 _ARRIVES_WITH = {"hormone": "the physiology module",
                  "exercise": "the physiology module", "sleep": "the physiology module",
                  "sleep_deprivation": "the physiology module", "inflammation": "the physiology module"}
@@ -42,6 +47,16 @@ def plan_of(protocol: Protocol) -> Plan:
         if isinstance(item, DrugIntervention):
             plan = _add_drug(plan, item, where)
             continue
+        if isinstance(item, HormoneIntervention):
+            plan = _add_hormone(plan, item, where)
+            continue
+        if isinstance(item, InflammationIntervention):
+            if item.inflammation.lower() not in INFLAMMATION_NAMES:
+                raise ProtocolError(f"{where}.inflammation: unknown stimulus {item.inflammation!r}; allowed: "
+                                    f"{', '.join(INFLAMMATION_NAMES)}")
+            until = item.start_h + item.duration_h if item.duration_h else None
+            plan = set_input(plan, "cytokine_fold", item.start_h, item.fold, until_h=until)
+            continue
         if not isinstance(item, NutritionIntervention):
             kind = getattr(item, "kind", type(item).__name__)
             raise NotModelledError(
@@ -52,6 +67,17 @@ def plan_of(protocol: Protocol) -> Plan:
                                  carbohydrate_g=item.carbohydrate_g, fat_g=item.fat_g,
                                  dose_mg=item.dose_mg, where=where)
     return plan
+
+
+def _add_hormone(plan: Plan, item: HormoneIntervention, where: str) -> Plan:
+    name = item.hormone.lower()
+    if name not in HORMONE_INPUTS:
+        raise ProtocolError(f"{where}.hormone: unknown hormone {item.hormone!r}; allowed: "
+                            f"{', '.join(HORMONE_INPUTS)}")
+    if item.dose_mg is not None:
+        raise NotModelledError(f"{where}: hormone therapy by dose_mg is not modelled yet; give the level "
+                               "as fold (relative to the subject's baseline), e.g. fold: 2")
+    return set_input(plan, HORMONE_INPUTS[name], item.start_h, item.fold)
 
 
 def _add_drug(plan: Plan, item: DrugIntervention, where: str) -> Plan:

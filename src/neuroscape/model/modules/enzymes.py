@@ -35,7 +35,7 @@ def build() -> Module:
     hooks = tuple(Expression(name, "0", HOOK_UNITS.get(name, "dimensionless"), text, "enzymes")
                   for name, text in HOOKS.items())
     expressions = hooks + (
-        Expression("maoa_act", "mao_a_expr * mao_a * (1 - inh_MAO_A)", "dimensionless",
+        Expression("maoa_act", "mao_a_expr * e2_maoa * mao_a * (1 - inh_MAO_A)", "dimensionless",
                    "MAO-A activity relative to typical (amount x active fraction)"),
         Expression("maob_act", "mao_b_expr * mao_b * (1 - inh_MAO_B)", "dimensionless"),
     )

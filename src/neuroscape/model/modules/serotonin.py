@@ -29,7 +29,7 @@ def build() -> Module:
         receptor = "htr1a_expr_raphe * r1a_adapt" if r == "raphe" else f"htr1b_expr_{r}"
         expressions += [
             Expression(s("v_tph"),
-                       f"tph_vmax * tph2_expr_{r} * brain_trp / (tph_km_trp + brain_trp + brain_trp**2 / tph_ki_trp)"
+                       f"tph_vmax * tph2_expr_{r} * e2_tph2 * brain_trp / (tph_km_trp + brain_trp + brain_trp**2 / tph_ki_trp)"
                        f" * bh4_5ht / (tph_km_bh4 + bh4_5ht) * exp(-syn_slope_5ht * ar_local_gain_{r} * ({s('arg')} - ar_g0))",
                        "uM/h", f"TPH2 flux in {r}"),
             Expression(s("v_release_5ht"),
@@ -70,7 +70,7 @@ def build() -> Module:
             Readout("brain.serotonin.extracellular", r, s("e5ht"), "nM", 1000.0),
             Readout("brain.5hiaa", r, s("hiaa"), "uM"),
             Readout("synthesis.serotonin", r, s("v_tph"), "uM/h"),
-            Readout("activity.TPH2", r, f"tph2_expr_{r}", "1"),
+            Readout("activity.TPH2", r, f"tph2_expr_{r} * e2_tph2", "1"),
         ]
     readouts += [
         Readout("firing.raphe", None, "fire_raphe", "1"),
