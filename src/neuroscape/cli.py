@@ -35,10 +35,10 @@ def protocol_run(file: Path = typer.Argument(..., help="protocol file (.yaml or 
     try:
         result = run_protocol(load_protocol(file))
     except ProtocolError as exc:
-        err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
+        err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False, soft_wrap=True)
         raise typer.Exit(2)
     except NeuroscapeError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(1)
     if plot:
         from .report.html import trajectory_figure
@@ -152,7 +152,7 @@ def drugs_show(name: str = typer.Argument(..., help="a drug name from `neuroscap
     try:
         drug = load_drug(name)
     except NeuroscapeError as exc:
-        err.print(f"error: {exc}", highlight=False)
+        err.print(f"error: {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(2)
     data = drug.model_dump(exclude_none=True)
     if as_json:

@@ -58,7 +58,7 @@ def check_command(file: Path = typer.Argument(..., help="protocol file (.yaml or
             notes.append(f"the simulation failed ({exc}): static checks only")
             report = check(protocol, None)
     except ProtocolError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
 
     if as_json:

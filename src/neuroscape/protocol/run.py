@@ -11,17 +11,15 @@ from ..errors import DataError, ModelError, NotModelledError, ProtocolError
 from ..plan import Plan, add_dose, add_nutrition, set_input
 from ..simulate import Trajectory, model_for, simulate
 from ..subject import Subject
-from .schema import (DrugIntervention, HormoneIntervention, InflammationIntervention,
-                     NutritionIntervention, Protocol)
+from .schema import (DrugIntervention, ExerciseIntervention, HormoneIntervention,
+                     InflammationIntervention, NutritionIntervention, Protocol)
 
 ABSURD_DOSE_FACTOR = 10.0  # PROTOCOL.md: one dose above 10x the label maximum daily dose is an error
 HORMONE_INPUTS = {"cortisol": "cortisol_fold", "estradiol": "estradiol_fold",
                   "progesterone": "progesterone_fold"}
 # Cytokine stimuli that drive IDO (the model carries one lumped cytokine drive)
 INFLAMMATION_NAMES = ("interferon_alpha", "il6", "il-6", "tnf_alpha", "lps")
-_ARRIVES_WITH = {"hormone": "the physiology module",
-                 "exercise": "the physiology module", "sleep": "the physiology module",
-                 "sleep_deprivation": "the physiology module", "inflammation": "the physiology module"}
+_ARRIVES_WITH = {"sleep": "the sleep and circadian module", "sleep_deprivation": "the sleep and circadian module"}
 
 
 @dataclass(frozen=True)
@@ -47,6 +45,13 @@ def plan_of(protocol: Protocol) -> Plan:
         if isinstance(item, DrugIntervention):
             plan = _add_drug(plan, item, where)
             continue
+        if isinstance(item, ExerciseIntervention):
+            from ..interventions.exercise import exercise_inputs
+
+            for name, t, value in exercise_inputs(item.exercise, item.start_h, item.duration_h,
+                                                  item.intensity, where):
+                plan = set_input(plan, name, t, value)
+            continue
         if isinstance(item, HormoneIntervention):
             plan = _add_hormone(plan, item, where)
             continue
@@ -61,7 +66,8 @@ def plan_of(protocol: Protocol) -> Plan:
             kind = getattr(item, "kind", type(item).__name__)
             raise NotModelledError(
                 f"{where}: intervention kind {kind!r} is not modelled yet in this model version; "
-                f"it arrives with {_ARRIVES_WITH.get(kind, 'a later module')}. Modelled now: nutrition")
+                f"it arrives with {_ARRIVES_WITH.get(kind, 'a later module')}. Modelled now: drug, nutrition, "
+                "hormone (fold), inflammation, exercise")
         for t in item.times_h:
             plan = add_nutrition(plan, item.nutrition, t, protein_g=item.protein_g,
                                  carbohydrate_g=item.carbohydrate_g, fat_g=item.fat_g,

@@ -50,6 +50,9 @@ def build() -> Module:
                          {f"p_{aa}": 1}, "average dietary intake, balancing oxidation"),
                 Reaction(f"muscle_{aa}", f"insulin_lnaa_effect * (insulin - 1) * p_{aa}", {f"p_{aa}": -1}),
             ]
+        if aa in ("leu", "ile", "val"):
+            reactions.append(Reaction(f"exercise_{aa}", f"exercise_bcaa_uptake * p_{aa}", {f"p_{aa}": -1},
+                                      "uptake and oxidation by working muscle"))
     species += [
         Species("gut_carb", "gut", "g", 0.0, "ingested carbohydrate not yet absorbed"),
         Species("insulin", "plasma", "dimensionless", 1.0, "plasma insulin relative to fasting"),
@@ -87,6 +90,8 @@ def build() -> Module:
         Readout("plasma.valine", None, "p_val", "uM"),
         Readout("plasma.lnaa", None, "lnaa", "uM"),
         Readout("plasma.trp_lnaa_ratio", None, "p_trp / lnaa", "1"),
+        Readout("plasma.bcaa", None, "p_leu + p_ile + p_val", "uM"),
+        Readout("plasma.free_trp_bcaa_ratio", None, "trp_free / (p_leu + p_ile + p_val)", "1"),
         Readout("plasma.insulin", None, "insulin", "1", description="relative to fasting"),
     ]
     return Module("plasma", tuple(species), tuple(params.values()), tuple(expressions),

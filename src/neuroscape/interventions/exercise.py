@@ -1,0 +1,38 @@
+"""Acute exercise sessions as held model inputs: NEFA rise (displaces Trp from albumin: free Trp
+up), BCAA uptake by working muscle (Trp/BCAA up), and cortisol above an intensity threshold.
+Training adaptations over weeks (muscle KAT induction) are not modelled yet."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+
+import yaml
+
+from ..errors import ProtocolError
+
+NEFA_RISE_H = 1.0  # NEFA reach their exercise level after about an hour (davis1992)
+
+
+@lru_cache(maxsize=1)
+def exercise_data() -> dict:
+    return yaml.safe_load(resources.files("neuroscape.interventions").joinpath("data/exercise.yaml").read_text())
+
+
+def exercise_inputs(kind: str, start_h: float, duration_h: float, intensity: float,
+                    where: str = "exercise") -> list[tuple[str, float, float]]:
+    """(input name, time, value) changes for one session; every input returns to baseline at the end."""
+    kinds = exercise_data()["kinds"]
+    if kind not in kinds:
+        raise ProtocolError(f"{where}: unknown exercise {kind!r}; allowed: {', '.join(kinds)}")
+    if not 0 < intensity <= 1:
+        raise ProtocolError(f"{where}.intensity: {intensity} is outside (0, 1]; it is a fraction of VO2max")
+    k = {name: v["value"] for name, v in kinds[kind].items()}
+    end = start_h + duration_h
+    nefa = 1 + k["nefa_gain"] * intensity
+    ramp = min(start_h + NEFA_RISE_H, start_h + duration_h / 2)
+    cortisol = 1 + k["cortisol_gain"] * max(0.0, intensity - k["cortisol_threshold"])
+    return [("nefa_fold", start_h, 1 + (nefa - 1) / 2), ("nefa_fold", ramp, nefa), ("nefa_fold", end, 1.0),
+            ("exercise_bcaa_uptake", start_h, k["bcaa_uptake_gain"] * intensity),
+            ("exercise_bcaa_uptake", end, 0.0),
+            ("cortisol_fold", start_h, cortisol), ("cortisol_fold", end, 1.0)]

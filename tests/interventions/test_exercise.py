@@ -1,0 +1,39 @@
+import numpy as np
+import pytest
+
+from neuroscape import Plan, Subject, simulate
+from neuroscape.errors import ProtocolError
+from neuroscape.interventions.exercise import exercise_inputs
+from neuroscape.plan import set_input
+
+
+def _session(kind="endurance", intensity=0.7, duration=2.0):
+    plan = Plan()
+    for name, t, value in exercise_inputs(kind, 1.0, duration, intensity):
+        plan = set_input(plan, name, t, value)
+    return simulate(Subject(), plan, np.array([0.0, 2.9]))
+
+
+def test_endurance_raises_free_tryptophan_and_lowers_bcaa():
+    traj = _session()
+    free = traj.readout("plasma.tryptophan.free", relative_to="baseline")[1]
+    total = traj.readout("plasma.tryptophan", relative_to="baseline")[1]
+    bcaa = traj.readout("plasma.bcaa", relative_to="baseline")[1]
+    # NEFA displace Trp from albumin: free Trp rises while total Trp barely moves (Davis 1992);
+    # working muscle takes up BCAA: plasma BCAA fall by about a fifth to a third (Blomstrand 1988)
+    assert free > 1.5 and abs(total - 1) < 0.05
+    assert 0.6 < bcaa < 0.85
+    assert traj.readout("plasma.free_trp_bcaa_ratio", relative_to="baseline")[1] > 1.8
+    assert traj.readout("brain.tryptophan", relative_to="baseline")[1] > 1.05
+
+
+def test_cortisol_rises_only_above_the_intensity_threshold():
+    low = _session(intensity=0.5).readout("plasma.cortisol", relative_to="baseline")[1]
+    high = _session(intensity=0.8).readout("plasma.cortisol", relative_to="baseline")[1]
+    assert low == pytest.approx(1.0)
+    assert high == pytest.approx(1.5)  # Hill 2008: about +40% at 80% VO2max
+
+
+def test_unknown_exercise_names_the_allowed_kinds():
+    with pytest.raises(ProtocolError, match="unknown exercise 'yoga'; allowed: endurance, resistance"):
+        exercise_inputs("yoga", 0.0, 1.0, 0.5)
