@@ -75,3 +75,11 @@ def test_raphe_set_point_is_the_drug_free_baseline():
     # the raphe has more extracellular 5-HT than terminal fields (dense somatodendritic release)
     assert traj.readout("brain.serotonin.extracellular", "raphe")[0] > traj.readout(
         "brain.serotonin.extracellular", "cortex")[0]
+
+
+def test_vitamin_b6_deficiency_lowers_plp_dependent_synthesis():
+    base = simulate(Subject(), Plan(), [0])
+    low = simulate(Subject(modifications={"vitamin_b6": 0.2}), Plan(), [0])
+    # PLP saturation (1 + K) f / (f + K) with K = 0.5: 0.2 -> 0.43 of replete AADC/GAD holoenzyme
+    assert low.readout("brain.gaba")[0] < 0.95 * base.readout("brain.gaba")[0]
+    assert low.readout("brain.5hiaa")[0] < base.readout("brain.5hiaa")[0]

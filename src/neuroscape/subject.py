@@ -14,6 +14,7 @@ from .model.network import Network
 # Named modifications that are not protein expression multipliers.
 SPECIAL_MODIFICATIONS = {
     "dopamine_neurons": ("dopamine_neurons", "set", "fraction of dopamine neurons remaining (0-1)"),
+    "vitamin_b6": ("plp_fold", "scale", "vitamin B6 (PLP) status relative to replete (deficiency < 1)"),
 }
 AA_VOLUME_PER_KG = 0.6  # L/kg, total body water (see parameters/plasma.yaml aa_volume)
 
