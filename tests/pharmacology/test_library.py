@@ -32,9 +32,17 @@ def _sourced(obj, path="drug"):
 
 
 def _half_life_and_ke(drug: Drug) -> tuple[float, float]:
+    """Terminal half-life and elimination rate; 2-compartment drugs use the terminal exponent
+    (beta), the others ln 2 V / CL with MM routes at low concentration (Vmax/Km)."""
     dist = drug.distribution
-    volume = dist.volume_L.value + (dist.peripheral_volume_L.value if dist.peripheral_volume_L else 0.0)
-    ke = drug.total_clearance_L_per_h() / volume  # MM routes at low concentration (Vmax/Km)
+    cl = drug.total_clearance_L_per_h()
+    if dist.compartments == 2:
+        k10, k12 = cl / dist.volume_L.value, dist.intercompartmental_clearance_L_per_h.value / dist.volume_L.value
+        k21 = dist.intercompartmental_clearance_L_per_h.value / dist.peripheral_volume_L.value
+        total = k10 + k12 + k21
+        beta = (total - math.sqrt(total * total - 4 * k10 * k21)) / 2
+        return math.log(2) / beta, k10
+    ke = cl / dist.volume_L.value
     return math.log(2) / ke, ke
 
 
