@@ -63,3 +63,11 @@ def test_with_parameters_is_a_new_value():
     assert net.parameter("tph_vmax").value == 278.0
     with pytest.raises(ModelError, match="unknown parameter"):
         with_parameters(net, nope=1.0)
+
+
+def test_every_protocol_region_is_offered_for_the_transmitters():
+    net = default_network()
+    for quantity in ("brain.serotonin.extracellular", "brain.dopamine.extracellular",
+                     "brain.norepinephrine.extracellular", "brain.gaba"):
+        offered = {r.region for r in net.readouts if r.quantity == quantity}
+        assert {"cortex", "hippocampus", "striatum", "prefrontal"} <= offered | {"raphe"}, quantity

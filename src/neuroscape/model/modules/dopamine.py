@@ -62,7 +62,11 @@ def build() -> Module:
     reactions.append(Reaction("net_da_prefrontal",
                               "net_vmax * net_expr_prefrontal * eda_prefrontal / (net_km_da * (1 + x_NET) + eda_prefrontal)",
                               {"eda_prefrontal": -1}))
+    # Sparse mesocortical fields without their own compartment read the prefrontal model.
+    readouts += [Readout(r.quantity, region, r.expr, r.unit, r.scale, "represented by the prefrontal model")
+                 for region in ("cortex", "hippocampus") for r in list(readouts) if r.region == "prefrontal"]
     readouts.append(Readout("dopamine_neurons", None, "dopamine_neurons", "1"))
+    readouts.append(Readout("firing.dopamine", None, "da_fire", "1"))
     defaults = {q: "striatum" for q in ("brain.dopamine.extracellular", "brain.hva",
                                        "synthesis.dopamine", "activity.TH")}
     return Module("dopamine", tuple(species), tuple(params.values()), tuple(expressions),

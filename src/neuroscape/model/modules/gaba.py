@@ -45,6 +45,8 @@ def build() -> Module:
                     description="fraction of GABA-A receptor activation by ambient GABA, scaled by "
                                 "benzodiazepine-site modulation; use relative_to: baseline"),
         ]
+    readouts += [Readout(r.quantity, "prefrontal", r.expr, r.unit, r.scale, "represented by the cortex model")
+                 for r in list(readouts) if r.region == "cortex"]
     defaults = {"brain.gaba": "cortex", "brain.gaba.extracellular": "cortex", "activity.GABA-T": "cortex"}
     return Module("gaba", tuple(species), tuple(params.values()), (), tuple(reactions),
                   tuple(readouts), defaults)

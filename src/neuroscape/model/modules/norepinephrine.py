@@ -37,6 +37,9 @@ def build() -> Module:
             Reaction(s("mhpg_out"), f"mhpg_removal * {s('mhpg')}", {s("mhpg"): -1}),
         ]
         readouts.append(Readout("brain.norepinephrine.extracellular", r, s("ene"), "nM", 1000.0))
+    readouts += [Readout("brain.norepinephrine.extracellular", region, "ene_cortex", "nM", 1000.0,
+                         "represented by the cortex terminal model") for region in ("hippocampus", "striatum")]
+    readouts.append(Readout("firing.locus_coeruleus", None, "lc_fire", "1"))
     defaults = {"brain.norepinephrine.extracellular": "prefrontal"}
     return Module("norepinephrine", tuple(species), tuple(params.values()), tuple(expressions),
                   tuple(reactions), tuple(readouts), defaults)

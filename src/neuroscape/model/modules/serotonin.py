@@ -72,6 +72,11 @@ def build() -> Module:
             Readout("synthesis.serotonin", r, s("v_tph"), "uM/h"),
             Readout("activity.TPH2", r, f"tph2_expr_{r} * e2_tph2", "1"),
         ]
+    # Terminal fields without their own compartment read the cortical terminal (same kinetics).
+    for region in ("prefrontal", "striatum"):
+        readouts += [Readout(q, region, r.expr, r.unit, r.scale, f"represented by the cortex terminal model")
+                     for r in list(readouts) if r.region == "cortex"
+                     for q in [r.quantity]]
     readouts += [
         Readout("firing.raphe", None, "fire_raphe", "1"),
     ]
