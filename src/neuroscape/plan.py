@@ -56,11 +56,15 @@ def add_dose(plan: Plan, drug: str, at_h: float, dose_mg: float, *, route: str =
     drug_data = load_drug(drug)  # unknown names fail here, with the library listed
     if not dose_mg > 0:
         raise ProtocolError(f"dose_mg = {dose_mg}: a dose must be a positive number of milligrams")
-    if route not in drug_data.routes:
-        if route == "ip":
-            raise NotModelledError(f"route 'ip' for {drug}: preclinical (species-scaled) protocols are not "
-                                   "modelled yet; use oral or iv")
-        raise ProtocolError(f"route {route!r} is not available for {drug}; allowed: {', '.join(drug_data.routes)}")
+    # Library volumes and clearances are systemic, so IV dosing is defined for every drug; oral
+    # dosing needs an absorption block.
+    if route == "ip":
+        raise NotModelledError(f"route 'ip' for {drug}: preclinical (species-scaled) protocols are not "
+                               "modelled yet; use oral or iv")
+    if route == "oral" and drug_data.absorption is None:
+        raise ProtocolError(f"route 'oral' is not available for {drug} (no absorption data); allowed: iv")
+    if route not in ("oral", "iv"):
+        raise ProtocolError(f"route {route!r}; allowed: oral, iv")
     if count > 1 and not every_h:
         raise ProtocolError("count > 1 needs every_h (hours between doses)")
     times = [at_h + k * (every_h or 0.0) for k in range(count)]
