@@ -50,7 +50,7 @@ def test_malformed_protocol_exits_2_naming_the_key(tmp_path):
     assert "interventions[0].dose_mg" in res.output and "-5" in res.output
 
 
-def test_sleep_is_not_modelled_yet_exit_2(tmp_path):
+def test_sleep_deprivation_is_not_modelled_yet_exit_2(tmp_path):
     text = GOOD.replace("{nutrition: tryptophan, at_h: 0, dose_mg: 1000}",
                         "{sleep_deprivation: total, start_h: 0, duration_h: 24}")
     res = runner.invoke(app, ["protocol", "run", _write(tmp_path, text)])

@@ -37,3 +37,18 @@ def test_cortisol_rises_only_above_the_intensity_threshold():
 def test_unknown_exercise_names_the_allowed_kinds():
     with pytest.raises(ProtocolError, match="unknown exercise 'yoga'; allowed: endurance, resistance"):
         exercise_inputs("yoga", 0.0, 1.0, 0.5)
+
+
+def test_sleep_lowers_raphe_firing_and_terminal_serotonin():
+    from neuroscape.interventions.sleep import sleep_inputs
+
+    plan = Plan()
+    for name, t, value in sleep_inputs(1.0, 8.0):
+        plan = set_input(plan, name, t, value)
+    traj = simulate(Subject(), plan, np.array([0.0, 5.0, 12.0]))
+    firing = traj.readout("firing.raphe")
+    e5ht = traj.readout("brain.serotonin.extracellular", "cortex", relative_to="baseline")
+    # raphe firing is lower asleep (Jacobs & Azmitia 1992) and so is cortical 5-HT release
+    # net firing falls less than the drive: less 5-HT1A feedback partly compensates
+    assert firing[1] < 0.8 and e5ht[1] < 0.9
+    assert abs(firing[2] - 1) < 0.35  # waking again

@@ -12,14 +12,14 @@ from ..plan import Plan, add_dose, add_nutrition, set_input
 from ..simulate import Trajectory, model_for, simulate
 from ..subject import Subject
 from .schema import (DrugIntervention, ExerciseIntervention, HormoneIntervention,
-                     InflammationIntervention, NutritionIntervention, Protocol)
+                     InflammationIntervention, NutritionIntervention, Protocol, SleepIntervention)
 
 ABSURD_DOSE_FACTOR = 10.0  # PROTOCOL.md: one dose above 10x the label maximum daily dose is an error
 HORMONE_INPUTS = {"cortisol": "cortisol_fold", "estradiol": "estradiol_fold",
                   "progesterone": "progesterone_fold"}
 # Cytokine stimuli that drive IDO (the model carries one lumped cytokine drive)
 INFLAMMATION_NAMES = ("interferon_alpha", "il6", "il-6", "tnf_alpha", "lps")
-_ARRIVES_WITH = {"sleep": "the sleep and circadian module", "sleep_deprivation": "the sleep and circadian module"}
+_ARRIVES_WITH = {"sleep_deprivation": "the circadian module (deprivation is defined against the daily rhythm)"}
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,12 @@ def plan_of(protocol: Protocol) -> Plan:
         if isinstance(item, HormoneIntervention):
             plan = _add_hormone(plan, item, where)
             continue
+        if isinstance(item, SleepIntervention) and item.kind == "sleep":
+            from ..interventions.sleep import sleep_inputs
+
+            for name, t, value in sleep_inputs(item.start_h, item.duration_h):
+                plan = set_input(plan, name, t, value)
+            continue
         if isinstance(item, InflammationIntervention):
             if item.inflammation.lower() not in INFLAMMATION_NAMES:
                 raise ProtocolError(f"{where}.inflammation: unknown stimulus {item.inflammation!r}; allowed: "
@@ -67,7 +73,7 @@ def plan_of(protocol: Protocol) -> Plan:
             raise NotModelledError(
                 f"{where}: intervention kind {kind!r} is not modelled yet in this model version; "
                 f"it arrives with {_ARRIVES_WITH.get(kind, 'a later module')}. Modelled now: drug, nutrition, "
-                "hormone (fold), inflammation, exercise")
+                "hormone (fold), inflammation, exercise, sleep")
         for t in item.times_h:
             plan = add_nutrition(plan, item.nutrition, t, protein_g=item.protein_g,
                                  carbohydrate_g=item.carbohydrate_g, fat_g=item.fat_g,
