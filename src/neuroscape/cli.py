@@ -9,6 +9,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from .errors import NeuroscapeError, ProtocolError
@@ -35,24 +36,28 @@ def protocol_run(file: Path = typer.Argument(..., help="protocol file (.yaml or 
     try:
         result = run_protocol(load_protocol(file))
     except ProtocolError as exc:
-        err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False, soft_wrap=True)
+        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(2)
     except NeuroscapeError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(1)
     if plot:
         from .report.html import trajectory_figure
 
+        if not plot.parent.is_dir():
+            err.print(f"error: --plot {plot}: folder {plot.parent} does not exist; create it or choose "
+                      "another path", highlight=False, soft_wrap=True)
+            raise typer.Exit(2)
         trajectory_figure(result, plot)
     if as_json:
-        sys.stdout.write(json.dumps(result.to_dict(), indent=1) + "\n")
+        sys.stdout.write(json.dumps(result.to_dict(), indent=1, allow_nan=False) + "\n")
         return
     table = Table(title=f"{result.protocol.name} (simulated scenario, not medical advice)")
     for col in ("id", "quantity", "region", "at_h", "value", "unit"):
         table.add_column(col)
     for rid, ro in result.readouts.items():
-        fmt = (lambda v: f"{v:.4g}")
-        value = ", ".join(map(fmt, ro["value"])) if isinstance(ro["value"], list) else fmt(ro["value"])
+        value = (", ".join(f"{v:.4g}" for v in ro["value"]) if isinstance(ro["value"], list)
+                 else f"{ro['value']:.4g}")
         table.add_row(rid, ro["quantity"], str(ro["region"] or ""), str(ro["at_h"]), value, ro["unit"])
     console.print(table)
 
@@ -62,10 +67,16 @@ def validate(as_json: bool = typer.Option(False, "--json", help="print results a
              report: Optional[Path] = typer.Option(None, "--report", help="write an HTML report into DIR"),
              case: Optional[list[str]] = typer.Option(None, "--case", help="run only these case ids")):
     """Run the published validation cases (VALIDATION.md); exit 1 on any failure."""
-    from .validation import run_validation
-
-    references = _all_references
     from rich.progress import Progress
+
+    from .validation import load_cases, run_validation
+
+    known = {c["id"] for c in load_cases()}
+    unknown = sorted(set(case or ()) - known)
+    if unknown:
+        err.print(f"error: --case {', '.join(unknown)}: unknown case id; known: {', '.join(sorted(known))}",
+                  highlight=False, soft_wrap=True)
+        raise typer.Exit(2)
 
     with Progress(console=err, transient=True) as progress:
         task = progress.add_task("validation cases", total=None)
@@ -93,7 +104,7 @@ def validate(as_json: bool = typer.Option(False, "--json", help="print results a
     if report:
         from .report.html import validation_report
 
-        path = validation_report(results, report, references())
+        path = validation_report(results, report, _all_references())
         err.print(f"report written to {path}")
     if any(r.status in ("fail", "error") for r in results):
         raise typer.Exit(1)
@@ -152,7 +163,7 @@ def drugs_show(name: str = typer.Argument(..., help="a drug name from `neuroscap
     try:
         drug = load_drug(name)
     except NeuroscapeError as exc:
-        err.print(f"error: {exc}", highlight=False, soft_wrap=True)
+        err.print(f"error: {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(2)
     data = drug.model_dump(exclude_none=True)
     if as_json:
@@ -250,13 +261,12 @@ def demo(out: Path = typer.Option(Path("reports"), help="output folder")):
     from .protocol.schema import load_protocol
     from .report.html import trajectory_figure, validation_report
 
-    references = _all_references
     from .validation import run_validation
 
     out.mkdir(parents=True, exist_ok=True)
     with console.status("running validation cases..."):
         results = run_validation()
-    path = validation_report(results, out, references())
+    path = validation_report(results, out, _all_references())
     example = Path(__file__).parent / "examples" / "tryptophan_depletion.yaml"
     result = run_protocol(load_protocol(example))
     fig = trajectory_figure(result, out / "tryptophan_depletion.png")

@@ -24,19 +24,22 @@ class Dose:
 
 
 @dataclass(frozen=True)
-class InputChange:
-    """A piecewise-constant model input (e.g. `cortisol_fold`) set to `value` from `at_h`."""
+class InputSpan:
+    """One intervention's hold on a model input (e.g. `cortisol_fold`) from `start_h` to `end_h`
+    (None: to the end). Spans of the same input combine: folds multiply, rates add."""
 
     name: str
-    at_h: float
+    start_h: float
+    end_h: float | None
     value: float
+    mode: Literal["multiply", "add"] = "multiply"
 
 
 @dataclass(frozen=True)
 class Plan:
     intakes: tuple[Intake, ...] = ()
     doses: tuple[Dose, ...] = ()
-    inputs: tuple[InputChange, ...] = ()
+    inputs: tuple[InputSpan, ...] = ()
 
     @property
     def drugs(self) -> tuple[str, ...]:
@@ -65,6 +68,11 @@ def add_dose(plan: Plan, drug: str, at_h: float, dose_mg: float, *, route: str =
         raise ProtocolError(f"route 'oral' is not available for {drug} (no absorption data); allowed: iv")
     if route not in ("oral", "iv"):
         raise ProtocolError(f"route {route!r}; allowed: oral, iv")
+    if count < 1:
+        raise ProtocolError(f"count = {count}: the number of doses must be at least 1")
+    if infusion_h is not None and route != "iv":
+        raise ProtocolError(f"infusion_h = {infusion_h} with route {route!r}: a zero-order infusion is "
+                            "given IV; write route: iv")
     if count > 1 and not every_h:
         raise ProtocolError("count > 1 needs every_h (hours between doses)")
     times = [at_h + k * (every_h or 0.0) for k in range(count)]
@@ -72,16 +80,39 @@ def add_dose(plan: Plan, drug: str, at_h: float, dose_mg: float, *, route: str =
     return replace(plan, doses=(*plan.doses, *new))
 
 
-def set_input(plan: Plan, name: str, at_h: float, value: float, *, until_h: float | None = None,
-              baseline: float = 1.0) -> Plan:
-    """Hold input `name` at `value` from `at_h` (back to `baseline` at `until_h` if given)."""
-    changes = [InputChange(name, float(at_h), float(value))]
-    if until_h is not None:
-        changes.append(InputChange(name, float(until_h), float(baseline)))
-    return replace(plan, inputs=(*plan.inputs, *changes))
+def hold_input(plan: Plan, name: str, start_h: float, value: float, *, end_h: float | None = None,
+               mode: Literal["multiply", "add"] = "multiply") -> Plan:
+    """Hold input `name` at `value` x its baseline (mode multiply) or baseline + `value` (mode add)
+    from `start_h` to `end_h`; overlapping holds of one input combine instead of overwriting."""
+    if end_h is not None and end_h <= start_h:
+        raise ProtocolError(f"input {name!r}: end {end_h} h is not after start {start_h} h")
+    return replace(plan, inputs=(*plan.inputs, InputSpan(name, float(start_h),
+                                                         None if end_h is None else float(end_h),
+                                                         float(value), mode)))
 
 
-def events_for(plan: Plan, model: CompiledModel) -> Events:
+def _input_rows(plan: Plan, model: CompiledModel, p: np.ndarray) -> list:
+    rows = []
+    pi = model.param_index
+    for name in sorted({span.name for span in plan.inputs}):
+        if name not in pi or not model.network.parameter(name).input:
+            raise ProtocolError(f"{name!r} is not a model input; inputs: "
+                                f"{', '.join(q.name for q in model.network.parameters if q.input)}")
+        spans = [sp for sp in plan.inputs if sp.name == name]
+        cuts = sorted({t for sp in spans for t in (sp.start_h, sp.end_h) if t is not None})
+        base = float(p[pi[name]])
+        for t in cuts:
+            active = [sp for sp in spans if sp.start_h <= t and (sp.end_h is None or t < sp.end_h)]
+            value = base
+            for sp in active:
+                value = value * sp.value if sp.mode == "multiply" else value + sp.value
+            rows.append((t, 1, pi[name], value, -1))
+    return rows
+
+
+def events_for(plan: Plan, model: CompiledModel, p: np.ndarray | None = None) -> Events:
+    """The plan's events for `model`; `p` (the subject's parameters) sets lags and input baselines."""
+    p = model.p_default if p is None else p
     rows = []
     pi, si = model.param_index, model.species_index
     for item in plan.intakes:
@@ -89,23 +120,19 @@ def events_for(plan: Plan, model: CompiledModel) -> Events:
             rows.append((item.at_h, 0, si[GUT_SPECIES[aa]], umol, pi["aa_volume"]))
         if item.carbohydrate_g:
             rows.append((item.at_h, 0, si["gut_carb"], item.carbohydrate_g, -1))
-    for change in plan.inputs:
-        if change.name not in pi or not model.network.parameter(change.name).input:
-            raise ProtocolError(f"{change.name!r} is not a model input; inputs: "
-                                f"{', '.join(p.name for p in model.network.parameters if p.input)}")
-        rows.append((change.at_h, 1, pi[change.name], change.value, -1))
+    rows += _input_rows(plan, model, p)
     infusions: dict[str, list[tuple[float, float, float]]] = {}
     for dose in plan.doses:
         d = dose.drug.lower().replace("-", "_")
         mw = pi[f"{d}_mw"]
         ug = dose.dose_mg * 1000.0  # ug / (g/mol) = umol
         if dose.infusion_h:
-            rate = ug / model.p_default[mw] / dose.infusion_h
+            rate = ug / p[mw] / dose.infusion_h
             infusions.setdefault(d, []).append((dose.at_h, dose.at_h + dose.infusion_h, rate))
         elif dose.route == "iv":
             rows.append((dose.at_h, 0, si[f"{d}_cen"], ug, mw))
         else:
-            lag = float(model.p_default[pi[f"{d}_lag"]])
+            lag = float(p[pi[f"{d}_lag"]])
             rows.append((dose.at_h + lag, 0, si[f"{d}_gut"], ug, mw))
     for d, spans in infusions.items():
         # Piecewise-constant total rate: overlapping infusions of one drug add up.

@@ -84,7 +84,7 @@ def simulate(subject: Subject = Subject(), plan: Plan = Plan(), times=(0.0,), *,
     if not ss.ok:
         raise EngineError(f"no baseline steady state for this subject ({ss.status} after "
                           f"{ss.iterations} iterations); check the modifications and parameters")
-    events = events_for(plan, model)
+    events = events_for(plan, model, p)
     states, status, stats = model.integrate(ss.y, p, times, events, solver)
     if throw and status != "ok":
         raise EngineError(f"integration failed: {status} (steps, accepted, rejected = {stats.tolist()}); "

@@ -4,13 +4,13 @@ import pytest
 from neuroscape import Plan, Subject, simulate
 from neuroscape.errors import ProtocolError
 from neuroscape.interventions.exercise import exercise_inputs
-from neuroscape.plan import set_input
+from neuroscape.plan import hold_input
 
 
 def _session(kind="endurance", intensity=0.7, duration=2.0):
     plan = Plan()
-    for name, t, value in exercise_inputs(kind, 1.0, duration, intensity):
-        plan = set_input(plan, name, t, value)
+    for name, start, end, value, mode in exercise_inputs(kind, 1.0, duration, intensity):
+        plan = hold_input(plan, name, start, value, end_h=end, mode=mode)
     return simulate(Subject(), plan, np.array([0.0, 2.9]))
 
 
@@ -43,8 +43,8 @@ def test_sleep_lowers_raphe_firing_and_terminal_serotonin():
     from neuroscape.interventions.sleep import sleep_inputs
 
     plan = Plan()
-    for name, t, value in sleep_inputs(1.0, 8.0):
-        plan = set_input(plan, name, t, value)
+    for name, start, end, value, mode in sleep_inputs(1.0, 8.0):
+        plan = hold_input(plan, name, start, value, end_h=end, mode=mode)
     traj = simulate(Subject(), plan, np.array([0.0, 5.0, 12.0]))
     firing = traj.readout("firing.raphe")
     e5ht = traj.readout("brain.serotonin.extracellular", "cortex", relative_to="baseline")
@@ -52,3 +52,18 @@ def test_sleep_lowers_raphe_firing_and_terminal_serotonin():
     # net firing falls less than the drive: less 5-HT1A feedback partly compensates
     assert firing[1] < 0.8 and e5ht[1] < 0.9
     assert abs(firing[2] - 1) < 0.35  # waking again
+
+
+
+def test_overlapping_holds_combine_instead_of_overwriting():
+    """A cortisol fold survives an exercise bout, and two inflammations multiply while both last."""
+    plan = hold_input(Plan(), "cortisol_fold", 0.0, 3.0)
+    for name, start, end, value, mode in exercise_inputs("endurance", 2.0, 3.0, 0.8):
+        plan = hold_input(plan, name, start, value, end_h=end, mode=mode)
+    plan = hold_input(plan, "cytokine_fold", 0.0, 5.0, end_h=10.0)
+    plan = hold_input(plan, "cytokine_fold", 5.0, 3.0, end_h=105.0)
+    traj = simulate(Subject(), plan, np.array([1.0, 3.0, 6.0, 7.0, 20.0]))
+    cortisol = traj.readout("plasma.cortisol", relative_to="baseline")
+    assert cortisol.tolist() == pytest.approx([3.0, 4.5, 3.0, 3.0, 3.0])  # 3 x 1.5 during exercise
+    drive = traj.parameters[:, traj.model.param_index["cytokine_fold"]]
+    assert drive.tolist() == pytest.approx([5.0, 5.0, 15.0, 15.0, 3.0])

@@ -7,6 +7,22 @@ PHARMACOLOGY = ("V03", "V04", "V05", "V12", "V13", "V14")
 PHYSIOLOGY = ("V15", "V16", "V17")
 
 
+KNOWN_FAILURES = {"V07": "bupropion DAT occupancy falls to 12% and 8% at 12 h and 24 h after the last dose "
+                          "(26% flat published): the long-lived active species at DAT are not in the library"}
+
+
+def test_every_runnable_case_is_tested():
+    runnable = {c["id"] for c in load_cases() if "missing" not in c and "reference" not in c}
+    assert runnable == set(FOUNDATION + PHARMACOLOGY + PHYSIOLOGY) | set(KNOWN_FAILURES)
+
+
+@pytest.mark.parametrize("case_id", sorted(KNOWN_FAILURES))
+@pytest.mark.xfail(strict=True, reason="known failure, see KNOWN_FAILURES and the closing notes")
+def test_known_failing_case(case_id):
+    case = next(c for c in load_cases() if c["id"] == case_id)
+    assert run_case(case).status == "pass"
+
+
 @pytest.mark.parametrize("case_id", FOUNDATION + PHARMACOLOGY + PHYSIOLOGY)
 def test_foundation_case_passes(case_id):
     case = next(c for c in load_cases() if c["id"] == case_id)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +45,7 @@ def network_hash(network: Network) -> str:
     structure = {
         "v": CODEGEN_VERSION,
         "kernels": hashlib.sha256(KERNELS.read_bytes()).hexdigest(),
+        "codegen": hashlib.sha256(Path(__file__).read_bytes()).hexdigest(),
         "species": [s.name for s in network.species],
         "params": [p.name for p in network.parameters],
         "exprs": [(e.name, e.expr) for e in network.expressions],
@@ -112,11 +114,13 @@ def write_module(network: Network) -> tuple[Path, np.ndarray, np.ndarray]:
         return path, data["rows"], data["cols"]
     text, rows, cols = generate_source(network)
     text += "\n\n" + KERNELS.read_text()
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(text)
+    fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
     os.replace(tmp, path)  # atomic, so parallel processes never import half a file
-    tmpm = directory / f"ns_{key}.{os.getpid()}.npz"
-    np.savez(tmpm, rows=rows, cols=cols)
+    fd, tmpm = tempfile.mkstemp(dir=directory, suffix=".npz")
+    with os.fdopen(fd, "wb") as handle:
+        np.savez(handle, rows=rows, cols=cols)
     os.replace(tmpm, meta)
     return path, rows, cols
 

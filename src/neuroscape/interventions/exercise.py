@@ -20,8 +20,8 @@ def exercise_data() -> dict:
 
 
 def exercise_inputs(kind: str, start_h: float, duration_h: float, intensity: float,
-                    where: str = "exercise") -> list[tuple[str, float, float]]:
-    """(input name, time, value) changes for one session; every input returns to baseline at the end."""
+                    where: str = "exercise") -> list[tuple[str, float, float, float, str]]:
+    """(input, start_h, end_h, value, mode) holds for one session (see plan.hold_input)."""
     kinds = exercise_data()["kinds"]
     if kind not in kinds:
         raise ProtocolError(f"{where}: unknown exercise {kind!r}; allowed: {', '.join(kinds)}")
@@ -32,7 +32,7 @@ def exercise_inputs(kind: str, start_h: float, duration_h: float, intensity: flo
     nefa = 1 + k["nefa_gain"] * intensity
     ramp = min(start_h + NEFA_RISE_H, start_h + duration_h / 2)
     cortisol = 1 + k["cortisol_gain"] * max(0.0, intensity - k["cortisol_threshold"])
-    return [("nefa_fold", start_h, 1 + (nefa - 1) / 2), ("nefa_fold", ramp, nefa), ("nefa_fold", end, 1.0),
-            ("exercise_bcaa_uptake", start_h, k["bcaa_uptake_gain"] * intensity),
-            ("exercise_bcaa_uptake", end, 0.0),
-            ("cortisol_fold", start_h, cortisol), ("cortisol_fold", end, 1.0)]
+    return [("nefa_fold", start_h, ramp, 1 + (nefa - 1) / 2, "multiply"),
+            ("nefa_fold", ramp, end, nefa, "multiply"),
+            ("exercise_bcaa_uptake", start_h, end, k["bcaa_uptake_gain"] * intensity, "add"),
+            ("cortisol_fold", start_h, end, cortisol, "multiply")]

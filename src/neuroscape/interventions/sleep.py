@@ -14,9 +14,7 @@ def sleep_data() -> dict:
     return yaml.safe_load(resources.files("neuroscape.interventions").joinpath("data/sleep.yaml").read_text())
 
 
-def sleep_inputs(start_h: float, duration_h: float) -> list[tuple[str, float, float]]:
-    """(input name, time, value) changes for one sleep period; waking levels (1) afterwards."""
-    changes = []
-    for name, entry in sleep_data()["inputs"].items():
-        changes += [(name, start_h, entry["value"]), (name, start_h + duration_h, 1.0)]
-    return changes
+def sleep_inputs(start_h: float, duration_h: float) -> list[tuple[str, float, float, float, str]]:
+    """(input, start_h, end_h, value, mode) holds for one sleep period (see plan.hold_input)."""
+    return [(name, start_h, start_h + duration_h, entry["value"], "multiply")
+            for name, entry in sleep_data()["inputs"].items()]

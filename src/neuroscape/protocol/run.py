@@ -8,7 +8,7 @@ import numpy as np
 
 from ..engine.compiled import Solver
 from ..errors import DataError, ModelError, NotModelledError, ProtocolError
-from ..plan import Plan, add_dose, add_nutrition, set_input
+from ..plan import Plan, add_dose, add_nutrition, hold_input
 from ..simulate import Trajectory, model_for, simulate
 from ..subject import Subject
 from .schema import (DrugIntervention, ExerciseIntervention, HormoneIntervention,
@@ -48,9 +48,9 @@ def plan_of(protocol: Protocol) -> Plan:
         if isinstance(item, ExerciseIntervention):
             from ..interventions.exercise import exercise_inputs
 
-            for name, t, value in exercise_inputs(item.exercise, item.start_h, item.duration_h,
-                                                  item.intensity, where):
-                plan = set_input(plan, name, t, value)
+            for name, start, end, value, mode in exercise_inputs(item.exercise, item.start_h,
+                                                                 item.duration_h, item.intensity, where):
+                plan = hold_input(plan, name, start, value, end_h=end, mode=mode)
             continue
         if isinstance(item, HormoneIntervention):
             plan = _add_hormone(plan, item, where)
@@ -58,15 +58,15 @@ def plan_of(protocol: Protocol) -> Plan:
         if isinstance(item, SleepIntervention) and item.kind == "sleep":
             from ..interventions.sleep import sleep_inputs
 
-            for name, t, value in sleep_inputs(item.start_h, item.duration_h):
-                plan = set_input(plan, name, t, value)
+            for name, start, end, value, mode in sleep_inputs(item.start_h, item.duration_h):
+                plan = hold_input(plan, name, start, value, end_h=end, mode=mode)
             continue
         if isinstance(item, InflammationIntervention):
             if item.inflammation.lower() not in INFLAMMATION_NAMES:
                 raise ProtocolError(f"{where}.inflammation: unknown stimulus {item.inflammation!r}; allowed: "
                                     f"{', '.join(INFLAMMATION_NAMES)}")
             until = item.start_h + item.duration_h if item.duration_h else None
-            plan = set_input(plan, "cytokine_fold", item.start_h, item.fold, until_h=until)
+            plan = hold_input(plan, "cytokine_fold", item.start_h, item.fold, end_h=until)
             continue
         if not isinstance(item, NutritionIntervention):
             kind = getattr(item, "kind", type(item).__name__)
@@ -89,7 +89,7 @@ def _add_hormone(plan: Plan, item: HormoneIntervention, where: str) -> Plan:
     if item.dose_mg is not None:
         raise NotModelledError(f"{where}: hormone therapy by dose_mg is not modelled yet; give the level "
                                "as fold (relative to the subject's baseline), e.g. fold: 2")
-    return set_input(plan, HORMONE_INPUTS[name], item.start_h, item.fold)
+    return hold_input(plan, HORMONE_INPUTS[name], item.start_h, item.fold)
 
 
 def _add_drug(plan: Plan, item: DrugIntervention, where: str) -> Plan:
@@ -134,16 +134,24 @@ def run_protocol(protocol: Protocol, *, solver: Solver = Solver(), extra_times=(
         raise ProtocolError(f"subject.{exc}") from None
     index = {t: k for k, t in enumerate(times)}
     out = {}
-    for ro, spec in resolved:
+    for i, (ro, spec) in enumerate(resolved):
+        if ro.relative_to and trajectory.baseline(spec.quantity, spec.region) == 0:
+            raise ProtocolError(f"readouts[{i}].relative_to: the baseline of {ro.quantity} is 0, so a ratio "
+                                "to it is undefined; remove relative_to")
         values = trajectory.readout(spec.quantity, spec.region, ro.relative_to)
         picked = [float(values[index[t]]) for t in ro.times_h]
         out[ro.id] = {"quantity": ro.quantity, "region": spec.region,
                       "unit": "1" if ro.relative_to else spec.unit,
-                      "at_h": list(ro.times_h) if ro.is_list else ro.times_h[0],
+                      "at_h": [_number(t) for t in ro.times_h] if ro.is_list else _number(ro.times_h[0]),
                       "value": picked if ro.is_list else picked[0]}
         if ro.relative_to:
             out[ro.id]["relative_to"] = ro.relative_to
     return ProtocolResult(protocol, trajectory, out)
+
+
+def _number(t: float) -> float | int:
+    """Times as the file wrote them: 672, not 672.0."""
+    return int(t) if float(t).is_integer() else t
 
 
 def trajectory_readout(protocol: Protocol, *, step_h: float = 1.0, tail_h: float = 72.0):

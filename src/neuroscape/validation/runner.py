@@ -7,6 +7,8 @@ from functools import lru_cache
 from importlib import resources
 from types import SimpleNamespace
 
+import re
+
 import numpy as np
 import yaml
 
@@ -80,7 +82,11 @@ def load_cases() -> tuple[dict, ...]:
             if not isinstance(case, dict) or "id" not in case:
                 raise ValidationCaseError(f"validation case {entry.name}: needs a mapping with an id")
             cases.append(case)
-    return tuple(sorted(cases, key=lambda c: int(c["id"][1:])))
+    return tuple(sorted(cases, key=lambda c: _natural_key(str(c["id"]))))
+
+
+def _natural_key(text: str):
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
 
 
 def run_case(case: dict) -> CaseResult:
@@ -110,6 +116,8 @@ def run_case(case: dict) -> CaseResult:
             checks.append(Check(spec["label"], value, lo, hi, ok))
     except NeuroscapeError as exc:
         return CaseResult(status="error", reason=str(exc), **common)
+    except Exception as exc:  # noqa: BLE001 - a broken case file must not stop the other cases
+        return CaseResult(status="error", reason=f"case file problem: {type(exc).__name__}: {exc}", **common)
     status = "pass" if all(c.passed for c in checks) else "fail"
     return CaseResult(status=status, checks=tuple(checks), series=series, **common)
 

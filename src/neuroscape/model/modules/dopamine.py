@@ -65,7 +65,6 @@ def build() -> Module:
     # Sparse mesocortical fields without their own compartment read the prefrontal model.
     readouts += [Readout(r.quantity, region, r.expr, r.unit, r.scale, "represented by the prefrontal model")
                  for region in ("cortex", "hippocampus") for r in list(readouts) if r.region == "prefrontal"]
-    readouts.append(Readout("dopamine_neurons", None, "dopamine_neurons", "1"))
     readouts.append(Readout("firing.dopamine", None, "da_fire", "1"))
     defaults = {q: "striatum" for q in ("brain.dopamine.extracellular", "brain.hva",
                                        "synthesis.dopamine", "activity.TH")}
