@@ -83,3 +83,10 @@ def test_vitamin_b6_deficiency_lowers_plp_dependent_synthesis():
     # PLP saturation (1 + K) f / (f + K) with K = 0.5: 0.2 -> 0.43 of replete AADC/GAD holoenzyme
     assert low.readout("brain.gaba")[0] < 0.95 * base.readout("brain.gaba")[0]
     assert low.readout("brain.5hiaa")[0] < base.readout("brain.5hiaa")[0]
+
+
+def test_tph2_knockout_has_a_bounded_steady_state():
+    """Without 5-HT, 5-HT1A up-regulation and raphe disinhibition stop at their ceilings."""
+    traj = simulate(Subject(modifications={"TPH2": 0.0}), Plan(), [0])
+    assert traj.readout("brain.serotonin.extracellular", "cortex")[0] < 1e-6
+    assert 1.0 < traj.readout("firing.raphe")[0] < 4.0

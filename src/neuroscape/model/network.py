@@ -135,7 +135,11 @@ class Network:
         for r in self.readouts:
             if r.quantity == quantity and r.region == region:
                 return r
-        offered = sorted({r.region for r in self.readouts if r.quantity == quantity} - {None})
+        regions = {r.region for r in self.readouts if r.quantity == quantity}
+        if regions == {None}:
+            raise ModelError(f"quantity {quantity!r} has no regions in this model; remove region "
+                             f"{region!r}")
+        offered = sorted(regions - {None})
         if offered:
             raise ModelError(
                 f"quantity {quantity!r} has no region {region!r}; this model offers it in: "

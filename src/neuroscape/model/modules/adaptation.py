@@ -2,8 +2,9 @@
 
 "homeostatic" (default):
 - raphe 5-HT1A autoreceptors desensitise by integral feedback on their G-protein activation,
-  d r1a/dt = k r1a (1 - G*/G*0), so raphe firing returns to its set point over weeks under a
-  sustained rise in 5-HT (Czachura & Rasmussen 2000; Le Poul 1995);
+  d r1a/dt = k r1a (1 - G*/G*0) (1 - r1a/r_max)/(1 - 1/r_max), so raphe firing returns to its set
+  point over weeks under a sustained rise in 5-HT (Czachura & Rasmussen 2000; Le Poul 1995), and
+  without 5-HT (TPH2 knockout) up-regulation stops at r_max;
 - surface SERT is internalised in proportion to its occupancy (Benmansour 1999);
 - D2 receptors are up-regulated in proportion to antagonist occupancy (Silvestri 2000).
 "none": the same names as constants (no adaptation), for comparison (Commons & Linnros 2019
@@ -34,8 +35,9 @@ def build(kind: str = "homeostatic") -> Module:
     params = load_table("adaptation")
     species = tuple(Species(n, "brain", "dimensionless", 1.0, module="adaptation") for n in NAMES)
     reactions = (
-        Reaction("r1a_desensitisation", "k_1a_desens * r1a_adapt * (1 - arg_raphe / fire_g0)",
-                 {"r1a_adapt": 1}),
+        Reaction("r1a_desensitisation",
+                 "k_1a_desens * r1a_adapt * (1 - arg_raphe / fire_g0)"
+                 " * (1 - r1a_adapt / r1a_max) / (1 - 1 / r1a_max)", {"r1a_adapt": 1}),
         Reaction("sert_trafficking",
                  "k_sert_traffic * (1 - sert_internalisation_max * x_SERT / (1 + x_SERT) - sert_surface)",
                  {"sert_surface": 1}),

@@ -17,8 +17,11 @@ _INITIAL = {"htp": 1.61, "c5ht": 0.038, "v5ht": 67.5, "e5ht": 0.06, "hiaa": 1.58
 def build() -> Module:
     params = load_table("serotonin")
     species, reactions, expressions, readouts = [], [], [], []
-    expressions.append(Expression("fire_raphe", "raphe_drive * exp(-fire_slope * (arg_raphe - fire_g0))",
-                                  "dimensionless", "raphe firing relative to baseline (5-HT1A feedback)"))
+    expressions.append(Expression("fire_raphe",
+                                  "raphe_drive * fire_max / (1 + (fire_max - 1)"
+                                  " * exp(fire_slope * fire_max / (fire_max - 1) * (arg_raphe - fire_g0)))",
+                                  "dimensionless", "raphe firing relative to baseline: logistic in 5-HT1A activation, slope "
+                                  "fire_slope at baseline, at most fire_max x baseline"))
     for r in REGIONS:
         def s(name: str) -> str:
             return f"{name}_{r}"
