@@ -71,3 +71,13 @@ def test_every_protocol_region_is_offered_for_the_transmitters():
                      "brain.norepinephrine.extracellular", "brain.gaba"):
         offered = {r.region for r in net.readouts if r.quantity == quantity}
         assert {"cortex", "hippocampus", "striatum", "prefrontal"} <= offered | {"raphe"}, quantity
+
+
+def test_readout_scale_must_match_its_declared_unit():
+    from neuroscape.model.network import Readout
+
+    good = Module("toy", species=(Species("a", "c", "uM", 1.0),), readouts=(Readout("x", None, "a", "nM", 1000.0),))
+    assemble("ok", [good])
+    bad = Module("toy", species=(Species("a", "c", "uM", 1.0),), readouts=(Readout("x", None, "a", "nM", 1.0),))
+    with pytest.raises(ModelError, match="readout 'x'.*scale 1000.*says scale 1"):
+        assemble("bad", [bad])

@@ -166,5 +166,16 @@ def check_network(network: Network) -> None:
                     + "; fix the rate law or the parameter units"
                 )
     for ro in network.readouts:
-        expr = resolve(ro.expr, table, resolved, f"readout {ro.key!r}")
-        _units_of(expr, env, f"readout {ro.key!r}")
+        where = f"readout {ro.key!r}"
+        expr = resolve(ro.expr, table, resolved, where)
+        if expr.is_zero:
+            continue
+        units = _units_of(expr, env, where)
+        try:
+            factor = (1 * units).to(parse_unit(ro.unit)).magnitude
+        except pint.errors.DimensionalityError:
+            factor = None
+        if factor is None or abs(factor - ro.scale) > 1e-9 * max(1.0, abs(ro.scale)):
+            raise ModelError(f"{where}: expression has units {units:~P}, which is {ro.unit} only with scale "
+                             f"{format(factor, '.6g') if factor is not None else '(incompatible)'}; the readout says scale "
+                             f"{ro.scale:g}; fix the scale, the unit or the expression")

@@ -36,8 +36,8 @@ def build() -> Module:
                      "irreversible inhibition (drug hook)"),
         ]
         readouts += [
-            Readout("brain.gaba", r, s("gaba"), "mmol/kg", 1e-3,
-                    "tissue GABA; 1 L of tissue taken as 1 kg, comparable with 1H MRS"),
+            Readout("brain.gaba", r, f"{s('gaba')} / tissue_density", "mmol/kg", 1e-3,
+                    "tissue GABA per kg, comparable with 1H MRS"),
             Readout("brain.gaba.extracellular", r, s("egaba"), "uM"),
             Readout("activity.GABA-T", r, s("gabat"), "1"),
             Readout("signalling.GABAA", r,

@@ -25,7 +25,7 @@ def build() -> Module:
         Reaction("ido_turnover", "ido_turnover * (cytokine_fold - ido)", {"ido": 1}),
     )
     readouts = (Readout("plasma.kynurenine", None, "p_kyn", "uM"),
-                Readout("plasma.kyn_trp_ratio", None, "1000 * p_kyn / p_trp", "uM/mM"),
+                Readout("plasma.kyn_trp_ratio", None, "p_kyn / p_trp", "uM/mM", 1000.0),
                 Readout("activity.TDO", None, "tdo", "1"),
                 Readout("activity.IDO", None, "ido", "1"))
     return Module("kynurenine", species, tuple(params.values()), expressions, reactions, readouts)
