@@ -5,8 +5,14 @@ clinician or researcher, never medical advice.
 """
 
 from .engine.compiled import Solver, compile_network
-from .errors import (DataError, EngineError, ModelError, NeuroscapeError, NotModelledError,
-                     ProtocolError)
+from .errors import (
+                     DataError,
+                     EngineError,
+                     ModelError,
+                     NeuroscapeError,
+                     NotModelledError,
+                     ProtocolError,
+)
 from .model.library import default_network
 from .model.network import with_parameters
 from .plan import Plan, add_nutrition

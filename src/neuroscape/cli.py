@@ -260,7 +260,6 @@ def demo(out: Path = typer.Option(Path("reports"), help="output folder")):
     from .protocol.run import run_protocol
     from .protocol.schema import load_protocol
     from .report.html import trajectory_figure, validation_report
-
     from .validation import run_validation
 
     out.mkdir(parents=True, exist_ok=True)

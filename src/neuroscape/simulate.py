@@ -9,11 +9,10 @@ import numpy as np
 
 from .engine.compiled import CompiledModel, Solver, compile_network
 from .errors import EngineError
+from .limits import MAX_TIME_H
 from .model.library import default_network
 from .plan import Plan, events_for, input_parameters
 from .subject import Subject, parameter_vector
-
-MAX_TIME_H = 87600.0
 
 
 @lru_cache(maxsize=1)

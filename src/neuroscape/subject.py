@@ -16,7 +16,6 @@ SPECIAL_MODIFICATIONS = {
     "dopamine_neurons": ("dopamine_neurons", "set", "fraction of dopamine neurons remaining (0-1)"),
     "vitamin_b6": ("plp_fold", "scale", "vitamin B6 (PLP) status relative to replete (deficiency < 1)"),
 }
-AA_VOLUME_PER_KG = 0.6  # L/kg, total body water (see parameters/plasma.yaml aa_volume)
 
 
 @dataclass(frozen=True)
@@ -68,7 +67,7 @@ def parameter_vector(subject: Subject, network: Network) -> np.ndarray:
     index = {p.name: i for i, p in enumerate(network.parameters)}
     p = np.array([q.value for q in network.parameters], dtype=float)
     p[index["body_weight"]] = subject.weight_kg
-    p[index["aa_volume"]] = AA_VOLUME_PER_KG * subject.weight_kg
+    p[index["aa_volume"]] = p[index["aa_volume_per_kg"]] * subject.weight_kg
     if subject.sex == "female":
         p[index["estradiol_base"]] = p[index["estradiol_base_female"]]
         factor = p[index["female_tph2_factor"]]

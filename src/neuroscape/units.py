@@ -7,7 +7,6 @@ from functools import lru_cache
 import pint
 
 ureg = pint.UnitRegistry()
-ureg.define("fraction = [] = frac")
 Q_ = ureg.Quantity
 
 

@@ -81,7 +81,8 @@ class SteadyState:
 class CompiledModel:
     """Numerical view of a network. Build with `compile_network` (cached per structure)."""
 
-    def __init__(self, network: Network, module, rows: np.ndarray, cols: np.ndarray):
+    def __init__(self, network: Network, module, rows: np.ndarray, cols: np.ndarray,
+                 lu: LUPlan | None = None):
         self.network = network
         self.module = module
         self.n = len(network.species)
@@ -90,8 +91,9 @@ class CompiledModel:
         self.y_initial = np.array([s.initial for s in network.species], dtype=float)
         self.p_default = np.array([p.value for p in network.parameters], dtype=float)
         self.jac_rows, self.jac_cols = rows, cols
-        self.lu: LUPlan = analyse(self.n, rows, cols)
+        self.lu: LUPlan = lu or analyse(self.n, rows, cols)
         self._readout_fns: dict[str, object] = {}
+        self._inlined = None  # (symbol table, resolved expressions), built on first readout
         self._readout_lock = threading.Lock()
 
     # -- low level -----------------------------------------------------------------------------
@@ -188,7 +190,9 @@ class CompiledModel:
                 ro = next((r for r in self.network.readouts if r.key == key), None)
                 if ro is None:
                     raise ModelError(f"no readout {key!r}")
-                table, resolved = inline_expressions(self.network)
+                if self._inlined is None:
+                    self._inlined = inline_expressions(self.network)
+                table, resolved = self._inlined
                 expr = resolve(ro.expr, table, resolved, f"readout {key!r}") * ro.scale
                 syms = sorted(expr.free_symbols, key=lambda s: s.name)
                 fn = sp.lambdify(syms, expr, modules="numpy")
@@ -223,8 +227,8 @@ def compile_network(network: Network) -> CompiledModel:
         if cached is not None and cached.network is network:
             return cached
         if cached is not None:
-            model = CompiledModel(network, cached.module, cached.jac_rows, cached.jac_cols)
-            return model
+            # Same structure, other values: reuse the compiled code and the LU plan.
+            return CompiledModel(network, cached.module, cached.jac_rows, cached.jac_cols, cached.lu)
         path, rows, cols = codegen.write_module(network)
         name = path.stem
         module = sys.modules.get(name)

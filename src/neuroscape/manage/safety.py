@@ -32,7 +32,13 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from ..errors import DataError, ModelError, NeuroscapeError, NotModelledError, ProtocolError
+from ..errors import (
+    DataError,
+    ModelError,
+    NeuroscapeError,
+    NotModelledError,
+    ProtocolError,
+)
 
 Readout = Callable[[str, "str | None", "str | None"], tuple[Any, Any]]
 

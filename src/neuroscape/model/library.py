@@ -5,7 +5,19 @@ from __future__ import annotations
 from functools import lru_cache
 
 from .assemble import assemble
-from .modules import adaptation, bbb, hormones, cofactors, dopamine, enzymes, gaba, kynurenine, norepinephrine, plasma, serotonin
+from .modules import (
+    adaptation,
+    bbb,
+    cofactors,
+    dopamine,
+    enzymes,
+    gaba,
+    hormones,
+    kynurenine,
+    norepinephrine,
+    plasma,
+    serotonin,
+)
 from .network import Module, Network
 from .parameters import load_table
 

@@ -18,7 +18,15 @@ from functools import lru_cache
 
 from ..model.assemble import assemble
 from ..model.library import MODEL_VERSION, base_modules
-from ..model.network import Expression, Module, Network, Parameter, Reaction, Readout, Species
+from ..model.network import (
+    Expression,
+    Module,
+    Network,
+    Parameter,
+    Reaction,
+    Readout,
+    Species,
+)
 from .library import Drug, load_drug
 
 # Which hook a target fills and how (see model/modules/enzymes.py)

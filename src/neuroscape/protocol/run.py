@@ -11,8 +11,15 @@ from ..errors import DataError, ModelError, NotModelledError, ProtocolError
 from ..plan import Plan, add_dose, add_nutrition, hold_input
 from ..simulate import Trajectory, model_for, simulate
 from ..subject import Subject
-from .schema import (DrugIntervention, ExerciseIntervention, HormoneIntervention,
-                     InflammationIntervention, NutritionIntervention, Protocol, SleepIntervention)
+from .schema import (
+    DrugIntervention,
+    ExerciseIntervention,
+    HormoneIntervention,
+    InflammationIntervention,
+    NutritionIntervention,
+    Protocol,
+    SleepIntervention,
+)
 
 ABSURD_DOSE_FACTOR = 10.0  # PROTOCOL.md: one dose above 10x the label maximum daily dose is an error
 HORMONE_INPUTS = {"cortisol": "cortisol_fold", "estradiol": "estradiol_fold",

@@ -17,13 +17,22 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
 import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr, ValidationError
-from pydantic import ValidationInfo, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from neuroscape.errors import ProtocolError
+from neuroscape.limits import MAX_TIME_H
 
-MAX_TIME_H = 87_600.0  # 10 years: PROTOCOL.md rejects later times
 MAX_NUTRIENT_G = 200.0
 MAX_DOSE_MG = 200_000.0  # 200 g; the drug-specific bound (10x label maximum) needs the drug library
 MAX_FOLD = 1000.0

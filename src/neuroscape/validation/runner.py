@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from types import SimpleNamespace
-
-import re
 
 import numpy as np
 import yaml
@@ -15,6 +14,7 @@ import yaml
 from ..errors import NeuroscapeError, ValidationCaseError
 from ..protocol.run import run_protocol
 from ..protocol.schema import parse_protocol
+
 
 def _nadir_and_days(values, times):
     values, days = np.asarray(values, float), np.asarray(times, float) / 24.0

@@ -77,7 +77,7 @@ def build() -> Module:
         ]
     # Terminal fields without their own compartment read the cortical terminal (same kinetics).
     for region in ("prefrontal", "striatum"):
-        readouts += [Readout(q, region, r.expr, r.unit, r.scale, f"represented by the cortex terminal model")
+        readouts += [Readout(q, region, r.expr, r.unit, r.scale, "represented by the cortex terminal model")
                      for r in list(readouts) if r.region == "cortex"
                      for q in [r.quantity]]
     readouts += [
