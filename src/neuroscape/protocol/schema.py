@@ -47,7 +47,7 @@ KNOWN_QUANTITIES: tuple[str, ...] = (
 )
 QUANTITY_TEMPLATES: tuple[str, ...] = (
     "plasma.<name>", "occupancy.<target>", "activity.<enzyme>",
-    "receptor.<name>.sensitivity", "firing.<population>",
+    "receptor.<name>.sensitivity", "firing.<population>", "csf.<name>",
 )
 REGIONS: tuple[str, ...] = ("raphe", "cortex", "hippocampus", "striatum", "prefrontal")
 DEFAULT_NUTRITION_NAMES: frozenset[str] = frozenset({

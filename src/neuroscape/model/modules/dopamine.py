@@ -66,6 +66,8 @@ def build() -> Module:
     readouts += [Readout(r.quantity, region, r.expr, r.unit, r.scale, "represented by the prefrontal model")
                  for region in ("cortex", "hippocampus") for r in list(readouts) if r.region == "prefrontal"]
     readouts.append(Readout("firing.dopamine", None, "da_fire", "1"))
+    readouts.append(Readout("csf.hva", None, "csf_hva_per_tissue * hva_striatum", "nM", 1000.0,
+                            "lumbar CSF, in proportion to striatal tissue HVA"))
     defaults = {q: "striatum" for q in ("brain.dopamine.extracellular", "brain.hva",
                                        "synthesis.dopamine", "activity.TH")}
     return Module("dopamine", tuple(species), tuple(params.values()), tuple(expressions),

@@ -82,6 +82,8 @@ def build() -> Module:
                      for q in [r.quantity]]
     readouts += [
         Readout("firing.raphe", None, "fire_raphe", "1"),
+        Readout("csf.5hiaa", None, "csf_5hiaa_per_tissue * hiaa_cortex", "nM", 1000.0,
+                "lumbar CSF, in proportion to cortical tissue 5-HIAA"),
     ]
     defaults = {q: "cortex" for q in ("brain.serotonin.extracellular", "brain.5hiaa",
                                      "synthesis.serotonin", "activity.TPH2")}
