@@ -97,3 +97,18 @@ def test_sparse_lu_solves_like_dense():
     x = b.copy()
     model.module._solve(a, x, np.empty(n), perm, diag, *plan.arrays[9:15])
     assert np.allclose(dense @ x, b, atol=1e-10)
+
+
+def test_steady_state_from_a_warm_start_reaches_slow_modes():
+    # A small parameter change started from the old steady state: the residual is tiny from the
+    # start, and pseudo-transient continuation must still grow its step to reach the slow
+    # (plasma amino-acid, days-long) modes. Calibration relies on warm starts.
+    from neuroscape.simulate import default_model
+
+    model = default_model()
+    p = model.p_default.copy()
+    cold = model.steady_state(p)
+    p[model.param_index["p0_trp"]] *= 1.001
+    warm = model.steady_state(p, cold.y)
+    assert warm.ok and warm.iterations < 60
+    np.testing.assert_allclose(warm.y, model.steady_state(p).y, rtol=1e-7, atol=1e-12)

@@ -266,7 +266,9 @@ def steady_state(y0, p, tol, max_iter, lu, y_out, stats):
             y[i] = max(ytry[i], 0.0)
             f[i] = ftry[i]
         grow = res / rtry if rtry > 0 else 10.0
-        dt = dt * min(10.0, max(0.5, grow))
+        # Near a solution (a warm start) the residual barely falls per step while dt is small:
+        # an accepted non-increasing step still doubles dt, or slow modes would never be reached.
+        dt = dt * min(10.0, max(2.0 if rtry <= res else 0.5, grow))
         res = rtry
     stats[0] = it
     for i in range(n):
