@@ -50,11 +50,16 @@ def test_malformed_protocol_exits_2_naming_the_key(tmp_path):
     assert "interventions[0].dose_mg" in res.output and "-5" in res.output
 
 
-def test_sleep_deprivation_is_not_modelled_yet_exit_2(tmp_path):
+def test_sleep_deprivation_raises_next_evening_cortisol(tmp_path):
+    # A night awake (08:00 start, 24 h awake): evening cortisol the next day x1.45 (Leproult 1997).
     text = GOOD.replace("{nutrition: tryptophan, at_h: 0, dose_mg: 1000}",
-                        "{sleep_deprivation: total, start_h: 0, duration_h: 24}")
-    res = runner.invoke(app, ["protocol", "run", _write(tmp_path, text)])
-    assert res.exit_code == 2 and "not modelled yet" in res.output
+                        "{sleep_deprivation: total, start_h: 0, duration_h: 24}").replace(
+        "quantity: plasma.tryptophan, at_h: [0, 2], relative_to: baseline",
+        "quantity: plasma.cortisol, at_h: [30, 36], relative_to: baseline")
+    res = runner.invoke(app, ["protocol", "run", _write(tmp_path, text), "--json"])
+    assert res.exit_code == 0, res.output
+    before, evening = json.loads(res.stdout)["readouts"]["trp"]["value"]
+    assert before == 1.0 and abs(evening - 1.45) < 0.01
 
 
 def test_hormone_fold_runs_and_unknown_hormone_exit_2(tmp_path):

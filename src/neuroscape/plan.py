@@ -91,6 +91,16 @@ def hold_input(plan: Plan, name: str, start_h: float, value: float, *, end_h: fl
                                                          float(value), mode)))
 
 
+def hold_inputs(plan: Plan, holds) -> Plan:
+    """`hold_input` for many (name, start_h, end_h, value, mode) holds at once (a daily rhythm)."""
+    spans = []
+    for name, start, end, value, mode in holds:
+        if end is not None and end <= start:
+            raise ProtocolError(f"input {name!r}: end {end} h is not after start {start} h")
+        spans.append(InputSpan(name, float(start), None if end is None else float(end), float(value), mode))
+    return replace(plan, inputs=(*plan.inputs, *spans))
+
+
 def _input_rows(plan: Plan, model: CompiledModel, p: np.ndarray) -> list:
     rows = []
     pi = model.param_index
@@ -99,12 +109,22 @@ def _input_rows(plan: Plan, model: CompiledModel, p: np.ndarray) -> list:
             raise ProtocolError(f"{name!r} is not a model input; inputs: "
                                 f"{', '.join(q.name for q in model.network.parameters if q.input)}")
         spans = [sp for sp in plan.inputs if sp.name == name]
-        cuts = sorted({t for sp in spans for t in (sp.start_h, sp.end_h) if t is not None})
         base = float(p[pi[name]])
+        # Sweep the cut times in order, keeping the active spans (a daily rhythm adds thousands of
+        # hourly spans, so testing every span at every cut would be quadratic).
+        starts = sorted(range(len(spans)), key=lambda k: spans[k].start_h)
+        cuts = sorted({t for sp in spans for t in (sp.start_h, sp.end_h) if t is not None})
+        active: dict[int, InputSpan] = {}
+        nxt = 0
         for t in cuts:
-            active = [sp for sp in spans if sp.start_h <= t and (sp.end_h is None or t < sp.end_h)]
+            while nxt < len(starts) and spans[starts[nxt]].start_h <= t:
+                active[starts[nxt]] = spans[starts[nxt]]
+                nxt += 1
+            for k in [k for k, sp in active.items() if sp.end_h is not None and sp.end_h <= t]:
+                del active[k]
             value = base
-            for sp in active:
+            for k in sorted(active):  # in plan order, as before
+                sp = active[k]
                 value = value * sp.value if sp.mode == "multiply" else value + sp.value
             rows.append((t, 1, pi[name], value, -1))
     return rows

@@ -28,6 +28,11 @@ class Subject:
     genotypes: Mapping[str, str] = field(default_factory=dict)
     modifications: Mapping[str, float] = field(default_factory=dict)
     parameters: Mapping[str, float] = field(default_factory=dict)
+    # Female reproductive state. cycle_day (1-35, day 1 = first day of menstruation) starts the
+    # menstrual cycle at t = 0 (a time-dependent input the protocol runner adds; the steady state is
+    # the cycle average). reproductive_stage "postmenopausal" holds estradiol at the postmenopausal level.
+    cycle_day: float | None = None
+    reproductive_stage: Literal["premenopausal", "postmenopausal"] | None = None
 
     def __post_init__(self) -> None:
         if self.sex not in ("male", "female"):
@@ -39,6 +44,19 @@ class Subject:
         for name, value in self.modifications.items():
             if not (value >= 0 and np.isfinite(value)):
                 raise ModelError(f"Subject.modifications[{name!r}] = {value}; must be a finite number >= 0")
+        if self.reproductive_stage not in (None, "premenopausal", "postmenopausal"):
+            raise ModelError(f"Subject.reproductive_stage = {self.reproductive_stage!r}; allowed: "
+                             "'premenopausal', 'postmenopausal'")
+        if self.sex != "female" and (self.cycle_day is not None or self.reproductive_stage is not None):
+            raise ModelError("Subject.cycle_day and reproductive_stage apply to female subjects; "
+                             f"this subject is {self.sex}")
+        if self.cycle_day is not None:
+            if not 1 <= self.cycle_day <= 35:
+                raise ModelError(f"Subject.cycle_day = {self.cycle_day}; must be within 1-35 (day 1 = first "
+                                 "day of menstruation)")
+            if self.reproductive_stage == "postmenopausal":
+                raise ModelError("Subject.cycle_day is for a cycling subject; remove it or the "
+                                 "reproductive_stage 'postmenopausal'")
         for attr in ("genotypes", "modifications", "parameters"):
             object.__setattr__(self, attr, MappingProxyType(dict(getattr(self, attr))))
 
@@ -74,6 +92,11 @@ def parameter_vector(subject: Subject, network: Network) -> np.ndarray:
         for name, i in index.items():
             if name.startswith("tph2_expr_"):
                 p[i] *= factor
+        if subject.reproductive_stage == "postmenopausal":
+            from .interventions.menstrual_cycle import postmenopausal_estradiol_pmol_l
+
+            # a lasting state: the steady state has the low level (and its slow TPH2/MAO-A effects)
+            p[index["estradiol_fold"]] *= postmenopausal_estradiol_pmol_l() / p[index["estradiol_base"]]
     allowed = modification_names(network)
     for name, value in subject.modifications.items():
         if name in SPECIAL_MODIFICATIONS:

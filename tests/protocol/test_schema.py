@@ -218,11 +218,11 @@ def test_custom_nutrition_names() -> None:
 BAD_CASES = {
     # unknown keys at each level
     "unknown top key": (changed(["readout"], []), r"readout: unknown key; allowed keys: protocol, name, "
-                                                  r"subject, interventions, readouts, clock_start "
-                                                  r"\(did you mean 'readouts'\?\)"),
+                                                  r"subject, interventions, readouts, clock_start, "
+                                                  r"circadian \(did you mean 'readouts'\?\)"),
     "unknown subject key": (changed(["subject", "sexx"], "male"),
                             r"subject\.sexx: unknown key; allowed keys: sex, age_years, weight_kg, genotypes, "
-                            r"modifications \(did you mean 'sex'\?\)"),
+                            r"modifications, cycle_day, reproductive_stage \(did you mean 'sex'\?\)"),
     "unknown drug key": (changed(["interventions", 0, "dose"], 20),
                          r"interventions\[0\]\.dose: unknown key; allowed keys: drug, dose_mg, .*"
                          r"\(did you mean 'dose_mg'\?\)"),
@@ -341,6 +341,15 @@ BAD_CASES = {
     "missing readouts": (without(["readouts"]), r"readouts: required key is missing; a non-empty list"),
     "empty readouts": (changed(["readouts"], []), r"readouts: \[\] is not allowed: a non-empty list of readouts"),
     "not a mapping": ([1, 2], r"\[1, 2\] is not allowed: a protocol is a mapping"),
+    # the daily rhythm
+    "circadian sleep not a window": ({**example(), "circadian": {"sleep": "23:00"}},
+                                     r"circadian\.sleep: '23:00' is not allowed: sleep is a nightly clock window"),
+    "circadian empty window": ({**example(), "circadian": {"sleep": "23:00-23:00"}},
+                               r"circadian\.sleep: '23:00-23:00' is not allowed: the window starts and ends"),
+    "circadian unknown key": ({**example(), "circadian": {"melatonin": True}},
+                              r"circadian\.melatonin: unknown key; allowed keys: cortisol, sleep"),
+    "circadian cortisol not bool": ({**example(), "circadian": {"cortisol": "yes"}},
+                                    r"circadian\.cortisol: 'yes' is not allowed: cortisol is true"),
 }
 
 

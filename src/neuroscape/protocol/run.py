@@ -8,7 +8,7 @@ import numpy as np
 
 from ..engine.compiled import Solver
 from ..errors import DataError, ModelError, NotModelledError, ProtocolError
-from ..plan import Plan, add_dose, add_nutrition, hold_input
+from ..plan import Plan, add_dose, add_nutrition, hold_input, hold_inputs
 from ..simulate import Trajectory, model_for, simulate
 from ..subject import Subject
 from .schema import (
@@ -26,7 +26,7 @@ HORMONE_INPUTS = {"cortisol": "cortisol_fold", "estradiol": "estradiol_fold",
                   "progesterone": "progesterone_fold"}
 # Cytokine stimuli that drive IDO (the model carries one lumped cytokine drive)
 INFLAMMATION_NAMES = ("interferon_alpha", "il6", "il-6", "tnf_alpha", "lps")
-_ARRIVES_WITH = {"sleep_deprivation": "the circadian module (deprivation is defined against the daily rhythm)"}
+_ARRIVES_WITH: dict[str, str] = {}
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,8 @@ class ProtocolResult:
 def subject_of(protocol: Protocol) -> Subject:
     s = protocol.subject
     return Subject(sex=s.sex, age_years=s.age_years, weight_kg=s.weight_kg,
-                   genotypes=dict(s.genotypes), modifications=dict(s.modifications))
+                   genotypes=dict(s.genotypes), modifications=dict(s.modifications),
+                   cycle_day=s.cycle_day, reproductive_stage=s.reproductive_stage)
 
 
 def plan_of(protocol: Protocol) -> Plan:
@@ -68,6 +69,8 @@ def plan_of(protocol: Protocol) -> Plan:
             for name, start, end, value, mode in sleep_inputs(item.start_h, item.duration_h):
                 plan = hold_input(plan, name, start, value, end_h=end, mode=mode)
             continue
+        if isinstance(item, SleepIntervention) and item.kind == "sleep_deprivation":
+            continue  # defined against the day: added with the daily rhythm below
         if isinstance(item, InflammationIntervention):
             if item.inflammation.lower() not in INFLAMMATION_NAMES:
                 raise ProtocolError(f"{where}.inflammation: unknown stimulus {item.inflammation!r}; allowed: "
@@ -80,12 +83,54 @@ def plan_of(protocol: Protocol) -> Plan:
             raise NotModelledError(
                 f"{where}: intervention kind {kind!r} is not modelled yet in this model version; "
                 f"it arrives with {_ARRIVES_WITH.get(kind, 'a later module')}. Modelled now: drug, nutrition, "
-                "hormone (fold), inflammation, exercise, sleep")
+                "hormone (fold), inflammation, exercise, sleep, sleep_deprivation")
         for t in item.times_h:
             plan = add_nutrition(plan, item.nutrition, t, protein_g=item.protein_g,
                                  carbohydrate_g=item.carbohydrate_g, fat_g=item.fat_g,
                                  dose_mg=item.dose_mg, where=where)
-    return plan
+    return _add_day(plan, protocol)
+
+
+def protocol_end_h(protocol: Protocol) -> float:
+    """The last time the protocol mentions (readouts, interventions and their ends)."""
+    times = [0.0, *(t for ro in protocol.readouts for t in ro.times_h)]
+    for item in protocol.interventions:
+        times += list(getattr(item, "times_h", ()))
+        end = getattr(item, "end_h", None)
+        times += [end] if end is not None else []
+    return max(times)
+
+
+def _add_day(plan: Plan, protocol: Protocol) -> Plan:
+    """Time-dependent physiology: the menstrual cycle (subject.cycle_day), the daily rhythm (protocol key
+    circadian) and sleep deprivation, in clock time clock_start + t. These holds run to a day past the
+    protocol's last time, so every readout sees them."""
+    from ..interventions import circadian as day
+
+    deprivations = [item for item in protocol.interventions
+                    if isinstance(item, SleepIntervention) and item.kind == "sleep_deprivation"]
+    spec = protocol.circadian
+    holds = []
+    if protocol.subject.cycle_day is not None:
+        from ..interventions.menstrual_cycle import cycle_inputs
+        from ..model.parameters import load_table
+
+        levels = load_table("hormones")
+        holds += cycle_inputs(protocol.subject.cycle_day, protocol_end_h(protocol) + day.DAY_H,
+                              levels["estradiol_base_female"].value, levels["progesterone_base"].value)
+    if spec is None and not deprivations:
+        return hold_inputs(plan, holds)
+    clock0 = day.clock_hours(protocol.clock_start, "clock_start")
+    end = protocol_end_h(protocol) + day.DAY_H
+    night = day.clock_window(spec.sleep, "circadian.sleep") if spec is not None and spec.sleep else None
+    if spec is not None and spec.cortisol:
+        holds += day.cortisol_rhythm(clock0, end)
+    if night is not None:
+        awake = [(item.start_h, item.end_h) for item in deprivations]
+        holds += day.nightly_sleep(night, clock0, end, awake)
+    for item in deprivations:
+        holds += day.sleep_deprivation(item.start_h, item.duration_h, clock0, night)
+    return hold_inputs(plan, holds)
 
 
 def _add_hormone(plan: Plan, item: HormoneIntervention, where: str) -> Plan:

@@ -196,10 +196,45 @@ class SubjectSpec(_Model):
         description="a mapping of protein or neuron population to a multiplier from 0 to 100 "
                     "(1 = typical), e.g. {DAT: 0.5}")
 
+    cycle_day: float | None = Field(
+        None, strict=True, ge=1, le=35,
+        description="cycle_day is the day of the menstrual cycle at t = 0, a number from 1 (first day of "
+                    "menstruation) to 35, e.g. 14; female subjects only")
+    reproductive_stage: Literal["premenopausal", "postmenopausal"] | None = Field(
+        None, description="reproductive_stage is premenopausal or postmenopausal; female subjects only")
+
     @field_validator("genotypes", "modifications", mode="before")
     @classmethod
     def _null_is_empty(cls, value: Any) -> Any:
         return _none_as_empty(value, {})
+
+    def _cross_problems(self) -> Iterator[tuple[str | None, str]]:
+        for key in ("cycle_day", "reproductive_stage"):
+            if self.sex != "female" and getattr(self, key) is not None:
+                yield key, (f"{_fmt(getattr(self, key))} is not allowed: {key} applies to female subjects "
+                            f"and sex is {self.sex}; write sex: female or remove {key}")
+        if self.cycle_day is not None and self.reproductive_stage == "postmenopausal":
+            yield "cycle_day", (f"{_fmt(self.cycle_day)} is not allowed: a postmenopausal subject has no "
+                                "cycle; remove cycle_day or reproductive_stage")
+
+
+_CLOCK_PATTERN = r"(?:[01][0-9]|2[0-3]):[0-5][0-9]"
+
+
+class CircadianSpec(_Model):
+    """The daily rhythm (format 1 extension; absent = no rhythm, the version-1 meaning). Clock time is
+    clock_start + t; see docs/interventions.md."""
+
+    cortisol: bool = Field(True, strict=True,
+                           description="cortisol is true (24-h cortisol rhythm) or false")
+    sleep: str | None = Field(
+        None, strict=True, pattern=rf"^{_CLOCK_PATTERN}-{_CLOCK_PATTERN}$",
+        description='sleep is a nightly clock window "HH:MM-HH:MM" (24 h), e.g. "23:00-07:00", or omitted '
+                    "for no scheduled sleep")
+
+    def _cross_problems(self) -> Iterator[tuple[str | None, str]]:
+        if self.sleep is not None and self.sleep[:5] == self.sleep[6:]:
+            yield "sleep", f"{_fmt(self.sleep)} is not allowed: the window starts and ends at the same time"
 
 
 # --- interventions ------------------------------------------------------------------------------
@@ -473,6 +508,9 @@ class Protocol(_Model):
                                   "at_h, e.g. [{id: sert, quantity: occupancy.SERT, at_h: 24}]")
     clock_start: str = Field("08:00", strict=True, pattern=r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]$",
                              description='the wall-clock time at t = 0, "HH:MM" in 24 h, e.g. "08:00"')
+    circadian: CircadianSpec | None = Field(
+        None, description='the daily rhythm, a mapping with the optional keys cortisol (true/false) and '
+                          'sleep ("HH:MM-HH:MM"), e.g. {cortisol: true, sleep: "23:00-07:00"}; omit it for none')
 
     @field_validator("protocol")
     @classmethod
@@ -513,6 +551,7 @@ class Protocol(_Model):
 
 _NESTED: dict[tuple[type[BaseModel], str], type[BaseModel]] = {
     (Protocol, "subject"): SubjectSpec, (Protocol, "readouts"): ReadoutSpec,
+    (Protocol, "circadian"): CircadianSpec,
 }
 
 
