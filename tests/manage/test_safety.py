@@ -33,7 +33,8 @@ DAY = 24.0
 # the drug names the brief's library is to hold, plus carbidopa
 LIBRARY_NAMES = {
     "escitalopram", "citalopram", "sertraline", "fluoxetine", "norfluoxetine", "paroxetine", "venlafaxine",
-    "desvenlafaxine", "bupropion", "hydroxybupropion", "levodopa", "carbidopa", "haloperidol", "risperidone",
+    "desvenlafaxine", "bupropion", "hydroxybupropion", "threohydrobupropion", "erythrohydrobupropion",
+    "levodopa", "carbidopa", "haloperidol", "risperidone",
     "paliperidone", "moclobemide", "phenelzine", "selegiline", "vigabatrin", "diazepam", "desmethyldiazepam",
     "lorazepam",
 }

@@ -15,6 +15,7 @@ EXPECTED = {
     "venlafaxine", "desvenlafaxine", "bupropion", "hydroxybupropion", "levodopa", "carbidopa",
     "haloperidol", "risperidone", "paliperidone", "moclobemide", "phenelzine", "selegiline",
     "vigabatrin", "diazepam", "desmethyldiazepam", "lorazepam",
+    "threohydrobupropion", "erythrohydrobupropion",
 }
 NAMES = drug_names()
 

@@ -17,8 +17,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from ..errors import DataError, ProtocolError
 
+# HSD11B1 (11beta-hydroxysteroid dehydrogenase 1) and carbonyl_reductase (other carbonyl reductases,
+# e.g. AKR7): the carbonyl reduction of bupropion to threo-/erythrohydrobupropion. Like the other
+# non-CYP enzymes they have activity 1 (no phenotype, no inhibitors in the library).
 Enzyme = Literal["CYP2D6", "CYP2C19", "CYP2B6", "CYP3A4", "CYP1A2", "CYP2C9", "UGT", "NAT2", "renal",
-                 "AADC", "COMT", "MAO", "other"]
+                 "AADC", "COMT", "MAO", "HSD11B1", "carbonyl_reductase", "other"]
 TargetName = Literal["SERT", "DAT", "NET", "D2", "5HT2A", "5HT1A", "MAO-A", "MAO-B", "GABA-T",
                      "GABAA-BZ", "AADC-peripheral", "COMT"]
 Mode = Literal["reuptake_inhibitor", "antagonist", "agonist", "partial_agonist",
