@@ -112,3 +112,17 @@ def test_steady_state_from_a_warm_start_reaches_slow_modes():
     warm = model.steady_state(p, cold.y)
     assert warm.ok and warm.iterations < 60
     np.testing.assert_allclose(warm.y, model.steady_state(p).y, rtol=1e-7, atol=1e-12)
+
+
+@pytest.mark.parametrize("eps", [1e-13, -1e-13, 0.0])
+def test_output_a_rounding_error_from_a_dose_is_the_same_instant(eps):
+    # Output grids built with floating-point arithmetic land next to dose times; that used to stop
+    # the integrator with a step-size underflow.
+    from neuroscape.plan import Plan, add_dose
+    from neuroscape.simulate import simulate
+    from neuroscape.subject import Subject
+
+    plan = add_dose(Plan(), "escitalopram", 0.0, 10.0, every_h=12, count=4)
+    exact = simulate(Subject(), plan, [0.0, 24.0, 36.5]).readout("plasma.escitalopram")
+    near = simulate(Subject(), plan, [0.0, 24.0 + eps, 36.5]).readout("plasma.escitalopram")
+    np.testing.assert_allclose(near, exact, rtol=1e-8)

@@ -124,6 +124,9 @@ def integrate(y0, p0, t0, t_out, ev_t, ev_kind, ev_target, ev_value, ev_scale, r
         if ie < ev_t.size and ev_t[ie] < t_stop:
             t_stop = ev_t[ie]
         while t < t_stop:
+            if t_stop - t <= 1e-10 * (1.0 + abs(t_stop)):
+                t = t_stop  # an output a rounding error away from an event: the same instant
+                break
             if steps >= max_steps:
                 stats[0], stats[1], stats[2] = steps, naccept, nreject
                 return MAX_STEPS
