@@ -1,0 +1,206 @@
+"""A person's records as the model sees them: observations, genotypes, medications, demographics.
+
+Values here are as the source gave them (value + UCUM unit + time); conversion to model units
+and the plausibility checks live in `observations.py`. Every item carries `source`
+(provenance: "ben-records.csv row 7", "Observation/abc") so that an error can name it.
+
+    >>> record = PatientRecord(patient_id="p1", sex="female", age_years=34)
+    >>> subject(record).sex
+    'female'
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime, timezone
+from typing import Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+
+from ..errors import DataError
+from ..plan import Plan, add_dose
+from ..subject import Subject
+
+Specimen = Literal["plasma", "serum", "blood", "CSF", "urine", "MRS", "PET"]
+SPECIMENS: tuple[str, ...] = ("plasma", "serum", "blood", "CSF", "urine", "MRS", "PET")
+HOUR_S = 3600.0
+
+
+class RecordError(DataError):
+    """A record could not be imported. `problems` lists every problem found (file row or resource
+    named in each); nothing was imported."""
+
+    def __init__(self, label: str, problems):
+        self.problems = tuple(problems)
+        lines = "\n  ".join(self.problems)
+        super().__init__(f"{label}: {len(self.problems)} problem(s); nothing was imported:\n  {lines}")
+
+
+def _utc(value: datetime, field: str) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{field} {value.isoformat()} has no time zone; write it with an offset, "
+                         "e.g. 2026-03-02T08:30:00Z or 2026-03-02T09:30:00+01:00")
+    return value.astimezone(timezone.utc)
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Observation(_Frozen):
+    """One measured value. `code` is a LOINC code or a mapping-table key (CSV rows that give a
+    name); `unit` is UCUM as given; `time` is converted to UTC."""
+
+    code: str
+    name: str
+    value: float
+    unit: str
+    time: datetime
+    specimen: Specimen
+    region: Optional[str] = None
+    source: str
+
+    @field_validator("time")
+    @classmethod
+    def _aware(cls, v: datetime) -> datetime:
+        return _utc(v, "time")
+
+    @field_validator("value")
+    @classmethod
+    def _finite(cls, v: float) -> float:
+        if not math.isfinite(v):
+            raise ValueError(f"value {v} is not a finite number")
+        return v
+
+
+class Genotype(_Frozen):
+    """A pharmacogene result: a star-allele diplotype ('*1/*2') or a phenotype word ('poor')."""
+
+    gene: str
+    value: str
+    source: str
+
+    @model_validator(mode="after")
+    def _known(self):
+        from ..pharmacology.pgx import phenotype
+
+        try:
+            phenotype(self.gene, self.value)
+        except DataError as exc:
+            raise ValueError(f"{self.source}: {exc}") from None
+        return self
+
+
+class Medication(_Frozen):
+    """A regular dosing: `count` doses of `dose_mg` every `every_h` hours from `first_dose`
+    (count = doses up to the last one taken before the record's reference time)."""
+
+    drug: str
+    dose_mg: float
+    route: Literal["oral", "iv"] = "oral"
+    first_dose: datetime
+    every_h: float
+    count: int
+    source: str
+
+    @field_validator("first_dose")
+    @classmethod
+    def _aware(cls, v: datetime) -> datetime:
+        return _utc(v, "first_dose")
+
+    @model_validator(mode="after")
+    def _known(self):
+        from ..pharmacology.library import drug_names
+
+        if self.drug not in drug_names():
+            import difflib
+
+            close = difflib.get_close_matches(self.drug, drug_names(), n=3)
+            hint = f" (did you mean {', '.join(close)}?)" if close else ""
+            raise ValueError(f"{self.source}: unknown drug {self.drug!r}{hint}; the library has: "
+                             f"{', '.join(drug_names())}")
+        if not self.dose_mg > 0:
+            raise ValueError(f"{self.source}: dose_mg {self.dose_mg} must be > 0 mg")
+        if not self.every_h > 0:
+            raise ValueError(f"{self.source}: every_h {self.every_h} must be > 0 hours")
+        if self.count < 1:
+            raise ValueError(f"{self.source}: count {self.count} must be at least 1 dose")
+        return self
+
+    @property
+    def last_dose(self) -> datetime:
+        from datetime import timedelta
+
+        return self.first_dose + timedelta(hours=self.every_h * (self.count - 1))
+
+
+class PatientRecord(_Frozen):
+    """Everything imported for one person. `reference_time` defaults to the latest time in the
+    record (observations, doses); age is taken at that time."""
+
+    patient_id: str
+    sex: Literal["male", "female"]
+    birth_date: Optional[date] = None
+    age_years: Optional[float] = None
+    weight_kg: Optional[float] = None
+    observations: tuple[Observation, ...] = ()
+    genotypes: tuple[Genotype, ...] = ()
+    medications: tuple[Medication, ...] = ()
+    conditions: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    reference_time: Optional[datetime] = None
+
+    @field_validator("reference_time")
+    @classmethod
+    def _aware(cls, v: Optional[datetime]) -> Optional[datetime]:
+        return None if v is None else _utc(v, "reference_time")
+
+    @model_validator(mode="after")
+    def _complete(self):
+        if self.birth_date is None and self.age_years is None:
+            raise ValueError("give birth_date or age_years")
+        genes = [g.gene.upper() for g in self.genotypes]
+        twice = sorted({g for g in genes if genes.count(g) > 1})
+        if twice:
+            raise ValueError(f"genotype given more than once for {', '.join(twice)}; keep one result per gene")
+        if self.reference_time is None:
+            times = [o.time for o in self.observations] + [m.last_dose for m in self.medications]
+            if times:
+                object.__setattr__(self, "reference_time", max(times))
+        return self
+
+    def age_at(self, when: Optional[datetime] = None) -> float:
+        if self.birth_date is None:
+            return float(self.age_years)
+        when = when or self.reference_time or datetime.now(timezone.utc)
+        days = (when.date() - self.birth_date).days
+        return days / 365.2425
+
+
+def subject(record: PatientRecord) -> Subject:
+    """The model's Subject for this record: sex, age at the reference time, weight (the Subject
+    default when unknown), genotypes."""
+    kwargs = {"sex": record.sex, "age_years": round(record.age_at(), 2),
+              "genotypes": {g.gene.upper(): g.value for g in record.genotypes}}
+    if record.weight_kg is not None:
+        kwargs["weight_kg"] = record.weight_kg
+    return Subject(**kwargs)
+
+
+def plan_of(record: PatientRecord) -> tuple[Plan, datetime]:
+    """(Plan, t0): the record's medications as doses in hours after t0 = the first dose. Without
+    medications: an empty Plan and t0 = the earliest observation (or the reference time)."""
+    if not record.medications:
+        times = [o.time for o in record.observations]
+        t0 = min(times) if times else record.reference_time
+        if t0 is None:
+            raise DataError(f"record {record.patient_id!r} has no observations, medications or "
+                            "reference_time: no time origin for a plan")
+        return Plan(), t0
+    t0 = min(m.first_dose for m in record.medications)
+    plan = Plan()
+    for m in sorted(record.medications, key=lambda m: m.first_dose):
+        at_h = (m.first_dose - t0).total_seconds() / HOUR_S
+        plan = add_dose(plan, m.drug, at_h, m.dose_mg, route=m.route,
+                        every_h=m.every_h if m.count > 1 else None, count=m.count)
+    return plan, t0

@@ -1,0 +1,38 @@
+"""`read_patient(path)`: one entry point for patient records, chosen by suffix and content."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+from typing import Optional, Union
+
+from ..assess.records import PatientRecord
+from ..errors import DataError
+
+
+def read_patient(path: Union[str, os.PathLike], *, now: Optional[datetime] = None) -> PatientRecord:
+    """A .json FHIR R4 Bundle or a .csv long-format record (docs/assessment.md)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        from .fhir import read_fhir_bundle
+
+        return read_fhir_bundle(path, now=now)
+    if suffix == ".csv":
+        try:
+            lines = [ln for ln in path.read_text().splitlines()
+                     if ln.strip() and not ln.lstrip().startswith("#")]
+            head = (lines[0] if lines else "").lower()
+        except OSError as exc:
+            raise DataError(f"cannot read {str(path)!r}: {exc}") from None
+        if "patient_id" in head:
+            from .records_csv import read_records_csv
+
+            return read_records_csv(path, now=now)
+        if "evid" in head or ("id" in head and "time" in head and "amt" in head):
+            raise DataError(f"{path.name} looks like a NONMEM event table; read it with "
+                            "neuroscape.io.nonmem_records.records_from_nonmem(path, drug=..., id=...)")
+        raise DataError(f"{path.name}: a CSV record needs a patient_id column (format: docs/assessment.md)")
+    raise DataError(f"{path.name}: unknown record format {suffix or '(no suffix)'!r}; allowed: .json "
+                    "(FHIR R4 Bundle), .csv (long format, docs/assessment.md)")
