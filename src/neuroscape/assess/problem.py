@@ -1,0 +1,204 @@
+"""The calibration problem: predictions of a record's observations for many parameter sets at once.
+
+Baseline observations (taken before any medication) are predicted at the steady state; timed
+observations by integrating the medication plan from that steady state. Both run through the
+engine's batch kernels, so a finite-difference Jacobian or an ensemble of MCMC walkers costs one
+parallel call."""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..engine.compiled import CompiledModel, Events, Solver
+from ..errors import DataError, EngineError
+from ..model.assemble import inline_expressions, resolve
+from ..plan import Plan, events_for
+from ..simulate import model_for
+from ..subject import Subject, parameter_vector
+from .priors import CalibrationParameter, calibration_parameters
+
+# Tighter than the default: finite differences of a trajectory need the integration error well
+# below the step's effect (step 1e-3 in log-parameter, central differences): 1e-7 keeps
+# the derivative error near 1e-4 relative at half the cost of 1e-8.
+CALIBRATION_SOLVER = Solver(rtol=1e-7, atol=1e-9)
+
+
+def log_residual_sd(cv: float) -> float:
+    return float(np.sqrt(np.log1p(cv * cv)))
+
+
+@dataclass(frozen=True)
+class ObservationModel:
+    """Arrays describing the observations: where each comes from and how it is weighted."""
+
+    keys: tuple[str, ...]  # readout keys
+    times: np.ndarray  # time_h, NaN for baseline
+    values: np.ndarray
+    log_scale: np.ndarray  # bool: proportional error, compared on the log scale
+    sigma: np.ndarray  # sd on the log scale (proportional) or in the readout unit
+
+    @property
+    def baseline(self) -> np.ndarray:
+        return np.isnan(self.times)
+
+
+def observation_model(observations, model: CompiledModel) -> ObservationModel:
+    keys, times, values, logs, sigmas = [], [], [], [], []
+    for i, ob in enumerate(observations):
+        where = f"observation {i} ({getattr(ob, 'label', ob.quantity)}, {getattr(ob, 'source', '')})"
+        try:
+            ro = model.network.readout(ob.quantity, ob.region)
+        except Exception as exc:  # the network names what it has
+            raise DataError(f"{where}: {exc}") from None
+        if ro.unit != ob.unit:
+            raise DataError(f"{where}: unit {ob.unit!r} but the readout {ro.key} is in {ro.unit!r}; "
+                            "convert it at import (neuroscape.assess.units)")
+        value = float(ob.value)
+        kind = ob.error_kind
+        if kind == "proportional":
+            if value <= 0:
+                raise DataError(f"{where}: value {value} must be > 0 for a proportional error model")
+            sigma = log_residual_sd(ob.cv)
+        elif kind == "additive":
+            sigma = float(ob.sd)
+        elif kind == "combined":
+            # Evaluated at the observed value so that the objective stays a sum of squares.
+            sigma = float(np.hypot(ob.sd, ob.cv * value))
+        else:
+            raise DataError(f"{where}: error model {kind!r}; allowed: proportional, additive, combined")
+        if not sigma > 0:
+            raise DataError(f"{where}: the error model gives sd {sigma}; it must be > 0")
+        keys.append(ro.key)
+        times.append(np.nan if ob.time_h is None else float(ob.time_h))
+        values.append(value)
+        logs.append(kind == "proportional")
+        sigmas.append(sigma)
+    if not keys:
+        raise DataError("no observations to calibrate against")
+    return ObservationModel(tuple(keys), np.asarray(times), np.asarray(values), np.asarray(logs),
+                            np.asarray(sigmas))
+
+
+_DEPENDENCIES: "weakref.WeakKeyDictionary[CompiledModel, tuple]" = weakref.WeakKeyDictionary()
+
+
+def _dependencies(model: CompiledModel):
+    """Per species, the species and parameters its rate of change reads (from the rate laws)."""
+    if model not in _DEPENDENCIES:
+        table, resolved = inline_expressions(model.network)
+        species, params = set(model.network.species_names), set(model.network.parameter_names)
+        dep_s: dict[str, set] = {n: set() for n in species}
+        dep_p: dict[str, set] = {n: set() for n in species}
+        for r in model.network.reactions:
+            names = {x.name for x in resolve(r.rate, table, resolved, r.name).free_symbols}
+            for target in r.stoich:
+                dep_s[target] |= names & species
+                dep_p[target] |= names & params
+        _DEPENDENCIES[model] = (table, resolved, dep_s, dep_p)
+    return _DEPENDENCIES[model]
+
+
+def structural_parameters(model: CompiledModel, readout_key: str) -> set[str]:
+    """Every parameter a readout can depend on through the model's structure (its own expression
+    and the rate laws of every species upstream of it). Others have exactly zero sensitivity."""
+    table, resolved, dep_s, dep_p = _dependencies(model)
+    ro = next(r for r in model.network.readouts if r.key == readout_key)
+    names = {x.name for x in resolve(ro.expr, table, resolved, ro.key).free_symbols}
+    params = {n for n in names if n in model.param_index}
+    todo = [n for n in names if n in dep_s]
+    seen = set(todo)
+    while todo:
+        s = todo.pop()
+        params |= dep_p[s]
+        for u in dep_s[s] - seen:
+            seen.add(u)
+            todo.append(u)
+    return params
+
+
+class Problem:
+    """Subject + plan + observations + calibration parameters, evaluated in batches of eta."""
+
+    def __init__(self, subject: Subject, observations, plan: Plan = Plan(),
+                 parameters: tuple[CalibrationParameter, ...] | None = None):
+        self.subject, self.plan = subject, plan
+        self.model = model_for(plan)
+        self.obs = observation_model(observations, self.model)
+        self.parameters = parameters or calibration_parameters(self.model.network)
+        self.p0 = parameter_vector(subject, self.model.network)
+        ss = self.model.steady_state(self.p0)
+        if not ss.ok:
+            raise EngineError(f"no baseline steady state for this subject ({ss.status})")
+        self.y_ref = ss.y
+        self.omega = np.array([c.omega for c in self.parameters])
+        pi = self.model.param_index
+        self._targets = [np.array([pi[t] for t in c.targets], dtype=np.int64) for c in self.parameters]
+        timed = ~self.obs.baseline
+        self.times = np.unique(self.obs.times[timed]) if timed.any() else np.zeros(0)
+        if timed.any() and not plan.doses and not plan.intakes and not plan.inputs:
+            raise DataError("observations have times but the record has no medication or intervention "
+                            "to time them from; give them as baseline observations")
+        self.events: Events = events_for(plan, self.model, self.p0)
+        self._time_pos = np.searchsorted(self.times, self.obs.times[timed]) if timed.any() else None
+        self._fns = {k: self.model.readout_function(k) for k in set(self.obs.keys)}
+        reach = {k: structural_parameters(self.model, k) for k in set(self.obs.keys)}
+
+        def connected(rows):
+            names = set().union(*(reach[self.obs.keys[i]] for i in np.flatnonzero(rows)))
+            return np.array([bool(names.intersection(c.targets)) for c in self.parameters])
+
+        # Which calibration parameters can move the baseline / the timed observations at all.
+        self.reaches_baseline = connected(self.obs.baseline)
+        self.reaches_timed = connected(~self.obs.baseline)
+
+    @property
+    def k(self) -> int:
+        return len(self.parameters)
+
+    def parameter_matrix(self, etas: np.ndarray) -> np.ndarray:
+        etas = np.atleast_2d(etas)
+        P = np.tile(self.p0, (etas.shape[0], 1))
+        for j, idx in enumerate(self._targets):
+            P[:, idx] *= np.exp(etas[:, j])[:, None]
+        return P
+
+    def predict(self, etas: np.ndarray, which: str = "all"):
+        """Predictions (b, n_obs) for a batch of eta rows and a status per row ("ok" or why not).
+        `which` = "baseline" or "timed" skips the other kind (its columns stay NaN)."""
+        etas = np.atleast_2d(etas)
+        b = etas.shape[0]
+        P = self.parameter_matrix(etas)
+        Y, status = self.model.steady_state_batch(P, np.tile(self.y_ref, (b, 1)))
+        out = np.full((b, self.obs.values.size), np.nan)
+        base = self.obs.baseline
+        if which in ("all", "baseline") and base.any():
+            for i in np.flatnonzero(base):
+                out[:, i] = self._fns[self.obs.keys[i]](Y, P)
+        if which in ("all", "timed") and (~base).any():
+            traj, st, _ = self.model.integrate_batch(Y, P, self.times, self.events, CALIBRATION_SOLVER)
+            status = [s if s != "ok" else t for s, t in zip(status, st)]
+            Pt = self._inputs_in_force(P)
+            for i, pos in zip(np.flatnonzero(~base), self._time_pos):
+                out[:, i] = self._fns[self.obs.keys[i]](traj[:, pos, :], Pt[:, pos, :])
+        return out, status
+
+    def _inputs_in_force(self, P: np.ndarray) -> np.ndarray:
+        Pt = np.repeat(P[:, None, :], self.times.size, axis=1)
+        ev = self.events
+        for t, kind, target, value in zip(ev.t, ev.kind, ev.target, ev.value):
+            if kind == 1:
+                Pt[:, self.times >= t, target] = value
+        return Pt
+
+    def whitened(self, pred: np.ndarray) -> np.ndarray:
+        """(observed - predicted) / sd for each row of predictions; log scale for proportional."""
+        obs = self.obs
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lp = np.log(np.where(pred > 0, pred, np.nan))
+        diff = np.where(obs.log_scale, np.log(obs.values) - lp, obs.values - pred)
+        # A non-positive prediction under a proportional model is as wrong as can be: large, finite.
+        diff = np.where(np.isnan(diff) & obs.log_scale, 50.0 * obs.sigma, diff)
+        return diff / obs.sigma
