@@ -256,7 +256,8 @@ def export_sbml(out: Path = typer.Argument(..., help="output .xml file")):
 
 @app.command()
 def demo(out: Path = typer.Option(Path("reports"), help="output folder")):
-    """The main job for now: run the validation suite and an example protocol, write HTML reports."""
+    """The main job: run the validation suite and an example protocol, assess the example patients,
+    and write HTML reports."""
     from .protocol.run import run_protocol
     from .protocol.schema import load_protocol
     from .report.html import trajectory_figure, validation_report
@@ -272,17 +273,39 @@ def demo(out: Path = typer.Option(Path("reports"), help="output folder")):
     counts = {s: sum(r.status == s for r in results) for s in ("pass", "fail", "missing", "error", "reference")}
     console.print(f"validation: {counts}")
     console.print(f"report: {path.resolve()}\nexample protocol plot: {fig.resolve()}")
+    _demo_patients(out / "patients")
     console.print("neuroscape output is a simulated scenario for research, not medical advice.")
 
 
-def _register_check() -> None:
+def _demo_patients(out: Path) -> None:
+    """Import and assess every bundled example patient; one landscape report each."""
+    from .assess.run import assess
+    from .io.patient import read_patient
+    from .report.assessment import assessment_report
+
+    folder = Path(__file__).parent / "examples" / "patients"
+    files = sorted(p for p in folder.iterdir() if p.suffix in (".json", ".csv"))
+    for file in files:
+        with console.status(f"assessing {file.name}..."):
+            result = assess(read_patient(file))
+            path = assessment_report(result, out)
+        flagged = [e.label for e in result.landscape.entries if e.flag in ("low", "high")]
+        console.print(f"patient {result.record.patient_id} ({file.name}): calibrated in "
+                      f"{result.posterior.seconds:.1f} s; outside the reference band: "
+                      f"{', '.join(flagged) or 'nothing'}\n  report: {path.resolve()}", highlight=False)
+
+
+def _register_commands() -> None:
+    from .assess.cli_assess import assess_command
     from .manage.cli_check import check_command
 
     app.command("check", help="Check a plan (protocol file) against the hard safety rules; exit 1 on any "
                               "violation.")(check_command)
+    app.command("assess", help="Import a patient file (FHIR R4 JSON or CSV), calibrate the virtual patient "
+                               "and report the landscape.")(assess_command)
 
 
-_register_check()
+_register_commands()
 
 
 def main() -> None:  # pragma: no cover - entry point

@@ -1,0 +1,231 @@
+"""The landscape: each transmitter system in each region, estimated for the patient with credible
+intervals, against the population reference band of people of the same sex and age.
+
+The patient's state is taken at `at_h` (hours after the plan's t0; default: the end of the record,
+i.e. on their current medication) from posterior draws; the reference band comes from prior draws
+of a person of the same sex and age without genotype information or medication, at steady state.
+Deviation is the patient's median as a z-score within the reference distribution (log scale)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import DataError
+from ..plan import Plan
+from ..simulate import model_for
+from ..subject import Subject, parameter_vector
+from .posterior import Posterior
+from .priors import calibration_parameters
+from .problem import CALIBRATION_SOLVER
+
+# (system, measure, quantity, regions); region None = a whole-brain or plasma quantity.
+LAYOUT: tuple[tuple[str, str, str, tuple[str | None, ...]], ...] = (
+    ("serotonin", "level", "brain.serotonin.extracellular", ("raphe", "cortex", "hippocampus")),
+    ("serotonin", "synthesis", "synthesis.serotonin", ("raphe", "cortex", "hippocampus")),
+    ("serotonin", "turnover", "brain.5hiaa", ("raphe", "cortex", "hippocampus")),
+    ("serotonin", "enzyme", "activity.TPH2", ("raphe", "cortex", "hippocampus")),
+    ("serotonin", "receptor", "receptor.5HT1A.sensitivity", (None,)),
+    ("dopamine", "level", "brain.dopamine.extracellular", ("striatum", "prefrontal")),
+    ("dopamine", "synthesis", "synthesis.dopamine", ("striatum", "prefrontal")),
+    ("dopamine", "turnover", "brain.hva", ("striatum", "prefrontal")),
+    ("dopamine", "enzyme", "activity.TH", ("striatum", "prefrontal")),
+    ("dopamine", "receptor", "receptor.D2.sensitivity", (None,)),
+    ("norepinephrine", "level", "brain.norepinephrine.extracellular", ("prefrontal", "cortex")),
+    ("GABA", "level", "brain.gaba", ("cortex", "hippocampus", "striatum")),
+    ("GABA", "enzyme", "activity.GABA-T", ("cortex",)),
+    ("GABA", "receptor", "signalling.GABAA", ("cortex",)),
+    ("precursors", "level", "brain.tryptophan", (None,)),
+    ("precursors", "level", "brain.tyrosine", (None,)),
+    ("precursors", "level", "plasma.trp_lnaa_ratio", (None,)),
+    ("precursors", "enzyme", "activity.MAO-A", (None,)),
+) + tuple(("drug targets", "occupancy", f"occupancy.{t}", (None,))
+          for t in ("SERT", "DAT", "NET", "D2", "5HT2A", "MAO-A", "MAO-B", "GABA-T", "GABAA-BZ"))
+OCCUPANCY_SHOWN = 0.01  # drug targets the medication occupies less than this are left out
+
+
+@dataclass(frozen=True)
+class Entry:
+    system: str
+    measure: str
+    quantity: str
+    region: str | None
+    unit: str
+    median: float
+    low: float
+    high: float
+    ref_median: float
+    ref_low: float
+    ref_high: float
+    z: float  # patient median within the reference distribution (log scale); NaN if degenerate
+
+    @property
+    def label(self) -> str:
+        return self.quantity + (f"@{self.region}" if self.region else "")
+
+    @property
+    def flag(self) -> str:
+        if self.measure == "occupancy":
+            return "on drug"
+        if not np.isfinite(self.z):
+            return "n/a"
+        return "low" if self.z < -1.645 else "high" if self.z > 1.645 else "in band"
+
+
+@dataclass(frozen=True)
+class Landscape:
+    entries: tuple[Entry, ...]
+    at_h: float
+    level: float
+    drivers: dict = field(default_factory=dict)  # label -> [(driver, log-change), ...]
+
+    def entry(self, quantity: str, region: str | None = None) -> Entry:
+        for e in self.entries:
+            if e.quantity == quantity and e.region == region:
+                return e
+        raise DataError(f"no landscape entry {quantity!r} in region {region!r}")
+
+    def rows(self) -> list[dict]:
+        return [{**{k: getattr(e, k) for k in e.__dataclass_fields__}, "flag": e.flag,
+                 "drivers": self.drivers.get(e.label, [])} for e in self.entries]
+
+
+def _keys(model) -> list[tuple[str, str, str, str | None, str, str]]:
+    out = []
+    for system, measure, quantity, regions in LAYOUT:
+        for region in regions:
+            try:
+                ro = model.network.readout(quantity, region)
+            except Exception:  # a readout this network does not have is left out of the layout
+                continue
+            out.append((system, measure, quantity, region, ro.key, ro.unit))
+    return out
+
+
+def _evaluate(model, P: np.ndarray, plan: Plan, at_h: float, keys, y_ref) -> tuple[np.ndarray, list]:
+    """Readouts (b, n_keys) at `at_h` along `plan` from each parameter row's steady state."""
+    from ..plan import events_for
+
+    Y, status = model.steady_state_batch(P, np.tile(y_ref, (P.shape[0], 1)))
+    Pt = P
+    if at_h > 0 and (plan.doses or plan.intakes or plan.inputs):
+        events = events_for(plan, model, P[0])
+        traj, st, _ = model.integrate_batch(Y, P, np.array([at_h]), events, CALIBRATION_SOLVER)
+        Y = traj[:, 0, :]
+        status = [a if a != "ok" else b for a, b in zip(status, st)]
+        Pt = P.copy()
+        for t, kind, target, value in zip(events.t, events.kind, events.target, events.value):
+            if kind == 1 and t <= at_h:
+                Pt[:, target] = value
+    values = np.column_stack([model.readout_function(k[4])(Y, Pt) for k in keys])
+    return values, status
+
+
+def landscape(posterior: Posterior, *, at_h: float | None = None, samples: int = 200,
+              level: float = 0.9, seed: int = 0) -> Landscape:
+    """The patient's landscape at `at_h` (default: the last observation or dose) with credible
+    intervals from `samples` posterior draws, against a reference band of `samples` prior draws."""
+    plan = posterior.plan
+    model = model_for(plan)
+    if at_h is None:
+        times = [t for t in (getattr(o, "time_h", None) for o in posterior.observations) if t is not None]
+        last_dose = max((d.at_h for d in plan.doses), default=0.0)
+        at_h = max(times + [last_dose])
+    rng = np.random.default_rng(seed)
+    idx = rng.choice(posterior.samples.shape[0], size=min(samples, posterior.samples.shape[0]),
+                     replace=False)
+    P = np.array([posterior.parameter_vector(e) for e in posterior.samples[idx]])
+    y_ref = model.steady_state(posterior.p0).y
+    keys = _keys(model)
+    patient, status = _evaluate(model, P, plan, at_h, keys, y_ref)
+    patient = patient[[s == "ok" for s in status]]
+    reference = reference_band(posterior.subject, samples, seed)
+    ref_keys = {k[4]: i for i, k in enumerate(_keys(model_for(Plan())))}
+    lo_q, hi_q = (1 - level) / 2, (1 + level) / 2
+    entries = []
+    for j, (system, measure, quantity, region, key, unit) in enumerate(keys):
+        col = patient[:, j]
+        if measure == "occupancy" and np.quantile(col, hi_q) < OCCUPANCY_SHOWN:
+            continue
+        ref = reference[:, ref_keys[key]] if key in ref_keys else np.full(1, np.nan)
+        z = _z(np.median(col), ref)
+        entries.append(Entry(system, measure, quantity, region, unit, float(np.median(col)),
+                             float(np.quantile(col, lo_q)), float(np.quantile(col, hi_q)),
+                             float(np.median(ref)), float(np.quantile(ref, lo_q)),
+                             float(np.quantile(ref, hi_q)), z))
+    drivers = _drivers(posterior, model, plan, at_h, keys, y_ref)
+    return Landscape(tuple(entries), float(at_h), level, drivers)
+
+
+def _z(value: float, ref: np.ndarray) -> float:
+    ref = ref[np.isfinite(ref) & (ref > 0)]
+    if ref.size < 10 or value <= 0:
+        return float("nan")
+    lr = np.log(ref)
+    sd = float(np.std(lr))
+    return float((np.log(value) - np.mean(lr)) / sd) if sd > 1e-9 else float("nan")
+
+
+def reference_band(subject: Subject, samples: int = 200, seed: int = 0) -> np.ndarray:
+    """Readouts (samples, n_keys) of people of the subject's sex and age drawn from the priors,
+    without genotype information or medication, at steady state."""
+    model = model_for(Plan())
+    person = Subject(sex=subject.sex, age_years=subject.age_years, weight_kg=subject.weight_kg)
+    p0 = parameter_vector(person, model.network)
+    params = calibration_parameters(model.network)
+    rng = np.random.default_rng(seed + 1)
+    P = np.tile(p0, (samples, 1))
+    for c in params:
+        idx = [model.param_index[t] for t in c.targets]
+        P[:, idx] *= np.exp(rng.normal(0.0, c.omega, size=samples))[:, None]
+    values, status = _evaluate(model, P, Plan(), 0.0, _keys(model), model.steady_state(p0).y)
+    return values[[s == "ok" for s in status]]
+
+
+def _drivers(posterior: Posterior, model, plan: Plan, at_h: float, keys, y_ref, top: int = 3) -> dict:
+    """What moved each entry, as log-changes of its value: each observation (through its share of
+    the MAP shift, linearised), the genotypes (through the prior median) and the medication."""
+    h = 0.01
+    rows = [posterior.parameter_vector(np.zeros_like(posterior.eta_map)), posterior.parameter_vector()]
+    moved = np.flatnonzero(np.abs(posterior.eta_map) > 1e-6)
+    for j in moved:
+        for sign in (1.0, -1.0):
+            eta = posterior.eta_map.copy()
+            eta[j] += sign * h
+            rows.append(posterior.parameter_vector(eta))
+    genotypes = bool(posterior.subject.genotypes)
+    if genotypes:
+        plain = Subject(sex=posterior.subject.sex, age_years=posterior.subject.age_years,
+                        weight_kg=posterior.subject.weight_kg)
+        rows.append(parameter_vector(plain, model.network))
+    values, _ = _evaluate(model, np.array(rows), plan, at_h, keys, y_ref)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logv = np.log(np.where(values > 0, values, np.nan))
+    m = moved.size
+    grad = (logv[2:2 + 2 * m:2] - logv[3:3 + 2 * m:2]) / (2 * h)  # (m, n_keys)
+    shares = posterior.contributions()[:, moved] @ grad if m else np.zeros((0, len(keys)))
+    labels = [_observation_label(o) for o in posterior.observations]
+    out: dict[str, list] = {}
+    for j, (_, _, quantity, region, _, _) in enumerate(keys):
+        effects = [(labels[i], float(shares[i, j])) for i in range(len(labels)) if m]
+        if genotypes:
+            effects.append(("genotypes (" + ", ".join(f"{g} {v}" for g, v in
+                                                     posterior.subject.genotypes.items()) + ")",
+                            float(logv[0, j] - logv[-1, j])))
+        if plan.doses:
+            effects.append(("medication", float(logv[1, j] - _steady(model, rows[1], keys, j, y_ref))))
+        effects = [e for e in effects if np.isfinite(e[1]) and abs(e[1]) > 0.01]
+        effects.sort(key=lambda e: -abs(e[1]))
+        out[quantity + (f"@{region}" if region else "")] = effects[:top]
+    return out
+
+
+def _observation_label(o) -> str:
+    when = "baseline" if o.time_h is None else f"t = {o.time_h:g} h"
+    return f"{getattr(o, 'label', o.quantity)} ({when})"
+
+
+def _steady(model, p, keys, j, y_ref) -> float:
+    values, _ = _evaluate(model, np.atleast_2d(p), Plan(), 0.0, [keys[j]], y_ref)
+    return float(np.log(values[0, 0])) if values[0, 0] > 0 else float("nan")

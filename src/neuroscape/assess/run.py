@@ -1,0 +1,71 @@
+"""`assess(record)`: records -> observations -> calibrated virtual patient -> landscape."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from ..plan import Plan
+from ..subject import Subject
+from .calibrate import calibrate
+from .landscape import Landscape, landscape
+from .observations import model_observations
+from .posterior import Posterior
+from .records import PatientRecord, plan_of, subject
+
+
+@dataclass(frozen=True)
+class Assessment:
+    record: PatientRecord
+    subject: Subject
+    plan: Plan
+    t0: datetime
+    posterior: Posterior
+    landscape: Landscape
+
+    def as_dict(self) -> dict:
+        """JSON-ready summary (no NaN: undefined numbers are null)."""
+        post = self.posterior
+        return _clean({
+            "patient_id": self.record.patient_id,
+            "subject": {"sex": self.subject.sex, "age_years": self.subject.age_years,
+                        "weight_kg": self.subject.weight_kg, "genotypes": dict(self.subject.genotypes)},
+            "medications": [{"drug": m.drug, "dose_mg": m.dose_mg, "every_h": m.every_h,
+                             "count": m.count, "first_dose": m.first_dose.isoformat()}
+                            for m in self.record.medications],
+            "t0": self.t0.isoformat(),
+            "landscape_at_h": self.landscape.at_h,
+            "calibration": {"method": post.method, "converged": post.converged,
+                            "message": post.message, "seconds": post.seconds,
+                            "evaluations": post.evaluations, **post.diagnostics},
+            "parameters": post.rows(),
+            "observations": post.fit_rows(),
+            "landscape": self.landscape.rows(),
+            "disclaimer": "Simulated scenario for a qualified clinician or researcher; not medical advice.",
+        })
+
+
+def assess(record: PatientRecord, *, method: Literal["laplace", "mcmc"] = "laplace",
+           samples: int = 1000, seed: int = 0, progress: bool = False) -> Assessment:
+    """Calibrate the record's virtual patient and compute its landscape now (at the record's
+    reference time, on its current medication)."""
+    person = subject(record)
+    plan, t0 = plan_of(record)
+    observations = model_observations(record)
+    post = calibrate(person, observations, plan, method=method, samples=samples, seed=seed,
+                     progress=progress)
+    now_h = max(0.0, (record.reference_time - t0).total_seconds() / 3600.0)
+    return Assessment(record, person, plan, t0, post,
+                      landscape(post, at_h=now_h, samples=min(samples, 200), seed=seed))
+
+
+def _clean(x):
+    if isinstance(x, float):
+        return x if math.isfinite(x) else None
+    if isinstance(x, dict):
+        return {k: _clean(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_clean(v) for v in x]
+    return x
