@@ -23,16 +23,19 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from neuroscape.assess.calibrate import calibrate  # noqa: E402
-from neuroscape.assess.observations import ModelObservation, model_observations  # noqa: E402
-from neuroscape.assess.problem import CALIBRATION_SOLVER, Problem  # noqa: E402
-from neuroscape.assess.recovery import (BASELINE_PANEL, Design, escitalopram_design,  # noqa: E402
-                                        recovery_study)
-from neuroscape.assess.records import subject  # noqa: E402
-from neuroscape.io.patient import read_patient  # noqa: E402
-from neuroscape.plan import Plan, add_dose  # noqa: E402
-from neuroscape.simulate import simulate  # noqa: E402
-from neuroscape.subject import Subject  # noqa: E402
+from neuroscape.assess.calibrate import calibrate
+from neuroscape.assess.observations import ModelObservation, model_observations
+from neuroscape.assess.problem import CALIBRATION_SOLVER, Problem
+from neuroscape.assess.records import subject
+from neuroscape.assess.recovery import (
+    BASELINE_PANEL,
+    escitalopram_design,
+    recovery_study,
+)
+from neuroscape.io.patient import read_patient
+from neuroscape.plan import Plan, add_dose
+from neuroscape.simulate import simulate
+from neuroscape.subject import Subject
 
 
 def best_of(fn, repeats: int = 3) -> tuple[float, object]:

@@ -7,11 +7,11 @@ import pytest
 from typer.testing import CliRunner
 
 from neuroscape.assess.calibrate import calibrate
-from neuroscape.assess.landscape import landscape, reference_band
+from neuroscape.assess.landscape import _keys, landscape, reference_band
 from neuroscape.assess.observations import ModelObservation
 from neuroscape.cli import app
 from neuroscape.plan import Plan, add_dose
-from neuroscape.simulate import simulate
+from neuroscape.simulate import model_for, simulate
 from neuroscape.subject import Subject
 
 PATIENTS = "src/neuroscape/examples/patients"
@@ -39,15 +39,10 @@ def test_a_typical_patient_sits_in_the_middle_of_the_band(typical):
 
 def test_reference_band_matches_the_prior_median():
     ref = reference_band(Subject(), samples=400, seed=2)
-    land_keys = simulate(Subject())
-    # Cortical extracellular 5-HT: the band's median is the typical man's value (59.5 nM) within 15%.
-    from neuroscape.assess.landscape import _keys
-    from neuroscape.simulate import model_for
-
     keys = [k[4] for k in _keys(model_for(Plan()))]
     j = keys.index("brain.serotonin.extracellular@cortex")
-    assert np.median(ref[:, j]) == pytest.approx(land_keys.baseline("brain.serotonin.extracellular", "cortex"),
-                                                 rel=0.15)
+    typical = simulate(Subject()).baseline("brain.serotonin.extracellular", "cortex")  # 59.5 nM
+    assert np.median(ref[:, j]) == pytest.approx(typical, rel=0.15)
 
 
 def test_low_csf_5hiaa_is_a_driver_of_low_serotonin_turnover():

@@ -108,7 +108,6 @@ def calibrate(subject: Subject, observations, plan: Plan = Plan(), *,
         diagnostics.update(diag)
         cov = np.diag(prob.omega ** 2)
         cov[np.ix_(cols, cols)] = np.cov(draws[:, cols], rowvar=False).reshape(cols.size, cols.size)
-        eta_map = eta_map  # the MAP stays the optimiser's; samples carry the shape
     pred_map, _ = predict(eta_map)
     return Posterior(
         subject=subject, plan=plan, parameters=prob.parameters, p0=prob.p0,
@@ -138,7 +137,7 @@ def _jacobian(prob: Problem, predict, eta: np.ndarray, cols: np.ndarray,
         bad = np.array([s != "ok" for s in status])
         if bad.any():
             raise EngineError(f"{int(bad.sum())} finite-difference simulations failed "
-                              f"({sorted(set(s for s in status if s != 'ok'))})")
+                              f"({sorted({s for s in status if s != 'ok'})})")
         return (W[:columns.size] - W[columns.size:]) / (2 * FD_STEP)
 
     if base.any():

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -24,7 +23,7 @@ DISCLAIMER = ("Simulated scenario for a qualified clinician or researcher; not m
 def assess_command(
     file: Path = typer.Argument(..., help="patient file: FHIR R4 Bundle (.json) or long-format CSV"),
     as_json: bool = typer.Option(False, "--json", help="print the assessment as JSON"),
-    out: Optional[Path] = typer.Option(None, "--out", help="write an HTML report into this folder"),
+    out: Path | None = typer.Option(None, "--out", help="write an HTML report into this folder"),
     method: str = typer.Option("laplace", help="posterior: 'laplace' (fast) or 'mcmc' (emcee)"),
     samples: int = typer.Option(1000, help="posterior draws"),
     seed: int = typer.Option(0, help="random seed (draws are reproducible)"),

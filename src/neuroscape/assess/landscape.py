@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import DataError
-from ..plan import Plan
+from ..errors import DataError, ModelError
+from ..plan import Plan, events_for
 from ..simulate import model_for
 from ..subject import Subject, parameter_vector
 from .posterior import Posterior
@@ -97,7 +97,7 @@ def _keys(model) -> list[tuple[str, str, str, str | None, str, str]]:
         for region in regions:
             try:
                 ro = model.network.readout(quantity, region)
-            except Exception:  # a readout this network does not have is left out of the layout
+            except ModelError:  # a readout this network does not have is left out of the layout
                 continue
             out.append((system, measure, quantity, region, ro.key, ro.unit))
     return out
@@ -105,8 +105,6 @@ def _keys(model) -> list[tuple[str, str, str, str | None, str, str]]:
 
 def _evaluate(model, P: np.ndarray, plan: Plan, at_h: float, keys, y_ref) -> tuple[np.ndarray, list]:
     """Readouts (b, n_keys) at `at_h` along `plan` from each parameter row's steady state."""
-    from ..plan import events_for
-
     Y, status = model.steady_state_batch(P, np.tile(y_ref, (P.shape[0], 1)))
     Pt = P
     if at_h > 0 and (plan.doses or plan.intakes or plan.inputs):

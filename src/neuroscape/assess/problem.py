@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..engine.compiled import CompiledModel, Events, Solver
-from ..errors import DataError, EngineError
+from ..errors import DataError, EngineError, ModelError
 from ..model.assemble import inline_expressions, resolve
 from ..plan import Plan, events_for
 from ..simulate import model_for
@@ -51,7 +51,7 @@ def observation_model(observations, model: CompiledModel) -> ObservationModel:
         where = f"observation {i} ({getattr(ob, 'label', ob.quantity)}, {getattr(ob, 'source', '')})"
         try:
             ro = model.network.readout(ob.quantity, ob.region)
-        except Exception as exc:  # the network names what it has
+        except ModelError as exc:  # the network names what it has
             raise DataError(f"{where}: {exc}") from None
         if ro.unit != ob.unit:
             raise DataError(f"{where}: unit {ob.unit!r} but the readout {ro.key} is in {ro.unit!r}; "
@@ -82,7 +82,7 @@ def observation_model(observations, model: CompiledModel) -> ObservationModel:
                             np.asarray(sigmas))
 
 
-_DEPENDENCIES: "weakref.WeakKeyDictionary[CompiledModel, tuple]" = weakref.WeakKeyDictionary()
+_DEPENDENCIES: weakref.WeakKeyDictionary[CompiledModel, tuple] = weakref.WeakKeyDictionary()
 
 
 def _dependencies(model: CompiledModel):
