@@ -29,7 +29,8 @@ def test_units_times_and_baselines():
                                         specimen="plasma")))
     cort, esc = model_observations(r)
     assert cort.value == pytest.approx(400, rel=0.005) and cort.time_h is None  # before the first dose
-    assert esc.quantity == "plasma.escitalopram" and esc.time_h == pytest.approx(96.0)
+    # day 5 08:00 is also the 5th dose: a sample at a dose instant is drawn just before it
+    assert esc.quantity == "plasma.escitalopram" and esc.time_h == pytest.approx(96.0 - 1 / 3600, abs=1e-9)
     assert esc.error_kind == "combined" and esc.cv == pytest.approx((0.1**2 + 0.15**2) ** 0.5)
 
 
@@ -80,3 +81,61 @@ def test_loinc_property_must_match_unit():
                       observations=(obs("14675-3", 14.5, "ug/dL", source="r9"),))
     with pytest.raises(RecordError, match=r"r9: unit 'ug/dL' does not fit LOINC 14675-3 \(molar"):
         model_observations(r)
+
+
+def _with_esc(*observations, **kw):
+    return PatientRecord(patient_id="a", sex="female", age_years=30, medications=(ESC,),
+                         observations=observations, **kw)
+
+
+def test_time_h_none_exactly_before_the_first_dose_and_samples_at_a_dose_are_pre_dose():
+    t_first = ESC.first_dose
+    r = _with_esc(obs("cortisol", 400, "nmol/L", t_first - timedelta(seconds=1), "r2"),
+                  obs("cortisol", 401, "nmol/L", t_first, "r3"),                       # at the first dose
+                  obs("cortisol", 402, "nmol/L", t_first + timedelta(seconds=1), "r4"),
+                  obs("escitalopram", 20, "ng/mL", t_first + timedelta(hours=48), "r5", specimen="plasma"),
+                  obs("escitalopram", 21, "ng/mL", t_first + timedelta(hours=50), "r6", specimen="plasma"))
+    times = [o.time_h for o in model_observations(r)]
+    # at the first dose: a pre-dose baseline (steady state), not the state just after the dose
+    assert times[:2] == [None, None]
+    assert times[2] == pytest.approx(1 / 3600)
+    assert times[3] == pytest.approx(48 - 1 / 3600, abs=1e-12)  # trough drawn at the 3rd dose
+    assert times[4] == pytest.approx(50.0, abs=1e-12)
+    assert [o.time_h for o in model_observations(r)] == times  # deterministic
+
+
+def test_same_analyte_by_code_and_by_name_is_a_duplicate():
+    # keyed on the code as given, "20661-5" and "valine" were two different measurements
+    r = PatientRecord(patient_id="a", sex="male", age_years=30, observations=(
+        obs("20661-5", 200, "umol/L", source="f.csv row 2", specimen="plasma"),
+        obs("valine", 200, "umol/L", source="f.csv row 3", specimen="plasma")))
+    assert check_record(r, now=NOW) == ["f.csv row 3: duplicate of f.csv row 2 (same measurement valine, time "
+                                        "2026-03-02T08:00:00+00:00 and value 200); remove one"]
+
+
+def test_duplicate_medication_would_double_every_dose():
+    twice = ESC.model_copy(update={"source": "m2"})
+    r = PatientRecord(patient_id="a", sex="female", age_years=30, medications=(ESC, twice))
+    (problem,) = check_record(r, now=NOW)
+    assert problem.startswith("m2: duplicate of m (escitalopram 10 mg from") and "count twice" in problem
+
+
+def test_times_before_birth_and_birth_in_the_future():
+    from datetime import date
+
+    r = PatientRecord(patient_id="a", sex="male", birth_date=date(1990, 5, 1), observations=(
+        obs("cortisol", 400, "nmol/L", datetime(1980, 1, 1, tzinfo=UTC), "f.csv row 4"),
+        obs("cortisol", 410, "nmol/L", datetime(1990, 5, 1, 6, tzinfo=UTC), "f.csv row 5")))  # birth day
+    assert check_record(r, now=NOW) == ["f.csv row 4: time 1980-01-01T00:00:00+00:00 is before the birth date "
+                                        "1990-05-01; check the year of both"]
+    unborn = PatientRecord(patient_id="a", sex="male", birth_date=date(2030, 1, 1))
+    assert check_record(unborn, now=NOW) == ["birth_date 2030-01-01 is in the future; check the year"]
+
+
+def test_history_longer_than_the_model_simulates():
+    old = Medication(drug="escitalopram", dose_mg=10, first_dose=T0 - timedelta(days=365 * 11), every_h=24,
+                     count=1, source="m")
+    r = PatientRecord(patient_id="a", sex="female", age_years=30, medications=(old,),
+                      observations=(obs("escitalopram", 20, "ng/mL", T0, "r2", specimen="plasma"),))
+    (problem,) = check_record(r, now=NOW)
+    assert problem.startswith("r2: time") and "more than 10 years after the first dose" in problem

@@ -79,3 +79,29 @@ def test_record_needs_age_or_birth_date_and_one_genotype_per_gene():
     g = Genotype(gene="CYP2D6", value="*1/*1", source="a")
     with pytest.raises(ValidationError, match="more than once for CYP2D6"):
         PatientRecord(patient_id="x", sex="male", age_years=30, genotypes=(g, g))
+
+
+@pytest.mark.parametrize("kw, message", [
+    (dict(dose_mg=float("inf")), "dose_mg inf must be a finite number"),
+    (dict(every_h=float("nan")), "every_h nan must be between 0.5 and"),
+    (dict(every_h=0.001, count=2), "every_h 0.001 must be between 0.5"),
+    (dict(every_h=24, count=4000), "4000 doses every 24 h span more than 10 years"),
+    (dict(drug="paliperidone"), "route oral is not available for paliperidone"),
+])
+def test_medication_refuses_impossible_dosing(kw, message):
+    # inf doses used to pass `> 0`; an oral drug without absorption data failed only later, in
+    # plan_of, with a ProtocolError instead of a row-named import error
+    base = dict(drug="escitalopram", dose_mg=10, first_dose=T0, every_h=24, count=3, source="row 9")
+    with pytest.raises(ValidationError, match="row 9: " + message.replace("(", r"\(")):
+        Medication(**{**base, **kw})
+
+
+@pytest.mark.parametrize("kw, message", [
+    (dict(age_years=float("nan")), "age nan must be a number of years between 0 and 130"),
+    (dict(age_years=-1), "age -1 must be"),
+    (dict(age_years=40, weight_kg=6100), r"weight 6100 kg is outside 2-450 kg"),
+    (dict(age_years=40, weight_kg=-80), r"weight -80 kg is outside"),
+])
+def test_record_refuses_impossible_demographics(kw, message):
+    with pytest.raises(ValidationError, match=message):
+        PatientRecord(patient_id="x", sex="male", **kw)

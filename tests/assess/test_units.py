@@ -70,3 +70,25 @@ def test_mass_molar_round_trip(x):
     e = lookup("cortisol")
     molar = to_model_unit(x, "ug/dL", e)
     assert to_model_unit(molar * 362.46 / 1e4, "ug/dL", e) == pytest.approx(molar, rel=1e-9)
+
+
+@pytest.mark.parametrize("key, value, unit, expected, rel", [
+    ("tryptophan", 1.0, "mg/dL", 48.96, 1e-4),       # 10 mg/L / 204.23 g/mol
+    ("cortisol", 10.0, "ug/dL", 275.9, 1e-4),        # 100 ug/L / 362.46 g/mol
+    ("estradiol", 100.0, "pg/mL", 367.1, 1e-4),      # 100 ng/L / 272.38 g/mol
+    ("progesterone", 10.0, "ng/mL", 31.80, 1e-3),    # 10 ug/L / 314.46 g/mol
+    ("tryptophan", 48.96, "umol/L", 48.96, 1e-12),   # already the model unit
+    ("cortisol", 0.2759, "umol/L", 275.9, 1e-12),    # molar prefix only
+])
+def test_mass_to_molar_by_hand(key, value, unit, expected, rel):
+    assert to_model_unit(value, unit, lookup(key)) == pytest.approx(expected, rel=rel)
+
+
+def test_annotations_are_unity_in_ucum():
+    # "{ratio}" alone is the unit 1 (ucumvert returns a bare token for it: was a TypeError)
+    assert to_model_unit(0.5, "{ratio}", lookup("dat occupancy")) == pytest.approx(0.5)
+    assert to_model_unit(1.0, "mg/dL{total}", lookup("tryptophan")) == pytest.approx(48.96, rel=1e-4)
+    with pytest.raises(DataError, match=r"unit '\{ratio\}' is a dimensionless fraction; Tryptophan"):
+        to_model_unit(1.0, "{ratio}", lookup("tryptophan"))
+    with pytest.raises(DataError, match="no unit given"):
+        to_model_unit(1.0, " ", lookup("tryptophan"))

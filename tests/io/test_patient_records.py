@@ -3,9 +3,9 @@ the long CSV format, NONMEM tables, the read_patient dispatcher; all-or-nothing 
 
 from __future__ import annotations
 
-import copy
 import json
-from datetime import datetime, timedelta, timezone
+import re
+from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
 
@@ -117,7 +117,7 @@ def test_fhir_r5_shaped_medication_statement_is_refused(tmp_path):
         r = e["resource"]
         if r["resourceType"] == "MedicationStatement":
             r["medication"] = {"concept": r.pop("medicationCodeableConcept")}  # R5 shape
-    with pytest.raises(DataError, match=r"(?s)not a valid FHIR R4 Bundle.*resource.medication: Extra inputs"):
+    with pytest.raises(DataError, match=r"(?s)not a valid FHIR R4 Bundle.*MedicationStatement/anna-esc \(entry 8\) medication: Extra inputs"):
         read_fhir_bundle(_write(tmp_path, data), now=NOW)
 
 
@@ -231,3 +231,279 @@ def test_read_patient_dispatch_errors(tmp_path):
     (tmp_path / "o.json").write_text('{"resourceType": "Observation"}')
     with pytest.raises(DataError, match="expected a FHIR Bundle"):
         read_patient(tmp_path / "o.json")
+
+
+# ---- hostile files ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name, content, message", [
+    ("e.json", b"", "the file is empty; expected a FHIR R4 Bundle"),
+    ("e.csv", b"  \n", "the file is empty; expected a CSV record"),
+    ("g.json", bytes(range(256)), r"not UTF-8 text \(byte 128 is 0x80\)"),   # was a raw UnicodeDecodeError
+    ("g.csv", bytes(range(256)), r"not UTF-8 text \(byte 128 is 0x80\)"),
+    ("n.csv", b"patient_id\x00,time", "NUL bytes"),
+    ("l.json", b"[]", "expected a FHIR Bundle .*got a JSON array"),
+    ("t.json", b'{"resourceType": "Bundle", ', "not valid JSON"),
+    ("p.json", b'{"resourceType": "Patient", "id": "p", "gender": "male"}', "got a Patient resource; wrap"),
+])
+def test_hostile_files_are_data_errors(tmp_path, name, content, message):
+    (tmp_path / name).write_bytes(content)
+    with pytest.raises(DataError, match=message):
+        read_patient(tmp_path / name)
+
+
+def _anna(mutate):
+    data = _bundle()
+    mutate(data, {e["resource"]["id"]: e["resource"] for e in data["entry"]})
+    return data
+
+
+def _problems(tmp_path, data):
+    with pytest.raises(RecordError) as info:
+        read_fhir_bundle(_write(tmp_path, data), now=NOW)
+    return info.value.problems
+
+
+def test_fhir_no_patient_or_two_patients_is_one_clear_problem(tmp_path):
+    # used to add "patient_id: Field required" and "sex: Field required" after it
+    data = _anna(lambda d, r: d.__setitem__("entry", [e for e in d["entry"] if e["resource"]["id"] != "anna"]))
+    assert _problems(tmp_path, data) == ("p.json: 0 Patient resources; a bundle must hold exactly one (one file "
+                                         "per person)",)
+    data = _bundle()
+    data["entry"].append({"resource": {**data["entry"][0]["resource"], "id": "ben"}})
+    assert _problems(tmp_path, data)[0].startswith("p.json: 2 Patient resources (Patient/anna, Patient/ben)")
+
+
+def test_fhir_resource_of_another_patient_is_refused(tmp_path):
+    data = _anna(lambda d, r: r["anna-kyn"].__setitem__("subject", {"reference": "Patient/ben"}))
+    assert _problems(tmp_path, data) == ("p.json Observation/anna-kyn: subject Patient/ben is not the bundle's "
+                                         "patient (Patient/anna, urn:uuid:patient-anna); one bundle holds one "
+                                         "person's records",)
+
+
+def test_fhir_bad_datetime_names_the_resource_not_the_entry_index(tmp_path):
+    data = _anna(lambda d, r: r["anna-kyn"].__setitem__("effectiveDateTime", "2026-07-31T08:30:00"))
+    with pytest.raises(DataError, match=r"Observation/anna-kyn \(entry 4\) effectiveDateTime: DateTime value"):
+        read_fhir_bundle(_write(tmp_path, data), now=NOW)
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda q, r: q.pop("system"), None),                                    # UCUM code still parsed
+    (lambda q, r: q.update(system="http://snomed.info/sct"), "valueQuantity.system 'http://snomed.info/sct' is not UCUM"),
+    (lambda q, r: q.update(comparator="<"), r"comparator '<': <2.1495 is a limit, not a measured value"),
+    (lambda q, r: q.update(unit="mmol/L"), "valueQuantity.code 'umol/L' and valueQuantity.unit 'mmol/L' are different"),
+    (lambda q, r: q.update(unit="µmol/l"), None),                            # a display text, not UCUM
+    (lambda q, r: (r.pop("valueQuantity"), r.update(valueString="2.1")), "the value is a valueString; only valueQuantity"),
+    (lambda q, r: (r.pop("valueQuantity"), r.update(valueCodeableConcept={"text": "high"})),
+     "the value is a valueCodeableConcept"),
+    (lambda q, r: r.update(effectiveDateTime="2026-07-31"), "effectiveDateTime 2026-07-31 gives no clock time"),
+    (lambda q, r: r.update(effectiveDateTime="1980-07-31T08:00:00Z"), "before the birth date 1992-03-14"),
+    (lambda q, r: r.update(effectivePeriod={"start": r.pop("effectiveDateTime")}), None),
+    (lambda q, r: q.update(value=-2), r"value -2 umol/L = -2 uM is outside the plausible range 0.1-50 uM"),
+    (lambda q, r: q.update(code="{ratio}", unit="{ratio}"), "unit '{ratio}' is a dimensionless fraction"),
+])
+def test_fhir_quantity_and_time_variants(tmp_path, change, message):
+    data = _bundle()
+    kyn = next(e["resource"] for e in data["entry"] if e["resource"]["id"] == "anna-kyn")
+    kyn["valueQuantity"]["code"] = "umol/L"
+    change(kyn["valueQuantity"] if "valueQuantity" in kyn else {}, kyn)
+    if message is None:
+        r = read_fhir_bundle(_write(tmp_path, data), now=NOW)
+        assert by_quantity(r)["plasma.kynurenine"][0].value == pytest.approx(2.1495)
+    else:
+        (problem,) = _problems(tmp_path, data)
+        assert problem.startswith("p.json Observation/anna-kyn: ") and re.search(message, problem), problem
+
+
+@pytest.mark.parametrize("status", ["entered-in-error", "cancelled"])
+def test_fhir_voided_observation_is_skipped_with_a_note(tmp_path, status):
+    data = _anna(lambda d, r: r["anna-kyn"].update(status=status, valueQuantity={"value": 9999, "code": "kg"}))
+    r = read_fhir_bundle(_write(tmp_path, data), now=NOW)
+    assert "plasma.kynurenine" not in by_quantity(r)
+    assert f"p.json Observation/anna-kyn skipped: status {status}" in r.notes
+
+
+def _esc(data):
+    return next(e["resource"] for e in data["entry"] if e["resource"]["id"] == "anna-esc")
+
+
+def _read_med(tmp_path, data):
+    (med,) = read_fhir_bundle(_write(tmp_path, data), now=NOW).medications
+    return med
+
+
+@pytest.mark.parametrize("repeat, every_h, count", [
+    ({"frequency": 1, "period": 1, "periodUnit": "d"}, 24.0, 42),
+    ({"frequency": 3, "period": 1, "periodUnit": "d"}, 8.0, 126),
+    ({"frequency": 1, "period": 8, "periodUnit": "h"}, 8.0, 126),
+    ({"frequency": 1, "period": 1, "periodUnit": "wk"}, 168.0, 6),
+    ({"frequency": 2, "period": 1, "periodUnit": "wk"}, 84.0, 12),
+    ({"frequency": 1, "period": 1, "periodUnit": "d", "count": 10}, 24.0, 10),  # a 10-dose course
+])
+def test_fhir_every_h_and_count_from_timing(tmp_path, repeat, every_h, count):
+    # last level 2026-09-14T07:45Z, first dose 2026-08-03T08:00Z: 41.99 days
+    data = _bundle()
+    _esc(data)["dosage"][0]["timing"]["repeat"] = repeat
+    med = _read_med(tmp_path, data)
+    assert (med.every_h, med.count) == (every_h, count)
+    assert med.last_dose <= datetime(2026, 9, 14, 7, 45, tzinfo=UTC)  # no dose after the record's last time
+
+
+def test_fhir_stop_date_is_respected_and_ended_statuses_need_one(tmp_path):
+    data = _bundle()
+    _esc(data).update(status="stopped", effectivePeriod={"start": "2026-08-03T08:00:00Z", "end": "2026-08-10T08:00:00Z"})
+    med = _read_med(tmp_path, data)
+    assert med.count == 8 and med.last_dose == datetime(2026, 8, 10, 8, tzinfo=UTC)
+    _esc(data)["effectivePeriod"] = {"start": "2026-08-03T08:00:00Z"}
+    assert "MedicationStatement/anna-esc: status stopped but no end date" in _problems(tmp_path, data)[0]
+    _esc(data).update(status="active", effectivePeriod={"start": "2026-08-03T08:00:00Z", "end": "2026-08-01T08:00:00Z"})
+    assert "end 2026-08-01T08:00:00+00:00 is before the first dose" in _problems(tmp_path, data)[0]
+
+
+@pytest.mark.parametrize("status", ["not-taken", "entered-in-error", "intended"])
+def test_fhir_medication_not_taken_is_skipped_with_a_note(tmp_path, status):
+    data = _anna(lambda d, r: (r["anna-esc"].update(status=status),
+                               d.__setitem__("entry", [e for e in d["entry"] if "esc-" not in e["resource"]["id"]])))
+    r = read_fhir_bundle(_write(tmp_path, data), now=NOW)
+    assert r.medications == () and f"p.json MedicationStatement/anna-esc skipped: status {status}" in r.notes
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda m: m["dosage"][0].pop("timing"), "dosage.timing.repeat needs period and periodUnit"),
+    (lambda m: m["dosage"][0]["timing"]["repeat"].update(period=0), r"period 0 must be > 0"),  # was ZeroDivisionError
+    (lambda m: m["dosage"][0].update(route={"text": "intramuscular"}), "dosage route 'intramuscular'; the model doses oral or iv"),
+    (lambda m: m.update(effectivePeriod={"start": "2026-08-03"}), "start 2026-08-03 gives no clock time"),
+    (lambda m: (m.pop("medicationCodeableConcept"), m.update(medicationReference={"reference": "Medication/x"})),
+     "medicationReference 'Medication/x' points to no Medication"),
+])
+def test_fhir_medication_problems(tmp_path, change, message):
+    data = _bundle()
+    change(_esc(data))
+    problems = _problems(tmp_path, data)
+    assert problems[0].startswith("p.json MedicationStatement/anna-esc: ") and re.search(message, problems[0])
+
+
+def test_fhir_medication_reference_to_contained_or_bundled_medication(tmp_path):
+    code = {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "321988"}]}
+    data = _bundle()
+    m = _esc(data)
+    m.pop("medicationCodeableConcept")
+    m.update(medicationReference={"reference": "#med"}, contained=[{"resourceType": "Medication", "id": "med", "code": code}])
+    assert _read_med(tmp_path, data).drug == "escitalopram"
+    m.pop("contained")
+    m["medicationReference"] = {"reference": "urn:uuid:7f3c"}
+    data["entry"].append({"fullUrl": "urn:uuid:7f3c", "resource": {"resourceType": "Medication", "code": {"text": "Escitalopram 10 mg"}}})
+    assert _read_med(tmp_path, data).drug == "escitalopram"
+
+
+# ---- CSV: hostile layouts ------------------------------------------------------------------------
+
+def _csv(tmp_path, body, head=HEAD, name="c.csv", encoding="utf-8"):
+    p = tmp_path / name
+    p.write_text(head + "x,,,sex,male,,,,,\nx,,,age,40,,,,,\n" + body, encoding=encoding)
+    return p
+
+
+def _csv_problems(path):
+    with pytest.raises(RecordError) as info:
+        read_records_csv(path, now=NOW)
+    return info.value.problems
+
+
+def test_csv_byte_order_mark_is_dropped(tmp_path):
+    # Excel's "CSV UTF-8" starts with a BOM: the first column was '\ufeffpatient_id'
+    r = read_patient(_csv(tmp_path, "x,2026-04-01T08:00:00Z,,cortisol,400,nmol/L,,,,\n", encoding="utf-8-sig"), now=NOW)
+    assert model_observations(r)[0].value == 400
+
+
+def test_csv_semicolons_are_named(tmp_path):
+    p = tmp_path / "s.csv"
+    p.write_text(HEAD.replace(",", ";") + "x;;;sex;male;;;;;\n")
+    with pytest.raises(DataError, match=r"the columns are separated by ';'; save the file as CSV with commas"):
+        read_records_csv(p, now=NOW)
+
+
+def test_csv_row_numbers_count_blank_and_comment_lines(tmp_path):
+    # blank/comment lines were dropped before numbering, so errors named the wrong row
+    p = _csv(tmp_path, "\n# a comment\nx,2026-04-01T08:00:00Z,,cortisol,4000,nmol/L,,,,\n")
+    (problem,) = _csv_problems(p)
+    assert problem.startswith("c.csv row 6: value 4000 nmol/L")
+
+
+def test_csv_extra_fields_and_quoted_commas(tmp_path):
+    # an unquoted comma shifted the columns: was a raw AttributeError ('list' has no 'strip')
+    p = _csv(tmp_path, "x,,,note,a, b,,,,,\nx,2026-04-01T08:00:00Z,,cortisol,1,5,nmol/L,,,,\n")
+    assert _csv_problems(p) == (
+        "c.csv row 4: 11 fields but the header has 10 columns; put a value that contains a comma in double quotes",
+        "c.csv row 5: 11 fields but the header has 10 columns; put a value that contains a comma in double quotes")
+    r = read_records_csv(_csv(tmp_path, 'x,,,note,"a, b",,,,,\nx,2026-04-01T08:00:00Z,,cortisol,400,nmol/L\n'), now=NOW)
+    assert r.notes == ("a, b",) and r.observations[0].value == 400  # missing trailing cells are empty
+
+
+@pytest.mark.parametrize("row, message", [
+    ("x,2026-04-01T08:00:00Z,,cortisol,nan,nmol/L,,,,", "value 'nan' is not a finite number"),
+    ("x,2026-04-01T08:00:00Z,,cortisol,inf,nmol/L,,,,", "value 'inf' is not a finite number"),
+    ("x,2026-04-01T08:00:00Z,,cortisol,1e400,nmol/L,,,,", "value '1e400' is not a finite number"),
+    ("x,2026-04-01T08:00:00Z,,cortisol,\"4,5\",nmol/L,,,,", "value '4,5' is not a number"),
+    ("x,2026-04-01T08:00:00Z,,cortisol,-4,nmol/L,,,,", "outside the plausible range 5-3000 nmol/L"),
+    ("x,2026-04-01T08:00:00Z,,valine,200,{ratio},,,,", "unit '{ratio}' is a dimensionless fraction"),
+    ("x,2026-04-01T08:00:00Z,20659-9,valine,200,umol/L,,,,", "code 20659-9 is Tryptophan, plasma .total. but name 'valine' is Valine"),
+    ("x,,,sex,female,,,,,", r"sex 'female' differs from male in c.csv row 2; keep one"),
+    ("x,,,age,41,,,,,", r"age '41' differs from 40.0 in c.csv row 3"),
+    ("x,,,weight,6100,kg,,,,", "weight 6100 kg is outside 2-450 kg"),
+    ("x,,,weight,nan,kg,,,,", "weight 'nan' is not a finite number"),
+    ("x,2026-04-01T08:00:00Z,,medication:escitalopram,10,mg,,,0,", "every_h 0.0 must be a finite number of hours > 0"),
+    ("x,2026-04-01T08:00:00Z,,medication:escitalopram,inf,mg,,,24,", "dose 'inf' is not a finite number"),
+    ("x,2026-04-01T08:00:00Z,,medication:escitalopram,10,mg,,,24,2026-03-01T08:00:00Z",
+     "until 2026-03-01T08:00:00.00:00 is before the first dose"),
+])
+def test_csv_bad_values_name_the_row(tmp_path, row, message):
+    problems = _csv_problems(_csv(tmp_path, row + "\n"))
+    assert problems[0].startswith("c.csv row 4: ") and re.search(message, problems[0]), problems
+
+
+def test_csv_until_after_the_last_observation_adds_no_future_doses(tmp_path):
+    # `until` replaced the reference time: a planned end date counted doses never taken
+    p = _csv(tmp_path, "x,2026-04-01T08:00:00Z,,medication:escitalopram,10,mg,,,24,2027-04-01T08:00:00Z\n"
+                       "x,2026-04-11T07:30:00Z,,escitalopram,22.5,ng/mL,plasma,,,\n")
+    (med,) = read_records_csv(p, now=NOW).medications
+    assert med.count == 10 and med.last_dose == datetime(2026, 4, 10, 8, tzinfo=UTC)
+
+
+def test_csv_duplicate_medication_rows(tmp_path):
+    row = "x,2026-04-01T08:00:00Z,,medication:escitalopram,10,mg,,,24,\n"
+    p = _csv(tmp_path, row + row + "x,2026-04-11T07:30:00Z,,escitalopram,22.5,ng/mL,plasma,,,\n")
+    (problem,) = _csv_problems(p)
+    assert problem.startswith("c.csv row 5: duplicate of c.csv row 4 (escitalopram 10 mg")
+
+
+def test_csv_missing_demographics_still_lists_row_problems(tmp_path):
+    p = tmp_path / "d.csv"
+    p.write_text(HEAD + "x,,,sex,m,,,,,\nx,2026-04-01T08:00:00Z,,tryptofan,50,umol/L,,,,\n")
+    assert _csv_problems(p) == (
+        "d.csv row 2: sex 'm'; write male or female (physiological sex)",
+        "d.csv: no 'birth_date' row (value YYYY-MM-DD) or 'age' row (value in years)",
+        "d.csv row 3: unknown code or name 'tryptofan'; close: tryptophan, l-tryptophan, plasma tryptophan "
+        "(the mapping table neuroscape/assess/data/loinc.yaml lists every accepted code and name)")
+
+
+def test_cli_exits_2_on_a_bad_file(tmp_path):
+    from typer.testing import CliRunner
+
+    from neuroscape.cli import app
+
+    (tmp_path / "g.csv").write_bytes(bytes(range(256)))
+    p = _csv(tmp_path, "x,2026-04-01T08:00:00Z,,cortisol,nan,nmol/L,,,,\n")
+    for f in (tmp_path / "g.csv", p):
+        result = CliRunner().invoke(app, ["assess", str(f)])
+        assert result.exit_code == 2, result.output
+
+
+def test_nonmem_empty_table_or_unknown_id(tmp_path):
+    # a header-only table was a raw IndexError
+    p = tmp_path / "tdm.csv"
+    p.write_text(TABLE.splitlines()[0] + "\n")
+    with pytest.raises(DataError, match=r"tdm.csv: the table has no records"):
+        records_from_nonmem(p, start=datetime(2026, 9, 7, 8, tzinfo=UTC), sex="female", age_years=45, now=NOW)
+    p.write_text(TABLE)
+    with pytest.raises(DataError, match=r"tdm.csv: no ID 8; the table has ID 7"):
+        records_from_nonmem(p, id=8, start=datetime(2026, 9, 7, 8, tzinfo=UTC), sex="female", age_years=45, now=NOW)

@@ -10,12 +10,18 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Optional
 
 from ..errors import DataError
+from ..limits import MAX_TIME_H
 from .records import HOUR_S, Observation, PatientRecord, RecordError, plan_of
 from .units import Entry, loinc_property, lookup, parse_ucum, to_model_unit
+
+
+# A sample at a dose instant is placed this much earlier (1 s): far above the integrator's
+# same-instant tolerance, far below any pharmacokinetic time scale.
+PRE_DOSE_H = 1.0 / 3600.0
 
 
 @dataclass(frozen=True)
@@ -81,7 +87,8 @@ def _convert(obs: Observation, allowed: set[str]) -> tuple[Entry, float]:
     if entry.drug is not None and entry.drug not in allowed:
         meds = ", ".join(sorted(allowed)) or "none"
         raise DataError(f"{entry.label}: {entry.drug} is not among the record's medications "
-                        f"(and their metabolites: {meds}); add the medication or remove the level")
+                        f"(and their metabolites: {meds}); add the medication (or fix it, if its entry is "
+                        "reported too) or remove the level")
     value = to_model_unit(obs.value, obs.unit, entry)
     lo, hi = entry.plausible.low, entry.plausible.high
     if not lo <= value <= hi:
@@ -91,38 +98,108 @@ def _convert(obs: Observation, allowed: set[str]) -> tuple[Entry, float]:
     return entry, value
 
 
+def _identity(obs: Observation) -> str:
+    """What an observation measures: its table entry's key when known (so that a LOINC code and
+    a name of the same analyte compare equal), else the code as given."""
+    try:
+        return lookup(obs.code).key
+    except DataError:
+        return obs.code.lower()
+
+
+def _duplicates(record: PatientRecord) -> list[str]:
+    problems, seen = [], {}
+    for obs in record.observations:
+        key = (_identity(obs), obs.time, obs.value, obs.region)
+        if key in seen:
+            problems.append(f"{obs.source}: duplicate of {seen[key]} (same measurement {key[0]}, time "
+                            f"{obs.time.isoformat()} and value {_fmt(obs.value)}); remove one")
+        else:
+            seen[key] = obs.source
+    meds = {}
+    for m in record.medications:
+        # The same dosing twice would double every dose in the plan.
+        key = (m.drug, m.first_dose, m.dose_mg, m.every_h, m.route)
+        if key in meds:
+            problems.append(f"{m.source}: duplicate of {meds[key]} ({m.drug} {m.dose_mg:g} mg from "
+                            f"{m.first_dose.isoformat()} every {m.every_h:g} h); remove one, or the "
+                            "doses count twice")
+        else:
+            meds[key] = m.source
+    return problems
+
+
+def _timeline(record: PatientRecord, now: datetime) -> list[str]:
+    """Times in the future, before birth, or beyond the longest history the model simulates."""
+    problems = []
+    born = None
+    if record.birth_date is not None:
+        born = datetime.combine(record.birth_date, datetime.min.time(), tzinfo=timezone.utc)
+        if born > now:
+            problems.append(f"birth_date {record.birth_date.isoformat()} is in the future; check the year")
+    items = [(o.source, "time", o.time) for o in record.observations]
+    items += [(m.source, "first dose", m.first_dose) for m in record.medications]
+    for source, what, t in items:
+        if t > now:
+            problems.append(f"{source}: {what} {t.isoformat()} is in the future "
+                            f"(now {now.isoformat(timespec='seconds')}); check the date")
+        # a day of slack: a birth date carries no time zone
+        if born is not None and t < born - timedelta(days=1):
+            problems.append(f"{source}: {what} {t.isoformat()} is before the birth date "
+                            f"{record.birth_date.isoformat()}; check the year of both")
+    if record.medications:
+        t0 = min(m.first_dose for m in record.medications)
+        for source, what, t in items:
+            if (t - t0).total_seconds() / HOUR_S > MAX_TIME_H:
+                problems.append(f"{source}: {what} {t.isoformat()} is more than {MAX_TIME_H / 8760:g} years "
+                                f"after the first dose ({t0.isoformat()}), the longest history the model "
+                                "simulates; give a later first dose or leave the old values out")
+    return problems
+
+
 def check_record(record: PatientRecord, *, now: Optional[datetime] = None) -> list[str]:
     """Every problem of the record, each naming its source: unknown codes (with close names),
     units of the wrong dimension, implausible values, drug levels without the drug, duplicates,
-    times in the future (after `now`, default the current UTC time)."""
+    times in the future (after `now`, default the current UTC time) or before birth."""
     now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
-    problems, seen = [], {}
+    problems = []
     allowed = _allowed_drugs(record)
     for obs in record.observations:
         try:
             _convert(obs, allowed)
         except DataError as exc:
             problems.append(f"{obs.source}: {exc}")
-        if obs.time > now:
-            problems.append(f"{obs.source}: time {obs.time.isoformat()} is in the future "
-                            f"(now {now.isoformat(timespec='seconds')}); check the date")
-        key = (obs.code.lower(), obs.time, obs.value, obs.region)
-        if key in seen:
-            problems.append(f"{obs.source}: duplicate of {seen[key]} (same code {obs.code}, time "
-                            f"{obs.time.isoformat()} and value {_fmt(obs.value)}); remove one")
-        else:
-            seen[key] = obs.source
-    for med in record.medications:
-        if med.first_dose > now:
-            problems.append(f"{med.source}: first dose {med.first_dose.isoformat()} is in the future")
-    return problems
+    return problems + _timeline(record, now) + _duplicates(record)
+
+
+def _ms(t: datetime) -> int:
+    return round(t.timestamp() * 1000)
+
+
+def _dose_instants(record: PatientRecord) -> set[int]:
+    """Every dose time, in ms since the epoch (so that float hours times compare exactly)."""
+    return {_ms(m.first_dose) + round(m.every_h * HOUR_S * 1000 * k)
+            for m in record.medications for k in range(m.count)}
+
+
+def _time_h(obs: Observation, t0: datetime, record: PatientRecord, doses: set[int]) -> Optional[float]:
+    """Hours after t0; None before the first dose. A sample taken at the same instant as a dose
+    counts as drawn just before it (the trough convention; the model reports the state after a
+    dose given at an output time): at t0 it is a baseline, at a later dose it is placed
+    PRE_DOSE_H earlier."""
+    if not record.medications or obs.time <= t0:
+        return None
+    time_h = (obs.time - t0).total_seconds() / HOUR_S
+    return time_h - PRE_DOSE_H if _ms(obs.time) in doses else time_h
 
 
 def model_observations(record: PatientRecord) -> tuple[ModelObservation, ...]:
-    """The record's observations in model units, times in hours after plan_of(record)'s t0.
-    Any problem (see check_record; the future is not checked here) raises one RecordError."""
+    """The record's observations in model units, times in hours after plan_of(record)'s t0
+    (None for a baseline: before the first dose, or at its instant). Any problem (see
+    check_record; the future is not checked here) raises one RecordError."""
     allowed = _allowed_drugs(record)
     _, t0 = plan_of(record)
+    doses = _dose_instants(record)
     out, problems = [], []
     for obs in record.observations:
         try:
@@ -130,14 +207,10 @@ def model_observations(record: PatientRecord) -> tuple[ModelObservation, ...]:
         except DataError as exc:
             problems.append(f"{obs.source}: {exc}")
             continue
-        if not record.medications or obs.time < t0:
-            time_h = None
-        else:
-            time_h = (obs.time - t0).total_seconds() / HOUR_S
         err = entry.error
         region = obs.region if entry.region == "required" else entry.region
-        out.append(ModelObservation(entry.quantity, region, value, entry.unit, time_h, err.kind,
-                                    err.cv, err.sd, entry.label, obs.source))
+        out.append(ModelObservation(entry.quantity, region, value, entry.unit, _time_h(obs, t0, record, doses),
+                                    err.kind, err.cv, err.sd, entry.label, obs.source))
     if problems:
         raise RecordError(f"record {record.patient_id!r}", problems)
     return tuple(out)

@@ -18,12 +18,16 @@ from typing import Literal, Optional
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 from ..errors import DataError
+from ..limits import MAX_TIME_H
 from ..plan import Plan, add_dose
 from ..subject import Subject
 
 Specimen = Literal["plasma", "serum", "blood", "CSF", "urine", "MRS", "PET"]
 SPECIMENS: tuple[str, ...] = ("plasma", "serum", "blood", "CSF", "urine", "MRS", "PET")
 HOUR_S = 3600.0
+MIN_EVERY_H = 0.5
+AGE_RANGE = (0.0, 130.0)
+WEIGHT_RANGE_KG = (2.0, 450.0)  # outside: a unit slip (lb as kg, g as kg) is likelier than a person
 
 
 class RecordError(DataError):
@@ -34,6 +38,23 @@ class RecordError(DataError):
         self.problems = tuple(problems)
         lines = "\n  ".join(self.problems)
         super().__init__(f"{label}: {len(self.problems)} problem(s); nothing was imported:\n  {lines}")
+
+
+def check_age(years: float) -> float:
+    """`years` if a possible age; ValueError otherwise (importers call it to name the row)."""
+    lo, hi = AGE_RANGE
+    if not (math.isfinite(years) and lo <= years <= hi):
+        raise ValueError(f"age {years:g} must be a number of years between {lo:g} and {hi:g}")
+    return years
+
+
+def check_weight(kg: float) -> float:
+    """`kg` if a possible body weight; ValueError otherwise (importers call it to name the row)."""
+    lo, hi = WEIGHT_RANGE_KG
+    if not (math.isfinite(kg) and lo <= kg <= hi):
+        raise ValueError(f"weight {kg:g} kg is outside {lo:g}-{hi:g} kg; check the value and its unit "
+                         "(kg or [lb_av])")
+    return kg
 
 
 def _utc(value: datetime, field: str) -> datetime:
@@ -119,13 +140,30 @@ class Medication(_Frozen):
             hint = f" (did you mean {', '.join(close)}?)" if close else ""
             raise ValueError(f"{self.source}: unknown drug {self.drug!r}{hint}; the library has: "
                              f"{', '.join(drug_names())}")
-        if not self.dose_mg > 0:
-            raise ValueError(f"{self.source}: dose_mg {self.dose_mg} must be > 0 mg")
-        if not self.every_h > 0:
-            raise ValueError(f"{self.source}: every_h {self.every_h} must be > 0 hours")
+        if not (math.isfinite(self.dose_mg) and self.dose_mg > 0):
+            raise ValueError(f"{self.source}: dose_mg {self.dose_mg} must be a finite number > 0 mg")
+        # Below half an hour a "regular dosing" is an infusion or a typo, and the dose count
+        # (one per interval) would flood the plan.
+        if not (math.isfinite(self.every_h) and MIN_EVERY_H <= self.every_h <= MAX_TIME_H):
+            raise ValueError(f"{self.source}: every_h {self.every_h} must be between {MIN_EVERY_H:g} and "
+                             f"{MAX_TIME_H:g} hours (24 = once daily, 12 = twice daily)")
         if self.count < 1:
             raise ValueError(f"{self.source}: count {self.count} must be at least 1 dose")
+        if self.every_h * (self.count - 1) > MAX_TIME_H:
+            raise ValueError(f"{self.source}: {self.count} doses every {self.every_h:g} h span more than "
+                             f"{MAX_TIME_H / 8760:g} years, the longest history the model simulates; "
+                             "give a later first dose (the model reaches steady state within weeks)")
+        self._route_available()
         return self
+
+    def _route_available(self) -> None:
+        # Checked here, not first in plan_of, so that the importer reports it with the row.
+        from ..pharmacology.library import load_drug
+
+        if self.route == "oral" and load_drug(self.drug).absorption is None:
+            raise ValueError(f"{self.source}: route oral is not available for {self.drug} (the drug "
+                             "library has no absorption data for it); write route iv, or record the "
+                             "parent drug that was taken")
 
     @property
     def last_dose(self) -> datetime:
@@ -154,6 +192,16 @@ class PatientRecord(_Frozen):
     @classmethod
     def _aware(cls, v: Optional[datetime]) -> Optional[datetime]:
         return None if v is None else _utc(v, "reference_time")
+
+    @field_validator("age_years")
+    @classmethod
+    def _age(cls, v: Optional[float]) -> Optional[float]:
+        return None if v is None else check_age(v)
+
+    @field_validator("weight_kg")
+    @classmethod
+    def _weight(cls, v: Optional[float]) -> Optional[float]:
+        return None if v is None else check_weight(v)
 
     @model_validator(mode="after")
     def _complete(self):

@@ -11,6 +11,7 @@ library file). A unit of the wrong dimension is an error naming the expected dim
 from __future__ import annotations
 
 import difflib
+import re
 from functools import lru_cache
 from importlib import resources
 from typing import Literal, Optional
@@ -164,14 +165,27 @@ def registry():
     return PintUcumRegistry()
 
 
+_ANNOTATION = re.compile(r"\{[^{}]*\}")
+
+
 @lru_cache(maxsize=None)
 def parse_ucum(text: str):
     """A pint Quantity of 1 `text` (UCUM). Raises DataError for text that is not UCUM."""
+    text = str(text).strip()
+    if not text:
+        raise DataError("no unit given; write the UCUM unit, e.g. umol/L, ng/mL, ug/dL, nmol/L, %")
+    if not _ANNOTATION.sub("", text):
+        # UCUM: an annotation alone ("{ratio}", "{score}") is the unity 1; ucumvert returns the
+        # bare parse token for it, which pint cannot multiply.
+        return registry().Quantity(1, "dimensionless")
     try:
-        return registry().from_ucum(text.strip())
+        q = registry().from_ucum(text)
     except Exception as exc:  # ucumvert raises lark/pint errors of several kinds
         raise DataError(f"unit {text!r} is not a UCUM unit ({type(exc).__name__}); write e.g. "
-                        "umol/L, ng/mL, ug/dL, nmol/L, %") from None
+                        "umol/L, ng/mL, ug/dL, nmol/L, % (UCUM is case-sensitive; micro is u)") from None
+    if not hasattr(q, "dimensionality"):  # another bare token: nothing pint can convert
+        raise DataError(f"unit {text!r} is not a unit pint can convert; write e.g. umol/L, ng/mL, %")
+    return q
 
 
 _DIMENSIONS = {

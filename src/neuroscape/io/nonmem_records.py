@@ -31,7 +31,14 @@ def records_from_nonmem(path: Union[str, os.PathLike], *, drug: Optional[str] = 
         raise DataError(f"start {start.isoformat()} has no time zone; pass e.g. "
                         "datetime(2026, 3, 2, 8, tzinfo=timezone.utc)")
     table = read_events(path, format=format)
-    label = f"{os.path.basename(str(path))} ID {id if id is not None else table.ids()[0]}"
+    ids = list(table.ids())
+    if not ids:
+        raise DataError(f"{os.path.basename(str(path))}: the table has no records (only a header?); "
+                        "nothing to import")
+    if id is not None and id not in ids:
+        raise DataError(f"{os.path.basename(str(path))}: no ID {id}; the table has ID "
+                        f"{', '.join(str(i) for i in ids[:20])}")
+    label = f"{os.path.basename(str(path))} ID {id if id is not None else ids[0]}"
     if table.reset_times(id):
         raise DataError(f"{label}: EVID 3/4 resets are not supported in a patient record (one "
                         "continuous history); split the table at the reset")

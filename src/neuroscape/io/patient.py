@@ -20,12 +20,11 @@ def read_patient(path: Union[str, os.PathLike], *, now: Optional[datetime] = Non
 
         return read_fhir_bundle(path, now=now)
     if suffix == ".csv":
-        try:
-            lines = [ln for ln in path.read_text().splitlines()
-                     if ln.strip() and not ln.lstrip().startswith("#")]
-            head = (lines[0] if lines else "").lower()
-        except OSError as exc:
-            raise DataError(f"cannot read {str(path)!r}: {exc}") from None
+        from ._records_common import read_text
+
+        lines = [ln for ln in read_text(path, "CSV record").splitlines()
+                 if ln.strip() and not ln.lstrip().startswith("#")]
+        head = (lines[0] if lines else "").lower()
         if "patient_id" in head:
             from .records_csv import read_records_csv
 

@@ -9,10 +9,13 @@ of these carry the rest of the record:
     weight              value + unit (kg, [lb_av])
     genotype:CYP2D6     value '*4/*4' or a phenotype word
     medication:DRUG     value dose, unit mg, time = first dose, every_h, optional until
-                        (last dose taken; default: the latest observation), route (oral)
+                        (last dose taken; doses after the latest observation are not
+                        counted), route (oral or iv)
     condition, note     value is free text (never parsed for numbers)
 
-All problems of a file are reported in one RecordError and nothing is imported.
+The file is UTF-8 (a byte-order mark is dropped), comma-separated; `#` lines are comments.
+Row numbers count from the header (row 1), blank and comment lines included. All problems of
+a file are reported in one RecordError and nothing is imported.
 """
 
 from __future__ import annotations
@@ -22,15 +25,15 @@ import io
 import os
 from datetime import date, datetime
 from pathlib import Path
-from typing import Optional, Union
+from typing import Iterator, Optional, Union
 
-from ..assess.records import Genotype, Medication, Observation, PatientRecord
+from ..assess.records import SPECIMENS, Genotype, Medication, Observation, PatientRecord, check_age, check_weight
 from ..errors import DataError
-from ._records_common import attempt, doses_until, finish
+from ._records_common import attempt, doses_until, finish, last_taken, number, read_text
 
 REQUIRED = ("patient_id", "time", "value", "unit")
 OPTIONAL = ("code", "name", "specimen", "region", "every_h", "until", "route")
-_SPECIAL = ("sex", "birth_date", "age", "weight", "condition", "note")
+_ONCE = {"sex": "sex", "birth_date": "birth_date", "age": "age_years"}  # name -> record field
 
 
 def _time(text: str, column: str) -> datetime:
@@ -43,71 +46,100 @@ def _time(text: str, column: str) -> datetime:
     return t
 
 
-def _number(text: str, column: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        raise ValueError(f"{column} {text!r} is not a number") from None
+def _rows(text: str, label: str) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    """(header, (row number, cells) ...). Comment (#) and blank lines are skipped but still
+    counted, so a row number is the one a spreadsheet shows counting from the header (= row 1)."""
+    reader = csv.reader(io.StringIO(text))
+    header, header_line = None, 0
+    for cells in reader:
+        if not any(c.strip() for c in cells) or cells[0].lstrip().startswith("#"):
+            continue
+        header, header_line = [c.strip().lower() for c in cells], reader.line_num
+        break
+    if header is None:
+        raise DataError(f"{label}: no header row; the first line must name the columns, e.g. "
+                        f"{','.join(REQUIRED)},code,name")
+    if len(header) == 1 and any(d in header[0] for d in ";\t"):
+        sep = "';'" if ";" in header[0] else "a tab"
+        raise DataError(f"{label}: the columns are separated by {sep}; save the file as CSV with commas "
+                        "between columns (and decimal points, not commas, in numbers)")
+
+    def rows():
+        for cells in reader:
+            if any(c.strip() for c in cells) and not cells[0].lstrip().startswith("#"):
+                yield reader.line_num - header_line + 1, cells
+    return header, rows()
+
+
+def _check_header(header: list[str], label: str) -> None:
+    missing = [c for c in REQUIRED if c not in header]
+    if "code" not in header and "name" not in header:
+        missing.append("code or name")
+    unknown = [h or "(empty)" for h in header if h not in REQUIRED + OPTIONAL]
+    twice = sorted({h for h in header if h and header.count(h) > 1})
+    if missing or unknown or twice:
+        raise DataError(f"{label}: " + "; ".join(
+            ([f"missing column(s) {', '.join(missing)}"] if missing else []) +
+            ([f"unknown column(s) {', '.join(unknown)}; allowed: {', '.join(REQUIRED + OPTIONAL)}"] if unknown else []) +
+            ([f"column(s) {', '.join(twice)} given twice; keep one"] if twice else [])))
+
+
+def _cells(header: list[str], cells: list[str]) -> dict:
+    """The row as {column: text}. More cells than columns is an error, even empty ones: an
+    unquoted comma inside a value shifts every later column into the next one. Missing
+    trailing cells are empty."""
+    if len(cells) > len(header):
+        extra = [repr(c) for c in cells[len(header):] if c.strip()][:3]
+        raise ValueError(f"{len(cells)} fields but the header has {len(header)} columns"
+                         f"{f' (extra: {chr(44).join(extra)})' if extra else ''}; put a value that contains "
+                         "a comma in double quotes")
+    return {h: (cells[k].strip() if k < len(cells) else "") for k, h in enumerate(header)}
 
 
 def read_records_csv(path: Union[str, os.PathLike], *, now: Optional[datetime] = None) -> PatientRecord:
     """Read one patient's long-format CSV. `now` (default: current UTC time) is the limit for
     'time in the future'."""
     path = Path(path)
-    try:
-        text = path.read_text()
-    except OSError as exc:
-        raise DataError(f"cannot read {str(path)!r}: {exc}") from None
     label = path.name
-    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
-    reader = csv.DictReader(io.StringIO("\n".join(lines)))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
-    missing = [c for c in REQUIRED if c not in header]
-    if "code" not in header and "name" not in header:
-        missing.append("code or name")
-    unknown = [h for h in header if h not in REQUIRED + OPTIONAL]
-    if missing or unknown:
-        raise DataError(f"{label}: " + "; ".join(
-            ([f"missing column(s) {', '.join(missing)}"] if missing else []) +
-            ([f"unknown column(s) {', '.join(unknown)}; allowed: {', '.join(REQUIRED + OPTIONAL)}"] if unknown else [])))
+    header, rows = _rows(read_text(path, "CSV record"), label)
+    _check_header(header, label)
 
     problems: list[str] = []
-    fields: dict = {}
-    observations, genotypes, conditions, notes, meds = [], [], [], [], []
+    once: dict = {}  # sex / birth_date / age: name -> (value, row)
+    weights, observations, genotypes, conditions, notes, meds = [], [], [], [], [], []
     ids = set()
-    for n, raw in enumerate(reader, 2):  # row numbers as a spreadsheet shows them (header = 1)
-        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
+    named = set()  # special names seen, valid or not (a bad sex row is not a missing one)
+    for n, cells in rows:
         where = f"{label} row {n}"
+        row = attempt(problems, where, lambda: _cells(header, cells))
+        if row is None:
+            continue
         if row.get("patient_id"):
             ids.add(row["patient_id"])
-        name, code, value, unit = row.get("name", ""), row.get("code", ""), row["value"], row["unit"]
+        name, value, unit = row.get("name", ""), row["value"], row["unit"]
         key = name.lower()
-        if key in _SPECIAL:
-            if key == "sex":
-                fields["sex"] = value.lower()
-            elif key == "birth_date":
-                fields["birth_date"] = attempt(problems, where, lambda: date.fromisoformat(value))
-            elif key == "age":
-                fields["age_years"] = attempt(problems, where, lambda: _number(value, "value"))
-            elif key == "weight":
-                fields["weight_kg"] = attempt(problems, where, lambda: _weight(value, unit))
-            elif key == "condition":
-                conditions.append(value)
-            else:
-                notes.append(value)
-            continue
-        if key.startswith("genotype:"):
+        named.add(key)
+        if key in _ONCE:
+            attempt(problems, where, lambda: _once(once, key, value, where))
+        elif key == "weight":
+            w = attempt(problems, where, lambda: _weight(value, unit, row["time"], where))
+            if w is not None:
+                weights.append(w)
+        elif key == "condition":
+            conditions.append(value)
+        elif key == "note":
+            notes.append(value)
+        elif key.startswith("genotype:"):
             g = attempt(problems, where, lambda: Genotype(gene=name.split(":", 1)[1].strip().upper(),
                                                           value=value, source=where))
             if g is not None:
                 genotypes.append(g)
-            continue
-        if key.startswith("medication:"):
+        elif key.startswith("medication:"):
             meds.append((where, name.split(":", 1)[1].strip().lower(), row))
-            continue
-        obs = attempt(problems, where, lambda: _observation(row, where))
-        if obs is not None:
-            observations.append(obs)
+        else:
+            obs = attempt(problems, where, lambda: _observation(row, where))
+            if obs is not None:
+                observations.append(obs)
 
     if len(ids) > 1:
         problems.append(f"{label}: {len(ids)} patient_ids ({', '.join(sorted(ids))}); one file holds one person")
@@ -117,49 +149,108 @@ def read_records_csv(path: Union[str, os.PathLike], *, now: Optional[datetime] =
         m = attempt(problems, where, lambda: _medication(drug, row, where, ref))
         if m is not None:
             medications.append(m)
+    fields = {_ONCE[k]: v for k, (v, _) in once.items()}
     fields.update(patient_id=next(iter(ids), path.stem), observations=tuple(observations),
                   genotypes=tuple(genotypes), medications=tuple(medications),
-                  conditions=tuple(conditions), notes=tuple(notes))
-    if "sex" not in fields:
+                  conditions=tuple(conditions), notes=tuple(notes),
+                  weight_kg=attempt(problems, label, lambda: _latest_weight(weights)))
+    # A bad sex/birth_date/age row is reported with its row; a missing one here.
+    if "sex" not in named:
         problems.append(f"{label}: no 'sex' row (name sex, value male or female)")
-    return finish(label, fields, problems, now)
+    if "birth_date" not in named and "age" not in named:
+        problems.append(f"{label}: no 'birth_date' row (value YYYY-MM-DD) or 'age' row (value in years)")
+    return finish(label, fields, problems, now, explained=frozenset(("sex", "age_years")))
 
 
-def _weight(value: str, unit: str) -> float:
+def _once(once: dict, key: str, text: str, where: str) -> None:
+    """sex, birth_date or age: parsed, and given at most once (a second, different value would
+    silently replace the first)."""
+    if key == "sex":
+        value = text.lower()
+        if value not in ("male", "female"):
+            raise ValueError(f"sex {text!r}; write male or female (physiological sex)")
+    elif key == "birth_date":
+        try:
+            value = date.fromisoformat(text)
+        except ValueError as exc:
+            raise ValueError(f"birth_date {text!r} is not a date YYYY-MM-DD ({exc})") from None
+    else:
+        value = check_age(number(text, "age"))
+    if key in once and once[key][0] != value:
+        raise ValueError(f"{key} {text!r} differs from {once[key][0]!s} in {once[key][1]}; keep one")
+    once.setdefault(key, (value, where))
+
+
+def _weight(value: str, unit: str, when: str, where: str) -> tuple[Optional[datetime], float, str]:
+    """(time or None, kg, row) of a weight row."""
     from ..assess.units import parse_ucum
 
-    q = parse_ucum(unit or "kg") * _number(value, "value")
+    q = parse_ucum(unit or "kg") * number(value, "weight")
     try:
-        return float(q.to("kilogram").magnitude)
+        kg = float(q.to("kilogram").magnitude)
     except Exception:
         raise ValueError(f"weight unit {unit!r} is not a mass; use kg or [lb_av]") from None
+    return (_time(when, "time") if when else None), check_weight(kg), where
+
+
+def _latest_weight(weights: list) -> Optional[float]:
+    """The latest weight by time; weights without a time must agree."""
+    if not weights:
+        return None
+    timed = [w for w in weights if w[0] is not None]
+    if timed:
+        return max(timed, key=lambda w: w[0])[1]
+    if len({w[1] for w in weights}) > 1:
+        raise ValueError(f"{len(weights)} different weights without a time ({', '.join(w[2] for w in weights)}); "
+                         "give each weight row its time, or keep one")
+    return weights[0][1]
+
+
+def _specimen(text: str, entry) -> str:
+    if not text:
+        return entry.specimens[0] if entry else "plasma"
+    by_lower = {s.lower(): s for s in SPECIMENS}  # "csf" and "Plasma" mean CSF and plasma
+    return by_lower.get(text.lower(), text)
+
+
+def _entry(text: str):
+    from ..assess.units import lookup
+
+    try:
+        return lookup(text) if text else None
+    except DataError:
+        return None  # reported by check_record, with close names
 
 
 def _observation(row: dict, where: str) -> Observation:
-    from ..assess.units import lookup
-    from ..errors import DataError as _DE
-
     code, name = row.get("code", ""), row.get("name", "")
-    ident = code or name
-    if not ident:
+    if not (code or name):
         raise ValueError("neither code nor name is given")
-    try:
-        entry = lookup(ident)
-    except _DE:
-        entry = None  # reported by check_record, with close names
-    specimen = row.get("specimen") or (entry.specimens[0] if entry else "plasma")
+    entry, by_name = _entry(code or name), _entry(name) if code else None
+    if entry is not None and by_name is not None and by_name.key != entry.key:
+        raise ValueError(f"code {code} is {entry.label} but name {name!r} is {by_name.label}; fix the "
+                         "one that is wrong")
     return Observation(code=code or (entry.key if entry else name), name=name or (entry.label if entry else code),
-                       value=_number(row["value"], "value"), unit=row["unit"],
-                       time=_time(row["time"], "time"), specimen=specimen,
+                       value=number(row["value"], "value"), unit=row["unit"],
+                       time=_time(row["time"], "time"), specimen=_specimen(row.get("specimen", ""), entry),
                        region=row.get("region") or None, source=where)
+
+
+def _dose_mg(value: str, unit: str) -> float:
+    from ..assess.units import parse_ucum
+
+    q = parse_ucum(unit or "mg") * number(value, "dose")
+    try:
+        return float(q.to("milligram").magnitude)
+    except Exception:
+        raise ValueError(f"medication dose unit {unit!r} is not a mass; write the dose in mg") from None
 
 
 def _medication(drug: str, row: dict, where: str, ref) -> Medication:
     first = _time(row["time"], "time")
-    if (row.get("unit") or "mg") != "mg":
-        raise ValueError(f"medication dose unit {row['unit']!r}; write the dose in mg")
-    every_h = _number(row.get("every_h") or "24", "every_h")
-    until = _time(row["until"], "until") if row.get("until") else ref
-    return Medication(drug=drug, dose_mg=_number(row["value"], "value"), route=row.get("route") or "oral",
-                      first_dose=first, every_h=every_h, count=doses_until(first, every_h, until),
-                      source=where)
+    every_h = number(row.get("every_h") or "24", "every_h")
+    end = _time(row["until"], "until") if row.get("until") else None
+    until = last_taken(first, end, ref, "until")
+    return Medication(drug=drug, dose_mg=_dose_mg(row["value"], row.get("unit", "")),
+                      route=(row.get("route") or "oral").lower(), first_dose=first, every_h=every_h,
+                      count=doses_until(first, every_h, until), source=where)
