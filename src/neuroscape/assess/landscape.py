@@ -4,11 +4,13 @@ intervals, against the population reference band of people of the same sex and a
 The patient's state is taken at `at_h` (hours after the plan's t0; default: the end of the record,
 i.e. on their current medication) from posterior draws; the reference band comes from prior draws
 of a person of the same sex and age without genotype information or medication, at steady state.
-Deviation is the patient's median as a z-score within the reference distribution (log scale)."""
+Deviation z is the patient's median as a normal score of its percentile within the reference sample
+(so |z| > 1.645 is outside the band's central 90%), extended beyond the sample with its log sd."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from statistics import NormalDist
 
 import numpy as np
 
@@ -58,7 +60,7 @@ class Entry:
     ref_median: float
     ref_low: float
     ref_high: float
-    z: float  # patient median within the reference distribution (log scale); NaN if degenerate
+    z: float  # normal score of the patient median's percentile in the reference sample; NaN if degenerate
 
     @property
     def label(self) -> str:
@@ -157,12 +159,24 @@ def landscape(posterior: Posterior, *, at_h: float | None = None, samples: int =
 
 
 def _z(value: float, ref: np.ndarray) -> float:
-    ref = ref[np.isfinite(ref) & (ref > 0)]
+    """The value's position in the reference sample as a normal score: the percentile inside the
+    sample (robust to skewed bands), extended beyond its ends with the sample's log-scale sd."""
+    ref = np.sort(ref[np.isfinite(ref) & (ref > 0)])
     if ref.size < 10 or value <= 0:
         return float("nan")
-    lr = np.log(ref)
-    sd = float(np.std(lr))
-    return float((np.log(value) - np.mean(lr)) / sd) if sd > 1e-9 else float("nan")
+    n = ref.size
+    sd = float(np.std(np.log(ref)))
+    if sd < 1e-9:
+        return float("nan")
+    lo, hi = NormalDist().inv_cdf(0.5 / n), NormalDist().inv_cdf(1 - 0.5 / n)
+    if value < ref[0]:
+        return float(lo - (np.log(ref[0]) - np.log(value)) / sd)
+    if value > ref[-1]:
+        return float(hi + (np.log(value) - np.log(ref[-1])) / sd)
+    below = np.searchsorted(ref, value, side="left")
+    above = np.searchsorted(ref, value, side="right")
+    p = min(max((below + above) / 2 / n, 0.5 / n), 1 - 0.5 / n)
+    return float(NormalDist().inv_cdf(p))
 
 
 def reference_band(subject: Subject, samples: int = 200, seed: int = 0) -> np.ndarray:
