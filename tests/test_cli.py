@@ -1,5 +1,7 @@
 import json
 
+import pytest
+
 from typer.testing import CliRunner
 
 from neuroscape.cli import app
@@ -68,7 +70,8 @@ def test_hormone_fold_runs_and_unknown_hormone_exit_2(tmp_path):
         "quantity: plasma.tryptophan, at_h: [0, 2], relative_to: baseline", "quantity: plasma.cortisol, at_h: [0, 2]")
     res = runner.invoke(app, ["protocol", "run", _write(tmp_path, text), "--json"])
     assert res.exit_code == 0, res.output
-    assert json.loads(res.stdout)["readouts"]["trp"]["value"] == [1050.0, 1050.0]  # 350 nmol/L x 3
+    # 200 nmol/L (the 24-h mean, Debono 2009 mesor) x 3
+    assert json.loads(res.stdout)["readouts"]["trp"]["value"] == pytest.approx([600.0, 600.0])
     res = runner.invoke(app, ["protocol", "run", _write(tmp_path, text.replace("cortisol", "cortisone"))])
     assert res.exit_code == 2 and "unknown hormone 'cortisone'" in res.output
 

@@ -14,13 +14,15 @@ from .interventions.nutrition import GUT_SPECIES, Intake, intake
 
 @dataclass(frozen=True)
 class Dose:
-    """One administration of a drug. `infusion_h` makes it a zero-order input over that time."""
+    """One administration of a drug. `infusion_h` makes it a zero-order input over that time;
+    `formulation` names an oral product of the drug library (None: the drug's default product)."""
 
     drug: str
     at_h: float
     dose_mg: float
     route: Literal["oral", "iv", "ip"] = "oral"
     infusion_h: float | None = None
+    formulation: str | None = None
 
 
 @dataclass(frozen=True)
@@ -36,14 +38,30 @@ class InputSpan:
 
 
 @dataclass(frozen=True)
+class HormoneDose:
+    """One dose of hormone therapy (model/modules/hormones.py), e.g. oral estradiol 2 mg."""
+
+    hormone: str  # the model hormone: estradiol, progesterone or cortisol
+    at_h: float
+    dose_mg: float
+    route: Literal["oral", "iv"] = "oral"
+
+
+@dataclass(frozen=True)
 class Plan:
     intakes: tuple[Intake, ...] = ()
     doses: tuple[Dose, ...] = ()
     inputs: tuple[InputSpan, ...] = ()
+    hormone_doses: tuple[HormoneDose, ...] = ()
 
     @property
     def drugs(self) -> tuple[str, ...]:
         return tuple(sorted({d.drug for d in self.doses}))
+
+    @property
+    def formulations(self) -> tuple[tuple[str, str], ...]:
+        """(drug, formulation) pairs of the non-default products dosed (each needs a gut compartment)."""
+        return tuple(sorted({(d.drug, d.formulation) for d in self.doses if d.formulation}))
 
 
 def add_nutrition(plan: Plan, name: str, at_h: float, **amounts) -> Plan:
@@ -52,8 +70,10 @@ def add_nutrition(plan: Plan, name: str, at_h: float, **amounts) -> Plan:
 
 
 def add_dose(plan: Plan, drug: str, at_h: float, dose_mg: float, *, route: str = "oral",
-             every_h: float | None = None, count: int = 1, infusion_h: float | None = None) -> Plan:
-    """Return a plan with `count` more doses of `drug` (every `every_h` hours from `at_h`)."""
+             every_h: float | None = None, count: int = 1, infusion_h: float | None = None,
+             formulation: str | None = None) -> Plan:
+    """Return a plan with `count` more doses of `drug` (every `every_h` hours from `at_h`);
+    `formulation` picks an oral product of the drug library (e.g. "SR"; None: the default)."""
     from .pharmacology.library import load_drug
 
     drug_data = load_drug(drug)  # unknown names fail here, with the library listed
@@ -75,9 +95,31 @@ def add_dose(plan: Plan, drug: str, at_h: float, dose_mg: float, *, route: str =
                             "given IV; write route: iv")
     if count > 1 and not every_h:
         raise ProtocolError("count > 1 needs every_h (hours between doses)")
+    if formulation is not None and route != "oral":
+        raise ProtocolError(f"formulation {formulation!r} with route {route!r}: a formulation is an oral "
+                            "product; write route: oral or remove formulation")
+    form = drug_data.formulation(formulation)  # library spelling; unknown names list the products
     times = [at_h + k * (every_h or 0.0) for k in range(count)]
-    new = tuple(Dose(drug, t, float(dose_mg), route, infusion_h) for t in times)
+    new = tuple(Dose(drug, t, float(dose_mg), route, infusion_h, form) for t in times)
     return replace(plan, doses=(*plan.doses, *new))
+
+
+def add_hormone_dose(plan: Plan, name: str, at_h: float, dose_mg: float, *, route: str = "oral",
+                     every_h: float | None = None, count: int = 1, where: str = "hormone") -> Plan:
+    """Return a plan with `count` more doses of hormone therapy (`name` may be an alias such as
+    hydrocortisone), with the same schedule rules as `add_dose`."""
+    from .interventions.hormone_therapy import check_dose
+
+    if not dose_mg > 0:
+        raise ProtocolError(f"{where}.dose_mg: {dose_mg}: a dose must be a positive number of milligrams")
+    if count < 1:
+        raise ProtocolError(f"{where}.count: {count}: the number of doses must be at least 1")
+    if count > 1 and not every_h:
+        raise ProtocolError(f"{where}.count: count > 1 needs every_h (hours between doses)")
+    hormone = check_dose(name, dose_mg, route, where)
+    new = tuple(HormoneDose(hormone, at_h + k * (every_h or 0.0), float(dose_mg), route)  # type: ignore[arg-type]
+                for k in range(count))
+    return replace(plan, hormone_doses=(*plan.hormone_doses, *new))
 
 
 def hold_input(plan: Plan, name: str, start_h: float, value: float, *, end_h: float | None = None,
@@ -140,7 +182,16 @@ def events_for(plan: Plan, model: CompiledModel, p: np.ndarray | None = None) ->
             rows.append((item.at_h, 0, si[GUT_SPECIES[aa]], umol, pi["aa_volume"]))
         if item.carbohydrate_g:
             rows.append((item.at_h, 0, si["gut_carb"], item.carbohydrate_g, -1))
+        for species, umol in item.compounds_umol.items():
+            rows.append((item.at_h, 0, si[species], umol, -1))
     rows += _input_rows(plan, model, p)
+    from .model.modules.hormones import HORMONES
+
+    for hd in plan.hormone_doses:
+        # amount in the compartment's unit: pmol = mg x 1e9 / (g/mol), nmol = mg x 1e6 / (g/mol)
+        per_mg = HORMONES[hd.hormone][3]
+        where = f"{hd.hormone}_gut" if hd.route == "oral" else f"{hd.hormone}_dosed"
+        rows.append((hd.at_h, 0, si[where], hd.dose_mg * per_mg, pi[f"{hd.hormone}_mw"]))
     infusions: dict[str, list[tuple[float, float, float]]] = {}
     for dose in plan.doses:
         d = dose.drug.lower().replace("-", "_")
@@ -148,18 +199,28 @@ def events_for(plan: Plan, model: CompiledModel, p: np.ndarray | None = None) ->
         ug = dose.dose_mg * 1000.0  # ug / (g/mol) = umol
         if dose.infusion_h:
             rate = ug / p[mw] / dose.infusion_h
-            infusions.setdefault(d, []).append((dose.at_h, dose.at_h + dose.infusion_h, rate))
+            infusions.setdefault(f"{d}_infusion", []).append((dose.at_h, dose.at_h + dose.infusion_h, rate))
         elif dose.route == "iv":
             rows.append((dose.at_h, 0, si[f"{d}_cen"], ug, mw))
         else:
-            lag = float(p[pi[f"{d}_lag"]])
-            rows.append((dose.at_h + lag, 0, si[f"{d}_gut"], ug, mw))
-    for d, spans in infusions.items():
-        # Piecewise-constant total rate: overlapping infusions of one drug add up.
+            x = "" if dose.formulation is None else "_" + dose.formulation.lower().replace("-", "_")
+            if f"{d}_lag{x}" not in pi:
+                raise ProtocolError(f"{dose.drug} {dose.formulation}: this model has no gut compartment for "
+                                    "that formulation; build it from the plan (simulate.model_for(plan), or "
+                                    "network_for(plan.drugs, plan.formulations))")
+            start = dose.at_h + float(p[pi[f"{d}_lag{x}"]])
+            if f"{d}_release_h{x}" in pi:
+                # Zero-order release from the tablet into its gut compartment over the release time.
+                span = float(p[pi[f"{d}_release_h{x}"]])
+                infusions.setdefault(f"{d}_release{x}", []).append((start, start + span, ug / p[mw] / span))
+            else:
+                rows.append((start, 0, si[f"{d}_gut{x}"], ug, mw))
+    for name, spans in infusions.items():
+        # Piecewise-constant total rate: overlapping infusions (or releases) of one input add up.
         cuts = sorted({t for a, b, _ in spans for t in (a, b)})
         for t in cuts:
             rate = sum(r for a, b, r in spans if a <= t < b)
-            rows.append((t, 1, pi[f"{d}_infusion"], rate, -1))
+            rows.append((t, 1, pi[name], rate, -1))
     return Events.from_rows(rows)
 
 

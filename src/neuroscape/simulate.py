@@ -26,7 +26,7 @@ def model_for(plan: Plan) -> CompiledModel:
         return default_model()
     from .pharmacology.network import network_for
 
-    return compile_network(network_for(plan.drugs))
+    return compile_network(network_for(plan.drugs, plan.formulations))
 
 
 @dataclass(frozen=True)

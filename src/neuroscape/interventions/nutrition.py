@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
@@ -16,17 +16,19 @@ MOLAR_MASS = {"tryptophan": 204.23, "tyrosine": 181.19, "phenylalanine": 165.19,
 GUT_SPECIES = {"tryptophan": "gut_trp", "tyrosine": "gut_tyr", "phenylalanine": "gut_phe",
                "leucine": "gut_leu", "isoleucine": "gut_ile", "valine": "gut_val"}
 # Recognised by the protocol format but not yet given a mechanism in this model version.
-NOT_MODELLED = {"5-htp": "5-HTP absorption", "vitamin_b6": "vitamin B6 status"}
+NOT_MODELLED = {"vitamin_b6": "vitamin B6 status"}
 MAX_NUTRIENT_G = 200.0
 
 
 @dataclass(frozen=True)
 class Intake:
-    """One ingestion: amino acids (umol) into the gut, carbohydrate (g)."""
+    """One ingestion: amino acids (umol, plasma-equivalent gut pools), carbohydrate (g), and
+    compounds carried as amounts (umol into a named gut species, e.g. 5-HTP into htp_gut)."""
 
     at_h: float
     amino_acids_umol: dict[str, float]
     carbohydrate_g: float = 0.0
+    compounds_umol: dict[str, float] = field(default_factory=dict)
 
 
 @lru_cache(maxsize=1)
@@ -68,5 +70,11 @@ def intake(name: str, at_h: float, *, protein_g: float | None = None,
         if dose_mg is None:
             raise ProtocolError(f"{where}.dose_mg: a {name} supplement needs dose_mg (e.g. 1000)")
         grams = {preset["amino_acid"]: dose_mg / 1000.0}
+    elif preset["kind"] == "compound":
+        # a compound with its own PK compartment (amounts, not plasma-equivalent concentrations)
+        if dose_mg is None:
+            raise ProtocolError(f"{where}.dose_mg: a {name} supplement needs dose_mg (e.g. 100)")
+        umol = dose_mg * 1000.0 / preset["molar_mass_g_per_mol"]
+        return Intake(at_h=float(at_h), amino_acids_umol={}, compounds_umol={preset["gut_species"]: umol})
     umol = {aa: g / MOLAR_MASS[aa] * 1e6 for aa, g in grams.items() if aa in MOLAR_MASS}
     return Intake(at_h=float(at_h), amino_acids_umol=umol, carbohydrate_g=float(carbohydrate_g or 0.0))

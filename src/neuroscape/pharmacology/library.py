@@ -8,6 +8,7 @@ model's references), or `assumed`/`fitted` with a note giving the reason.
 from __future__ import annotations
 
 import difflib
+import re
 from functools import lru_cache
 from importlib import resources
 from typing import Literal, Optional
@@ -43,6 +44,21 @@ class Absorption(_Strict):
     ka_per_h: Sourced
     lag_h: Optional[Sourced] = None
     bioavailability: Sourced
+
+
+FORMULATION_NAME = r"^[A-Za-z][A-Za-z0-9_-]*$"
+
+
+class Formulation(Absorption):
+    """A product with its own absorption (e.g. SR, XL, XR, CR); disposition stays the drug's.
+
+    `release_duration_h`: the dosage form releases the dose at a constant rate over this time into the
+    gut, from which it is absorbed at `ka_per_h` (zero-order release, as for osmotic or matrix
+    tablets); without it the dose enters the gut at once (first-order absorption only)."""
+
+    release_duration_h: Optional[Sourced] = None
+    reported_tmax_h: Optional[Sourced] = None
+    description: str = ""
 
 
 class Distribution(_Strict):
@@ -134,6 +150,11 @@ class Drug(_Strict):
     label_max_daily_mg: Optional[Sourced] = None
     genotype_ceilings: tuple[GenotypeCeiling, ...] = ()
     absorption: Optional[Absorption] = None
+    # Other products of the same drug, by name (SR, XL, ...); `absorption` is the default product,
+    # named `default_formulation`. Protocols choose one with `formulation:`.
+    formulations: dict[str, Formulation] = Field(default_factory=dict)
+    default_formulation: str = Field("IR", pattern=FORMULATION_NAME,
+                                     description="the product the `absorption` block describes")
     distribution: Distribution
     elimination: tuple[Pathway, ...]
     targets: tuple[Target, ...] = ()
@@ -150,6 +171,41 @@ class Drug(_Strict):
         if self.kind == "parent" and "oral" in self.routes and self.absorption is None:
             raise ValueError("an oral parent drug needs an absorption block")
         return self
+
+    @model_validator(mode="after")
+    def _formulations_are_oral_products(self):
+        if self.formulations and (self.kind != "parent" or self.absorption is None):
+            raise ValueError("formulations need an oral parent drug with a default absorption block")
+        seen = {self.default_formulation.lower(): self.default_formulation}
+        for name in self.formulations:
+            if not re.fullmatch(FORMULATION_NAME, name):
+                raise ValueError(f"formulation name {name!r}: letters, digits, '_' or '-', starting "
+                                 "with a letter, e.g. SR")
+            if name.lower() in seen:
+                raise ValueError(f"formulation {name!r} clashes with {seen[name.lower()]!r} "
+                                 "(names are compared without case)")
+            seen[name.lower()] = name
+        return self
+
+    def formulation(self, name: str | None) -> str | None:
+        """The library's spelling of formulation `name` (None: the default product).
+
+        Case does not matter (`sr` is `SR`); the default product's name selects the default. An
+        unknown name is a ProtocolError listing the drug's formulations."""
+        if name is None or name.lower() == self.default_formulation.lower():
+            return None
+        for key in self.formulations:
+            if key.lower() == name.lower():
+                return key
+        others = ", ".join(self.formulations) or "none besides the default"
+        raise ProtocolError(f"formulation {name!r} is not a product of {self.name} in the library; "
+                            f"allowed: {others}, or omit formulation for the default "
+                            f"({self.default_formulation})")
+
+    def absorption_for(self, formulation: str | None) -> Absorption:
+        """The absorption block of a formulation (None: the default `absorption`)."""
+        key = self.formulation(formulation)
+        return self.absorption if key is None else self.formulations[key]
 
     @property
     def metabolites(self) -> tuple[str, ...]:

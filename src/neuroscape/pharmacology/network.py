@@ -27,14 +27,17 @@ from ..model.network import (
     Readout,
     Species,
 )
+from ..errors import ProtocolError
 from .library import Drug, load_drug
 
 # Which hook a target fills and how (see model/modules/enzymes.py)
 COMPETITIVE_HOOK = {"SERT": "x_SERT", "DAT": "x_DAT", "NET": "x_NET", "D2": "x_D2"}
-FRACTION_HOOK = {"MAO-A": "inh_MAO_A", "MAO-B": "inh_MAO_B", "GABAA-BZ": "occ_GABAA_BZ"}
+FRACTION_HOOK = {"MAO-A": "inh_MAO_A", "MAO-B": "inh_MAO_B", "GABAA-BZ": "occ_GABAA_BZ",
+                 "AADC-peripheral": "inh_AADC_peripheral"}
 IRREVERSIBLE_HOOK = {"MAO-A": "kin_MAO_A", "MAO-B": "kin_MAO_B", "GABA-T": "kin_GABAT"}
 CYPS = ("CYP2D6", "CYP2C19", "CYP2B6", "CYP3A4", "CYP1A2", "CYP2C9")
 LDOPA_LAT1_KM = 30.0  # uM; Kageyama et al. 2000 (LAT1 transports L-DOPA), see references
+LDOPA_5HT_UPTAKE = 0.13  # 1/h; fitted to Tanaka 1999 (see levodopa_module and tests/pharmacology)
 
 
 def ident(name: str) -> str:
@@ -60,7 +63,48 @@ def _p(name, value, unit, src, module, note="", tags=(), basis="measured", inp=F
                      note or getattr(src, "note", ""), tags=tuple(tags), module=module, input=inp)
 
 
-def pk_module(drug: Drug) -> Module:
+def formulation_suffix(form: str | None) -> str:
+    """Name suffix of a formulation's gut compartment and parameters ('' for the default)."""
+    return "" if form is None else f"_{ident(form)}"
+
+
+def _gut(drug: Drug, form: str | None, mod: str):
+    """Parameters, species and reactions of one product's gut compartment."""
+    d = ident(drug.name)
+    g = f"{d}_gut{formulation_suffix(form)}"
+    x = formulation_suffix(form)
+    ab = drug.absorption_for(form)
+    label = drug.default_formulation if form is None else form
+    params = [_p(f"{d}_ka{x}", ab.ka_per_h.value, "1/h", ab.ka_per_h, mod),
+              _p(f"{d}_f{x}", ab.bioavailability.value, "dimensionless", ab.bioavailability, mod),
+              _p(f"{d}_lag{x}", ab.lag_h.value if ab.lag_h else 0.0, "h", ab.lag_h or "assumed", mod,
+                 "" if ab.lag_h else "No absorption lag reported", basis="measured" if ab.lag_h else "assumed")]
+    what = f"{drug.name} not yet absorbed" if form is None else f"{drug.name} ({label}) not yet absorbed"
+    species = [Species(g, "gut", "umol", 0.0, what, mod)]
+    reactions = []
+    release = getattr(ab, "release_duration_h", None)
+    if release is not None:
+        # Zero-order release from the dosage form: the plan sets this rate input over the release
+        # time of each dose (plan.events_for), as it does for an IV infusion.
+        params += [_p(f"{d}_release_h{x}", release.value, "h", release, mod),
+                   _p(f"{d}_release{x}", 0.0, "umol/h", "assumed", mod,
+                      f"Input: release rate of {label} tablets into the gut", basis="assumed", inp=True)]
+        reactions.append(Reaction(f"{d}_released{x}", f"{d}_release{x}", {g: 1}))
+    # Drugs cleared by AADC lose their first pass to gut-wall AADC, which a decarboxylase
+    # inhibitor blocks (carbidopa roughly doubles levodopa's bioavailability, Nutt 1985).
+    # The gut empties at ka; the fraction that escapes first pass is F, or F / (F + (1-F) act)
+    # when the first pass is AADC that an inhibitor blocks.
+    if any(p.enzyme == "AADC" for p in drug.elimination):
+        f_eff = f"({d}_f{x} / ({d}_f{x} + (1 - {d}_f{x}) * act_aadc))"
+    else:
+        f_eff = f"{d}_f{x}"
+    reactions += [Reaction(f"{d}_absorb{x}", f"{d}_ka{x} * {f_eff} * {g}", {g: -1, f"{d}_cen": 1}),
+                  Reaction(f"{d}_first_pass{x}", f"{d}_ka{x} * (1 - {f_eff}) * {g}", {g: -1})]
+    return params, species, reactions
+
+
+def pk_module(drug: Drug, formulations: tuple[str, ...] = ()) -> Module:
+    """PK of one drug; `formulations` (library names) get their own gut compartments."""
     d = ident(drug.name)
     mod = f"drug:{drug.name}"
     dist = drug.distribution
@@ -75,22 +119,14 @@ def pk_module(drug: Drug) -> Module:
     reactions = [Reaction(f"{d}_infuse", f"{d}_infusion", {f"{d}_cen": 1})]
     expressions = [Expression(f"{d}_conc", f"{d}_cen / {d}_v", "uM", f"plasma {drug.name}")]
     if drug.absorption is not None:
-        ab = drug.absorption
-        params += [_p(f"{d}_ka", ab.ka_per_h.value, "1/h", ab.ka_per_h, mod),
-                   _p(f"{d}_f", ab.bioavailability.value, "dimensionless", ab.bioavailability, mod),
-                   _p(f"{d}_lag", ab.lag_h.value if ab.lag_h else 0.0, "h", ab.lag_h or "assumed", mod,
-                      "" if ab.lag_h else "No absorption lag reported", basis="measured" if ab.lag_h else "assumed")]
-        species.append(Species(f"{d}_gut", "gut", "umol", 0.0, f"{drug.name} not yet absorbed", mod))
-        # Drugs cleared by AADC lose their first pass to gut-wall AADC, which a decarboxylase
-        # inhibitor blocks (carbidopa roughly doubles levodopa's bioavailability, Nutt 1985).
-        # The gut empties at ka; the fraction that escapes first pass is F, or F / (F + (1-F) act)
-        # when the first pass is AADC that an inhibitor blocks.
-        if any(p.enzyme == "AADC" for p in drug.elimination):
-            f_eff = f"({d}_f / ({d}_f + (1 - {d}_f) * act_aadc))"
-        else:
-            f_eff = f"{d}_f"
-        reactions += [Reaction(f"{d}_absorb", f"{d}_ka * {f_eff} * {d}_gut", {f"{d}_gut": -1, f"{d}_cen": 1}),
-                      Reaction(f"{d}_first_pass", f"{d}_ka * (1 - {f_eff}) * {d}_gut", {f"{d}_gut": -1})]
+        # One gut compartment per product: the default (`{d}_gut`, names as before formulations
+        # existed) and each formulation the plan uses (`{d}_gut_{form}`); they share the central,
+        # peripheral and metabolite compartments, so products can be switched within a plan.
+        for form in (None, *formulations):
+            p, s_, r = _gut(drug, form, mod)
+            params += p
+            species += s_
+            reactions += r
     if dist.compartments == 2:
         params += [_p(f"{d}_vp", dist.peripheral_volume_L.value, "L", dist.peripheral_volume_L, mod,
                       tags=("scale:volume",)),
@@ -218,38 +254,98 @@ def _occupancy_readout(target: str, reversible: bool, irreversible: bool) -> Rea
     return Readout(f"occupancy.{target}", None, f"occ_{t}", "1") if reversible else None
 
 
+# Serotonin compartments (model/modules/serotonin.py) whose terminals take up levodopa, and the
+# dopamine compartments that receive the dopamine they release: the cortex terminal also stands for
+# the striatal and prefrontal serotonergic fields (serotonin.py), the raphe and hippocampal releases
+# fall where the model has no dopamine compartment and are not tracked.
+SEROTONIN_TERMINALS = ("raphe", "cortex", "hippocampus")
+FALSE_TRANSMITTER_TARGETS = {"cortex": ("striatum", "prefrontal")}
+
+
 def levodopa_module(drugs: tuple[Drug, ...]) -> tuple[Module | None, dict[str, str]]:
     """Levodopa crosses the BBB on LAT1 in competition with the LNAA and is decarboxylated in
-    dopamine terminals (Reed, Nijhout & Best 2012)."""
+    dopamine terminals (Reed, Nijhout & Best 2012) and in serotonin terminals, whose AADC and VMAT2
+    handle it as a false transmitter: levodopa competes with 5-HTP for AADC, the dopamine made there
+    competes with 5-HT for VMAT2 and is released with 5-HT (Reed 2012; Tanaka 1999; Navailles 2010),
+    displacing 5-HT from the vesicles (Everett & Borcherding 1970)."""
     if not any(d.name == "levodopa" for d in drugs):
         return None, {}
+    mod = "drug:levodopa"
     params = (
         Parameter("ldopa_lat1_km", LDOPA_LAT1_KM, "uM", "kageyama2000", "measured",
-                  "LAT1 Km for L-DOPA", module="drug:levodopa"),
+                  "LAT1 Km for L-DOPA", module=mod),
         Parameter("ldopa_brain_efflux", 6.0, "1/h", "assumed", "assumed",
                   "Brain levodopa leaves by LAT1 exchange and diffusion; half-life about 7 min assumed, "
-                  "of the order of brain Trp exchange in this model", module="drug:levodopa"),
+                  "of the order of brain Trp exchange in this model", module=mod),
         Parameter("ldopa_terminal_uptake", 1.0, "1/h", "assumed", "assumed",
                   "Uptake of brain levodopa into dopamine terminals for decarboxylation (AADC)",
-                  module="drug:levodopa"),
+                  module=mod),
+        Parameter("ldopa_5ht_uptake", LDOPA_5HT_UPTAKE, "1/h", "tanaka1999", "fitted",
+                  "Uptake of brain levodopa into serotonin terminals (per terminal, as for dopamine "
+                  "terminals). Fitted so that, with 5% of the dopamine neurons left (a 6-OHDA lesion, "
+                  "95% assumed), serotonin terminals make 80% of the striatal extracellular dopamine "
+                  "AUC (0-12 h) that levodopa 250 mg with carbidopa 25 mg adds: Tanaka 1999, 5,7-DHT cut "
+                  "the levodopa-derived rise to 20% in 6-OHDA-lesioned rats (levodopa 50 mg/kg)",
+                  module=mod),
     )
-    species = (Species("brain_ldopa", "brain", "uM", 0.0, "brain extracellular levodopa", "drug:levodopa"),)
+    species = [Species("brain_ldopa", "brain", "uM", 0.0, "brain extracellular levodopa", mod)]
     influx = "lat1_vmax * (levodopa_conc / ldopa_lat1_km) / lat1_sat"
-    reactions = (Reaction("ldopa_bbb_in", influx, {"brain_ldopa": 1}),
-                 Reaction("ldopa_bbb_out", "ldopa_brain_efflux * brain_ldopa", {"brain_ldopa": -1}))
-    readouts = (Readout("brain.levodopa", None, "brain_ldopa", "uM"),)
+    reactions = [Reaction("ldopa_bbb_in", influx, {"brain_ldopa": 1}),
+                 Reaction("ldopa_bbb_out", "ldopa_brain_efflux * brain_ldopa", {"brain_ldopa": -1})]
+    readouts = [Readout("brain.levodopa", None, "brain_ldopa", "uM")]
     hooks = {"lat1_extra": "levodopa_conc / ldopa_lat1_km",
              "brain_ldopa_in": "ldopa_terminal_uptake * brain_ldopa"}
-    return Module("drug:levodopa:brain", species, params, (), reactions, readouts), hooks
+    for r in SEROTONIN_TERMINALS:
+        ld, cda, vda = f"ldopa_5ht_{r}", f"cda_5ht_{r}", f"vda_5ht_{r}"
+        species += [Species(ld, r, "uM", 0.0, f"levodopa in {r} serotonin terminals", mod),
+                    Species(cda, r, "uM", 0.0, f"cytosolic dopamine in {r} serotonin terminals", mod),
+                    Species(vda, r, "uM", 0.0, f"vesicular dopamine in {r} serotonin terminals", mod)]
+        # One AADC (Km 160 uM for 5-HTP, Best 2020; 130 uM for levodopa, Best 2009) and one VMAT2
+        # (Km 0.2 uM for 5-HT; 3 uM for dopamine) shared competitively: each substrate's Km is
+        # multiplied by 1 + (other substrate / its Km); the hooks apply the same terms to 5-HT's side.
+        hooks[f"x_AADC_5HT_{r}"] = f"{ld} / aadc_km_ldopa"
+        hooks[f"x_VMAT_5HT_{r}"] = f"{cda} / vmat_km_da"
+        # Vesicles release their dopamine with their 5-HT: 5-HT's release rate per vesicular content.
+        release = (f"rel_5ht * fire_raphe**fire_coupling_{r} * {vda}"
+                   f" * exp(-rel_slope_5ht * ar_local_gain_{r} * (arg_{r} - ar_g0))")
+        reactions += [
+            Reaction(f"ldopa_5ht_in_{r}", f"ldopa_5ht_uptake * brain_ldopa", {ld: 1}),
+            Reaction(f"aadc_ldopa_5ht_{r}",
+                     f"aadc_vmax_5ht * plp_sat * {ld} / (aadc_km_ldopa * (1 + htp_{r} / aadc_km_5htp) + {ld})",
+                     {ld: -1, cda: 1}),
+            Reaction(f"vmat_da_5ht_{r}",
+                     f"vmat_vmax_5ht * {cda} / (vmat_km_da * (1 + c5ht_{r} / vmat_km_5ht) + {cda})"
+                     f" - vmat_leak_5ht * {vda}", {cda: -1, vda: 1}),
+            # Cytosolic dopamine is oxidised by MAO at the dopamine terminal's rate (Best 2009).
+            Reaction(f"cda_5ht_catab_{r}", f"cda_catab * maoa_act * {cda}", {cda: -1}),
+            Reaction(f"release_da_5ht_{r}", release, {vda: -1}),
+        ]
+        for target in FALSE_TRANSMITTER_TARGETS.get(r, ()):
+            reactions.append(Reaction(f"release_da_5ht_{r}_to_{target}", f"{release} * ht_density_{r}",
+                                      {f"eda_{target}": 1}, f"dopamine from {r}-type 5-HT terminals"))
+        readouts.append(Readout("synthesis.dopamine.serotonergic", r,
+                                f"aadc_vmax_5ht * plp_sat * {ld} / (aadc_km_ldopa * (1 + htp_{r} / aadc_km_5htp) + {ld})",
+                                "uM/h", description="dopamine made from levodopa per serotonin terminal"))
+    return Module("drug:levodopa:brain", tuple(species), params, (), tuple(reactions), tuple(readouts)), hooks
 
 
 @lru_cache(maxsize=64)
-def network_for(drug_names: tuple[str, ...] = ()) -> Network:
-    """The full model with these drugs (and their active metabolites) wired in."""
+def network_for(drug_names: tuple[str, ...] = (),
+                formulations: tuple[tuple[str, str], ...] = ()) -> Network:
+    """The full model with these drugs (and their active metabolites) wired in; `formulations`
+    holds (drug, formulation) pairs that get a gut compartment besides the default product's."""
     modules = base_modules()
     if not drug_names:
         return assemble(f"neuroscape-{MODEL_VERSION}", modules)
     drugs = drug_closure(drug_names)
+    forms: dict[str, list[str]] = {}
+    for drug_name, form in sorted(set(formulations)):
+        if drug_name not in drug_names:
+            raise ProtocolError(f"formulation {form!r} of {drug_name!r}, which is not among the drugs "
+                                f"{', '.join(drug_names)}")
+        key = load_drug(drug_name).formulation(form)
+        if key is not None and key not in forms.setdefault(drug_name, []):
+            forms[drug_name].append(key)
     pd, hooks = pd_module(drugs)
     ldopa, ldopa_hooks = levodopa_module(drugs)
     hooks.update(ldopa_hooks)
@@ -260,6 +356,7 @@ def network_for(drug_names: tuple[str, ...] = ()) -> Network:
             m = replace(m, expressions=tuple(replace(e, expr=hooks.get(e.name, e.expr)) for e in m.expressions),
                         readouts=tuple(r for r in m.readouts if r.quantity not in bound))
         patched.append(m)
-    extra = [pk_module(d) for d in drugs] + [pd] + ([ldopa] if ldopa else [])
-    name = f"neuroscape-{MODEL_VERSION}+" + "+".join(d.name for d in drugs)
+    extra = [pk_module(d, tuple(forms.get(d.name, ()))) for d in drugs] + [pd] + ([ldopa] if ldopa else [])
+    name = f"neuroscape-{MODEL_VERSION}+" + "+".join(
+        d.name + "".join(f"[{f}]" for f in forms.get(d.name, ())) for d in drugs)
     return assemble(name, patched + extra)

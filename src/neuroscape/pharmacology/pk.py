@@ -26,6 +26,7 @@ class LinearPK:
     lag: float = 0.0
     vp: float | None = None
     q: float | None = None
+    release_h: float | None = None  # zero-order release from the tablet into the gut over this time
 
     @property
     def ke(self) -> float:
@@ -42,8 +43,9 @@ class LinearPK:
 
 
 def linear_pk(drug: Drug, *, weight_kg: float = 70.0,
-              activity: Mapping[str, float] | None = None) -> LinearPK:
-    """Parameters of a linear drug for one subject; `activity` maps enzyme -> clearance multiplier."""
+              activity: Mapping[str, float] | None = None, formulation: str | None = None) -> LinearPK:
+    """Parameters of a linear drug for one subject; `activity` maps enzyme -> clearance multiplier,
+    `formulation` picks an oral product of the library (None: the default absorption)."""
     activity = activity or {}
     cl = 0.0
     for path in drug.elimination:
@@ -52,13 +54,16 @@ def linear_pk(drug: Drug, *, weight_kg: float = 70.0,
                             "its PK is non-linear: use neuroscape.simulate")
         cl += path.clearance_L_per_h.value * activity.get(path.enzyme, 1.0)
     r = weight_kg / 70.0
-    dist, ab = drug.distribution, drug.absorption
+    dist = drug.distribution
+    ab = drug.absorption_for(formulation) if drug.absorption is not None else None
+    release = getattr(ab, "release_duration_h", None)
     two = dist.compartments == 2
     return LinearPK(v=dist.volume_L.value * r, cl=cl * r ** 0.75,
                     ka=ab.ka_per_h.value if ab else None, f=ab.bioavailability.value if ab else 1.0,
                     lag=ab.lag_h.value if ab and ab.lag_h else 0.0,
                     vp=dist.peripheral_volume_L.value * r if two else None,
-                    q=dist.intercompartmental_clearance_L_per_h.value * r ** 0.75 if two else None)
+                    q=dist.intercompartmental_clearance_L_per_h.value * r ** 0.75 if two else None,
+                    release_h=release.value if release is not None else None)
 
 
 def _disposition(pk: LinearPK) -> list[tuple[float, float]]:
@@ -86,6 +91,22 @@ def _unit_oral(pk: LinearPK, t: np.ndarray) -> np.ndarray:
         else:
             out += w * ka / (ka - lam) * (np.exp(-lam * t) - np.exp(-ka * t))
     return out
+
+
+def _unit_release(pk: LinearPK, t: np.ndarray, duration: float) -> np.ndarray:
+    """Concentration per unit absorbed amount when the tablet releases it at a constant rate over
+    `duration` into the gut: the first-order response averaged over the release times,
+    (1/duration) x integral over s in [0, min(t, duration)] of oral(t - s) ds."""
+    ka = pk.ka
+    m = np.minimum(t, duration)
+    out = np.zeros_like(t)
+    for w, lam in _disposition(pk):
+        if abs(ka - lam) < 1e-9 * ka:
+            raise DataError("zero-order release with ka equal to a disposition rate is not supported")
+        slow = (np.exp(-lam * (t - m)) - np.exp(-lam * t)) / lam
+        fast = (np.exp(-ka * (t - m)) - np.exp(-ka * t)) / ka
+        out += w * ka / (ka - lam) * (slow - fast)
+    return out / duration
 
 
 def _unit_infusion(pk: LinearPK, t: np.ndarray, duration: float) -> np.ndarray:
@@ -123,7 +144,8 @@ def concentration(pk: LinearPK, doses: Iterable[tuple[float, float, str, float |
                 raise DataError("an oral dose needs an absorption rate (ka)")
             dt = t - t0 - pk.lag
             mask = dt > 0
-            c[mask] += pk.f * amount * _unit_oral(pk, dt[mask])
+            unit = _unit_release(pk, dt[mask], pk.release_h) if pk.release_h else _unit_oral(pk, dt[mask])
+            c[mask] += pk.f * amount * unit
     return c
 
 

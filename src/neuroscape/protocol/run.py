@@ -8,7 +8,7 @@ import numpy as np
 
 from ..engine.compiled import Solver
 from ..errors import DataError, ModelError, NotModelledError, ProtocolError
-from ..plan import Plan, add_dose, add_nutrition, hold_input, hold_inputs
+from ..plan import Plan, add_dose, add_hormone_dose, add_nutrition, hold_input, hold_inputs
 from ..simulate import Trajectory, model_for, simulate
 from ..subject import Subject
 from .schema import (
@@ -134,13 +134,14 @@ def _add_day(plan: Plan, protocol: Protocol) -> Plan:
 
 
 def _add_hormone(plan: Plan, item: HormoneIntervention, where: str) -> Plan:
+    if item.dose_mg is not None:
+        # hormone therapy: doses on the drug schedule (start_h, every_h, count), PK in hormones.py
+        return add_hormone_dose(plan, item.hormone, item.start_h, item.dose_mg, route=item.route,
+                                every_h=item.every_h, count=item.count, where=where)
     name = item.hormone.lower()
     if name not in HORMONE_INPUTS:
         raise ProtocolError(f"{where}.hormone: unknown hormone {item.hormone!r}; allowed: "
                             f"{', '.join(HORMONE_INPUTS)}")
-    if item.dose_mg is not None:
-        raise NotModelledError(f"{where}: hormone therapy by dose_mg is not modelled yet; give the level "
-                               "as fold (relative to the subject's baseline), e.g. fold: 2")
     return hold_input(plan, HORMONE_INPUTS[name], item.start_h, item.fold)
 
 
@@ -160,9 +161,15 @@ def _add_drug(plan: Plan, item: DrugIntervention, where: str) -> Plan:
             f"{where}.dose_mg: {item.dose_mg:g} mg is more than {ABSURD_DOSE_FACTOR:g}x the label maximum "
             f"daily dose of {item.drug} ({ceiling.value:g} mg); allowed: up to "
             f"{ABSURD_DOSE_FACTOR * ceiling.value:g} mg per dose")
+    if item.formulation is not None:
+        try:
+            drug.formulation(item.formulation)
+        except ProtocolError as exc:
+            raise ProtocolError(f"{where}.formulation: {exc}") from None
     try:
         return add_dose(plan, item.drug, item.start_h, item.dose_mg, route=item.route,
-                        every_h=item.every_h, count=item.count, infusion_h=item.infusion_h)
+                        every_h=item.every_h, count=item.count, infusion_h=item.infusion_h,
+                        formulation=item.formulation)
     except ProtocolError as exc:
         raise type(exc)(f"{where}: {exc}") from None
 
@@ -212,6 +219,7 @@ def trajectory_readout(protocol: Protocol, *, step_h: float = 1.0, tail_h: float
     subject = subject_of(protocol)
     plan = plan_of(protocol)
     last = max([0.0, *(d.at_h for d in plan.doses), *(i.at_h for i in plan.intakes),
+                *(h.at_h for h in plan.hormone_doses),
                 *(t for ro in protocol.readouts for t in ro.times_h)])
     times = np.arange(0.0, last + tail_h + step_h / 2, step_h)
     trajectory = simulate(subject, plan, times)

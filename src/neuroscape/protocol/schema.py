@@ -48,6 +48,7 @@ KNOWN_QUANTITIES: tuple[str, ...] = (
 QUANTITY_TEMPLATES: tuple[str, ...] = (
     "plasma.<name>", "occupancy.<target>", "activity.<enzyme>",
     "receptor.<name>.sensitivity", "firing.<population>", "csf.<name>",
+    "signalling.<receptor>",  # format 1 extension: receptor activation, e.g. signalling.GABAA
 )
 REGIONS: tuple[str, ...] = ("raphe", "cortex", "hippocampus", "striatum", "prefrontal")
 DEFAULT_NUTRITION_NAMES: frozenset[str] = frozenset({
@@ -248,6 +249,11 @@ class DrugIntervention(_Model):
     start_h: Time = Field(0.0, description=_TIME_HINT)
     infusion_h: Hours | None = Field(
         None, description="an infusion lasts a positive number of hours, e.g. 0.5; omit it for a bolus")
+    # Format 1 extension: an oral product of the drug (absent = the library's default product).
+    # Whether the drug has it is the runner's check (the library lists each drug's formulations).
+    formulation: Name | None = Field(
+        None, description="a formulation is an oral product of the drug in the library, e.g. SR or XL; "
+                          "omit it for the default (immediate-release) product")
 
     @property
     def kind(self) -> str:
@@ -262,7 +268,13 @@ class DrugIntervention(_Model):
         return self.dose_times_h
 
     def _cross_problems(self) -> Iterator[tuple[str | None, str]]:
-        return _schedule_problems(self.start_h, self.every_h, self.count)
+        if self.formulation is not None and self.route != "oral":
+            yield "formulation", (f"{_fmt(self.formulation)} is not allowed with route {self.route}: a "
+                                  "formulation is an oral product; write route: oral or remove formulation")
+        if self.formulation is not None and self.infusion_h is not None:
+            yield "formulation", (f"{_fmt(self.formulation)} is not allowed with infusion_h: an infusion is "
+                                  "given IV; remove one of them")
+        yield from _schedule_problems(self.start_h, self.every_h, self.count)
 
 
 class NutritionIntervention(_Model):

@@ -1,5 +1,7 @@
 """Blood-brain barrier: saturable LAT1 influx of Trp and Tyr in competition with the other large
-neutral amino acids (Smith et al. 1987 constants); first-order efflux back to blood."""
+neutral amino acids (Smith et al. 1987 constants); first-order efflux back to blood. Supplemented
+5-HTP crosses on LAT1 too (it competes, and is 0 at baseline) into brain extracellular 5-HTP, which
+serotonergic terminals take up (serotonin.py) and other brain AADC decarboxylates."""
 
 from __future__ import annotations
 
@@ -18,7 +20,8 @@ def build(plasma_params: dict[str, Parameter]) -> Module:
     expressions = [
         Expression("trp_lat1", "trp_free + trp_bound_availability * (p_trp - trp_free)", "uM",
                    "plasma Trp available to LAT1 in the brain capillary"),
-        Expression("lat1_sat", f"1 + trp_lat1 / lat1_km_trp + {competing} + lat1_extra", "dimensionless"),
+        Expression("lat1_sat", f"1 + trp_lat1 / lat1_km_trp + {competing} + p_htp / lat1_km_htp + lat1_extra",
+                   "dimensionless"),
     ]
     # Efflux constants are set so that the sourced brain levels hold at fasting plasma levels.
     efflux = {}
@@ -31,15 +34,22 @@ def build(plasma_params: dict[str, Parameter]) -> Module:
         "k_efflux_tyr", efflux["tyr"], "1/h", "fitted", "fitted", module="bbb",
         note="Efflux/utilisation of brain Tyr so that brain Tyr = brain_tyr_target at fasting plasma")
     species = [Species("brain_trp", "brain", "uM", params["brain_trp_target"].value, "brain tryptophan"),
-               Species("brain_tyr", "brain", "uM", params["brain_tyr_target"].value, "brain tyrosine")]
+               Species("brain_tyr", "brain", "uM", params["brain_tyr_target"].value, "brain tyrosine"),
+               Species("brain_htp", "brain", "uM", 0.0, "brain extracellular 5-HTP from supplements")]
     reactions = [
         Reaction("bbb_trp_in", _influx("trp", "trp_lat1"), {"brain_trp": 1}),
         Reaction("bbb_trp_out", "k_efflux_trp * brain_trp", {"brain_trp": -1}),
         Reaction("bbb_tyr_in", _influx("tyr", "p_tyr"), {"brain_tyr": 1}),
         Reaction("bbb_tyr_out", "k_efflux_tyr * brain_tyr", {"brain_tyr": -1}),
+        Reaction("bbb_htp_in", _influx("htp", "p_htp"), {"brain_htp": 1}),
+        # 5-HTP leaves by LAT1 exchange like Trp (same rate constant, assumed)
+        Reaction("bbb_htp_out", "k_efflux_trp * brain_htp", {"brain_htp": -1}),
+        Reaction("brain_htp_aadc", "htp_brain_aadc * brain_htp", {"brain_htp": -1},
+                 "decarboxylation outside serotonergic terminals"),
     ]
     readouts = [Readout("brain.tryptophan", None, "brain_trp", "uM"),
-                Readout("brain.tyrosine", None, "brain_tyr", "uM")]
+                Readout("brain.tyrosine", None, "brain_tyr", "uM"),
+                Readout("brain.5-htp", None, "brain_htp", "uM")]
     return Module("bbb", tuple(species), tuple(params.values()), tuple(expressions),
                   tuple(reactions), tuple(readouts))
 

@@ -21,6 +21,13 @@ HOOKS = {
     "occ_GABAA_BZ": "benzodiazepine-site occupancy (positive allosteric modulation)",
     "brain_ldopa_in": "levodopa influx into dopamine terminals (uM/h)",
     "lat1_extra": "extra LAT1 substrates from drugs (sum of C/Km; levodopa)",
+    "inh_AADC_peripheral": "peripheral AADC inhibition (fraction; carbidopa): 5-HTP decarboxylation",
+    # Levodopa in serotonin terminals (false transmitter): competing substrates of the terminal's
+    # AADC (levodopa vs 5-HTP) and VMAT2 (the dopamine made there vs 5-HT), per 5-HT compartment.
+    **{f"x_AADC_5HT_{r}": f"AADC 5-HTP Km multiplier - 1 in {r} (levodopa load)"
+       for r in ("raphe", "cortex", "hippocampus")},
+    **{f"x_VMAT_5HT_{r}": f"VMAT2 5-HT Km multiplier - 1 in {r} (dopamine load)"
+       for r in ("raphe", "cortex", "hippocampus")},
 }
 # Targets whose occupancy every model offers (0 without a drug that binds them)
 TARGETS = ("SERT", "DAT", "NET", "D2", "5HT2A", "5HT1A", "MAO-A", "MAO-B", "GABA-T", "GABAA-BZ",

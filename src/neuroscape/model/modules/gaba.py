@@ -1,10 +1,12 @@
 """GABA: GAD65/67 (PLP-dependent, feedback-inhibited by GABA) makes GABA from glutamate,
 vesicular release, GAT1 reuptake, glial uptake, and GABA-T degradation. GABA-T is an enzyme pool
-with its own synthesis and degradation, so irreversible inhibitors act for days."""
+with its own synthesis and degradation, so irreversible inhibitors act for days. GABA-A signalling
+is ambient GABA activation scaled by two positive allosteric modulators at separate sites:
+benzodiazepines (drug hook occ_GABAA_BZ) and allopregnanolone (from progesterone, hormones.py)."""
 
 from __future__ import annotations
 
-from ..network import Module, Reaction, Readout, Species
+from ..network import Expression, Module, Reaction, Readout, Species
 from ..parameters import load_table
 
 REGIONS = ("cortex", "hippocampus", "striatum")
@@ -13,6 +15,9 @@ REGIONS = ("cortex", "hippocampus", "striatum")
 def build() -> Module:
     params = load_table("gaba")
     species, reactions, readouts = [], [], []
+    expressions = [Expression("occ_GABAA_allo", "allo_brain_plasma * allopregnanolone"
+                                                " / (allo_gabaa_ec50 + allo_brain_plasma * allopregnanolone)",
+                              "dimensionless", "GABA-A neurosteroid-site occupancy by allopregnanolone")]
     for r in REGIONS:
         def s(name: str) -> str:
             return f"{name}_{r}"
@@ -41,12 +46,16 @@ def build() -> Module:
             Readout("brain.gaba.extracellular", r, s("egaba"), "uM"),
             Readout("activity.GABA-T", r, s("gabat"), "1"),
             Readout("signalling.GABAA", r,
-                    f"{s('egaba')} / (gabaa_ec50 + {s('egaba')}) * (1 + gabaa_pam_gain * occ_GABAA_BZ)", "1",
+                    f"{s('egaba')} / (gabaa_ec50 + {s('egaba')}) * (1 + gabaa_pam_gain * occ_GABAA_BZ)"
+                    " * (1 + allo_pam_gain * occ_GABAA_allo)", "1",
                     description="fraction of GABA-A receptor activation by ambient GABA, scaled by "
-                                "benzodiazepine-site modulation; use relative_to: baseline"),
+                                "benzodiazepine-site and neurosteroid (allopregnanolone) modulation; "
+                                "use relative_to: baseline"),
         ]
     readouts += [Readout(r.quantity, "prefrontal", r.expr, r.unit, r.scale, "represented by the cortex model")
                  for r in list(readouts) if r.region == "cortex"]
     defaults = {"brain.gaba": "cortex", "brain.gaba.extracellular": "cortex", "activity.GABA-T": "cortex"}
-    return Module("gaba", tuple(species), tuple(params.values()), (), tuple(reactions),
+    readouts.append(Readout("occupancy.GABAA-neurosteroid", None, "occ_GABAA_allo", "1",
+                            description="GABA-A neurosteroid site occupied by allopregnanolone"))
+    return Module("gaba", tuple(species), tuple(params.values()), tuple(expressions), tuple(reactions),
                   tuple(readouts), defaults)

@@ -1,24 +1,56 @@
-"""Endocrine inputs (estradiol, progesterone, cortisol held at a fold of baseline), their plasma
-readouts, and estradiol's slow (days) effects on raphe serotonin enzymes: TPH2 up, MAO-A down
-(Bethea 2002; Hernandez-Hernandez 2019). Cortisol's effect on hepatic TDO is in kynurenine.py."""
+"""Endocrine inputs (estradiol, progesterone, cortisol held at a fold of baseline), hormone therapy
+(one-compartment oral PK per hormone whose dosed level adds to the endogenous one), their plasma
+readouts, estradiol's slow (days) effects on raphe serotonin enzymes: TPH2 up, MAO-A down
+(Bethea 2002; Hernandez-Hernandez 2019), and allopregnanolone formed from progesterone.
+Cortisol's effect on hepatic TDO is in kynurenine.py; allopregnanolone's on GABA-A in gaba.py.
+
+Everything downstream reads `<hormone>_rel` (plasma level relative to the subject's baseline:
+the endogenous fold plus dosed hormone / baseline level), never the input fold itself."""
 
 from __future__ import annotations
 
-from ..network import Module, Reaction, Readout, Species
+from ..network import Expression, Module, Reaction, Readout, Species
 from ..parameters import load_table
+
+# hormone -> (baseline level parameter, amount unit of the dosed compartments, concentration unit,
+# amount per mg / (g/mol): pmol = mg x 1e9 / mw, nmol = mg x 1e6 / mw)
+HORMONES: dict[str, tuple[str, str, str, float]] = {
+    "estradiol": ("estradiol_base", "pmol", "pmol/L", 1e9),
+    "progesterone": ("progesterone_base", "nmol", "nmol/L", 1e6),
+    "cortisol": ("cortisol_base", "nmol", "nmol/L", 1e6),
+}
 
 
 def build() -> Module:
     params = load_table("hormones")
-    species = (Species("e2_tph2", "raphe", "dimensionless", 1.0, "estradiol effect on TPH2 expression", "hormones"),
-               Species("e2_maoa", "raphe", "dimensionless", 1.0, "estradiol effect on MAO-A expression", "hormones"))
-    reactions = (
-        Reaction("e2_tph2_expression", "e2_expression_rate * (estradiol_fold**e2_tph2_gain - e2_tph2)",
+    species = [Species("e2_tph2", "raphe", "dimensionless", 1.0, "estradiol effect on TPH2 expression", "hormones"),
+               Species("e2_maoa", "raphe", "dimensionless", 1.0, "estradiol effect on MAO-A expression", "hormones")]
+    expressions, reactions, readouts = [], [], []
+    for h, (base, amount, conc, _) in HORMONES.items():
+        species += [Species(f"{h}_gut", "gut", amount, 0.0, f"dosed {h} not yet absorbed", "hormones"),
+                    Species(f"{h}_dosed", "plasma", amount, 0.0, f"dosed {h} in the circulation", "hormones")]
+        expressions += [
+            Expression(f"{h}_exo", f"{h}_dosed / {h}_v", conc, f"plasma {h} from hormone therapy"),
+            Expression(f"{h}_rel", f"{h}_fold + {h}_exo / {base}", "dimensionless",
+                       f"plasma {h} relative to the subject's baseline (endogenous fold + dosed)"),
+        ]
+        reactions += [
+            Reaction(f"{h}_absorb", f"{h}_ka * {h}_f * {h}_gut", {f"{h}_gut": -1, f"{h}_dosed": 1}),
+            Reaction(f"{h}_first_pass", f"{h}_ka * (1 - {h}_f) * {h}_gut", {f"{h}_gut": -1},
+                     "metabolised before reaching the circulation"),
+            Reaction(f"{h}_elimination", f"{h}_cl / {h}_v * {h}_dosed", {f"{h}_dosed": -1}),
+        ]
+        readouts.append(Readout(f"plasma.{h}", None, f"{base} * {h}_rel", conc))
+    expressions.append(Expression(
+        "allopregnanolone", "allo_vmax * progesterone_base * progesterone_rel"
+                            " / (allo_km + progesterone_base * progesterone_rel)", "nmol/L",
+        "plasma allopregnanolone: saturable 5-alpha/3-alpha reduction of progesterone"))
+    reactions += [
+        Reaction("e2_tph2_expression", "e2_expression_rate * (estradiol_rel**e2_tph2_gain - e2_tph2)",
                  {"e2_tph2": 1}),
-        Reaction("e2_maoa_expression", "e2_expression_rate * (estradiol_fold**(-e2_maoa_gain) - e2_maoa)",
+        Reaction("e2_maoa_expression", "e2_expression_rate * (estradiol_rel**(-e2_maoa_gain) - e2_maoa)",
                  {"e2_maoa": 1}),
-    )
-    readouts = (Readout("plasma.estradiol", None, "estradiol_base * estradiol_fold", "pmol/L"),
-                Readout("plasma.progesterone", None, "progesterone_base * progesterone_fold", "nmol/L"),
-                Readout("plasma.cortisol", None, "cortisol_base * cortisol_fold", "nmol/L"))
-    return Module("hormones", species, tuple(params.values()), (), reactions, readouts)
+    ]
+    readouts.append(Readout("plasma.allopregnanolone", None, "allopregnanolone", "nmol/L"))
+    return Module("hormones", tuple(species), tuple(params.values()), tuple(expressions),
+                  tuple(reactions), tuple(readouts))

@@ -14,7 +14,7 @@ def build() -> Module:
                Species("tdo", "liver", "dimensionless", 1.0, "TDO activity relative to basal", "kynurenine"),
                Species("ido", "periphery", "dimensionless", 1.0, "IDO activity relative to basal", "kynurenine"))
     expressions = (Expression("tdo_target",
-                              "(1 + tdo_cort_emax * cortisol_fold / (tdo_cort_ec50 + cortisol_fold))"
+                              "(1 + tdo_cort_emax * cortisol_rel / (tdo_cort_ec50 + cortisol_rel))"
                               " / (1 + tdo_cort_emax / (tdo_cort_ec50 + 1))", "dimensionless",
                               "glucocorticoid-induced TDO expression (1 at basal cortisol)"),)
     reactions = (

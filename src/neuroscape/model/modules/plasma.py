@@ -6,15 +6,22 @@ saturably in its own concentration, so that a scarce amino acid is depleted when
 stimulated by an amino-acid load (the mechanism of acute tryptophan depletion). Non-Trp LNAA are
 also oxidised, and insulin drives muscle uptake of the free LNAA. Trp binds albumin (1:1, NEFA
 compete); only free Trp is taken up by muscle, which is why carbohydrate raises Trp/LNAA.
+
+Oral 5-hydroxytryptophan (a supplement, nutrition `5-htp`) is carried as a one-compartment drug:
+gut-wall and systemic decarboxylation by peripheral AADC, which a decarboxylase inhibitor blocks.
 """
 
 from __future__ import annotations
 
 from ..network import Expression, Module, Reaction, Readout, Species
 from ..parameters import load_table
+from .enzymes import HOOKS
 
 AMINO_ACIDS = ("trp", "tyr", "phe", "leu", "ile", "val")
 COMPETITORS = ("tyr", "phe", "leu", "ile", "val")  # the LNAA that compete with Trp
+# Drug hook for peripheral AADC inhibition (carbidopa); the pharmacology layer fills it. Until the
+# hook is declared in enzymes.HOOKS, 5-HTP sees uninhibited peripheral AADC.
+PERIPHERAL_AADC_HOOK = "inh_AADC_peripheral"
 
 
 def build() -> Module:
@@ -80,6 +87,7 @@ def build() -> Module:
                    "0.5 * ((p_trp - albumin - trp_kd_app) + sqrt((p_trp - albumin - trp_kd_app)**2"
                    " + 4 * trp_kd_app * p_trp))", "uM", "unbound plasma Trp (1:1 albumin binding)"),
     ]
+    species, expressions, reactions = _htp(species, expressions, reactions)
     readouts = [
         Readout("plasma.tryptophan", None, "p_trp", "uM"),
         Readout("plasma.tryptophan.free", None, "trp_free", "uM"),
@@ -93,6 +101,30 @@ def build() -> Module:
         Readout("plasma.bcaa", None, "p_leu + p_ile + p_val", "uM"),
         Readout("plasma.free_trp_bcaa_ratio", None, "trp_free / (p_leu + p_ile + p_val)", "1"),
         Readout("plasma.insulin", None, "insulin", "1", description="relative to fasting"),
+        Readout("plasma.5-htp", None, "p_htp * htp_mw", "ng/mL",
+                description="plasma 5-hydroxytryptophan from supplements"),
     ]
     return Module("plasma", tuple(species), tuple(params.values()), tuple(expressions),
                   tuple(reactions), tuple(readouts))
+
+
+def _htp(species: list, expressions: list, reactions: list) -> tuple[list, list, list]:
+    """Oral 5-HTP: gut -> plasma (F without first-pass AADC, htp_f), first pass and systemic
+    clearance by peripheral AADC (htp_aadc_act: 1 uninhibited, 0 fully blocked), other clearance."""
+    act = f"(1 - {PERIPHERAL_AADC_HOOK})" if PERIPHERAL_AADC_HOOK in HOOKS else "1"
+    escape = "htp_f * (1 - htp_first_pass_aadc * htp_aadc_act)"
+    species = species + [Species("htp_gut", "gut", "umol", 0.0, "ingested 5-HTP not yet absorbed"),
+                         Species("htp_cen", "plasma", "umol", 0.0, "5-HTP in the circulation")]
+    expressions = expressions + [
+        Expression("htp_aadc_act", act, "dimensionless", "peripheral AADC not blocked by a decarboxylase inhibitor"),
+        Expression("p_htp", "htp_cen / htp_v", "uM", "plasma 5-HTP"),
+    ]
+    reactions = reactions + [
+        Reaction("htp_absorb", f"htp_ka * {escape} * htp_gut", {"htp_gut": -1, "htp_cen": 1}),
+        Reaction("htp_first_pass", f"htp_ka * (1 - {escape}) * htp_gut", {"htp_gut": -1},
+                 "not absorbed, or decarboxylated in gut wall and liver"),
+        Reaction("htp_clearance", "htp_cl * p_htp", {"htp_cen": -1}),
+        Reaction("htp_aadc_peripheral", "htp_cl_aadc * htp_aadc_act * p_htp", {"htp_cen": -1},
+                 "decarboxylation to serotonin outside the brain"),
+    ]
+    return species, expressions, reactions

@@ -44,10 +44,14 @@ def build() -> Module:
         ]
         reactions += [
             Reaction(s("tph"), s("v_tph"), {s("htp"): 1}),
-            Reaction(s("aadc_5ht"), f"aadc_vmax_5ht * plp_sat * {s('htp')} / (aadc_km_5htp + {s('htp')})",
+            # supplemented 5-HTP from the brain extracellular space (bbb.py), bypassing TPH2
+            Reaction(s("htp_in"), "htp_terminal_uptake * brain_htp", {s("htp"): 1}),
+            # x_AADC_5HT / x_VMAT_5HT: Km multipliers - 1 from competing substrates (levodopa and the
+            # dopamine made from it in 5-HT terminals, pharmacology/network.py); 0 without levodopa.
+            Reaction(s("aadc_5ht"), f"aadc_vmax_5ht * plp_sat * {s('htp')} / (aadc_km_5htp * (1 + x_AADC_5HT_{r}) + {s('htp')})",
                      {s("htp"): -1, s("c5ht"): 1}),
             Reaction(s("vmat_5ht"),
-                     f"vmat_vmax_5ht * {s('c5ht')} / (vmat_km_5ht + {s('c5ht')}) - vmat_leak_5ht * {s('v5ht')}",
+                     f"vmat_vmax_5ht * {s('c5ht')} / (vmat_km_5ht * (1 + x_VMAT_5HT_{r}) + {s('c5ht')}) - vmat_leak_5ht * {s('v5ht')}",
                      {s("c5ht"): -1, s("v5ht"): 1}),
             # Per-terminal fluxes change intracellular pools; their extracellular counterparts scale
             # with the density of serotonergic membrane per tissue volume (as for dopamine).
