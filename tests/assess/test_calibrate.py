@@ -137,3 +137,25 @@ def test_recovery_coverage_of_drug_monitoring():
     result = recovery_study(12, design=escitalopram_design(), seed=5)
     assert 0.80 <= result.coverage <= 0.98
     assert result.per_parameter["escitalopram.clearance"] >= 0.75
+
+
+def test_cortisol_is_compared_at_its_clock_time():
+    # The model holds the 24-h mean (200 nmol/L); 430 nmol/L at 08:30 is a typical morning value
+    # (Debono 2009 peak 428), the same value at 22:00 means a cortisol level twice typical or more.
+    def fit(clock_h):
+        o = ModelObservation(quantity="plasma.cortisol", region=None, value=430.0, unit="nmol/L",
+                             time_h=None, error_kind="proportional", cv=0.19, sd=0.0, label="cortisol",
+                             source="test", clock_h=clock_h)
+        post = calibrate(Subject(), [o])
+        return math.exp(post.eta_map[post.names.index("cortisol_base")])
+
+    assert fit(8.5) == pytest.approx(1.0, abs=0.05)
+    assert fit(22.0) > 2.0
+
+
+def test_clock_time_comes_from_the_timestamp_as_written():
+    from neuroscape.assess.records import Observation
+
+    o = Observation(code="cortisol", name="cortisol", value=14.5, unit="ug/dL",
+                    time="2026-03-02T09:30:00+01:00", specimen="serum", source="test")
+    assert o.clock_h == pytest.approx(9.5) and o.time.hour == 8

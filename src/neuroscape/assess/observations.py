@@ -40,6 +40,7 @@ class ModelObservation:
     sd: float
     label: str
     source: str
+    clock_h: Optional[float] = None  # local clock hour (circadian analytes are compared at it)
 
 
 def sigma(obs: ModelObservation, predicted: float) -> float:
@@ -210,7 +211,7 @@ def model_observations(record: PatientRecord) -> tuple[ModelObservation, ...]:
         err = entry.error
         region = obs.region if entry.region == "required" else entry.region
         out.append(ModelObservation(entry.quantity, region, value, entry.unit, _time_h(obs, t0, record, doses),
-                                    err.kind, err.cv, err.sd, entry.label, obs.source))
+                                    err.kind, err.cv, err.sd, entry.label, obs.source, obs.clock_h))
     if problems:
         raise RecordError(f"record {record.patient_id!r}", problems)
     return tuple(out)

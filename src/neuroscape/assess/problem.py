@@ -30,6 +30,16 @@ def log_residual_sd(cv: float) -> float:
     return float(np.sqrt(np.log1p(cv * cv)))
 
 
+def rhythm_factor(quantity: str, clock_h: float | None) -> float:
+    """The model holds circadian analytes at their 24-h mean; a sample taken at a clock time is
+    that mean times the rhythm's fold there (cortisol: Debono 2009 curve, interventions/circadian)."""
+    if clock_h is None or quantity != "plasma.cortisol":
+        return 1.0
+    from ..interventions.circadian import cortisol_coefficients, cortisol_nmol_l
+
+    return float(cortisol_nmol_l(clock_h % 24.0)) / cortisol_coefficients()[0]
+
+
 @dataclass(frozen=True)
 class ObservationModel:
     """Arrays describing the observations: where each comes from and how it is weighted."""
@@ -39,6 +49,7 @@ class ObservationModel:
     values: np.ndarray
     log_scale: np.ndarray  # bool: proportional error, compared on the log scale
     sigma: np.ndarray  # sd on the log scale (proportional) or in the readout unit
+    factor: np.ndarray  # multiplies the readout: clock-time fold of circadian analytes
 
     @property
     def baseline(self) -> np.ndarray:
@@ -46,7 +57,7 @@ class ObservationModel:
 
 
 def observation_model(observations, model: CompiledModel) -> ObservationModel:
-    keys, times, values, logs, sigmas = [], [], [], [], []
+    keys, times, values, logs, sigmas, factors = [], [], [], [], [], []
     for i, ob in enumerate(observations):
         where = f"observation {i} ({getattr(ob, 'label', ob.quantity)}, {getattr(ob, 'source', '')})"
         try:
@@ -76,10 +87,11 @@ def observation_model(observations, model: CompiledModel) -> ObservationModel:
         values.append(value)
         logs.append(kind == "proportional")
         sigmas.append(sigma)
+        factors.append(rhythm_factor(ob.quantity, getattr(ob, "clock_h", None)))
     if not keys:
         raise DataError("no observations to calibrate against")
     return ObservationModel(tuple(keys), np.asarray(times), np.asarray(values), np.asarray(logs),
-                            np.asarray(sigmas))
+                            np.asarray(sigmas), np.asarray(factors))
 
 
 _DEPENDENCIES: weakref.WeakKeyDictionary[CompiledModel, tuple] = weakref.WeakKeyDictionary()
@@ -183,7 +195,7 @@ class Problem:
             Pt = self._inputs_in_force(P)
             for i, pos in zip(np.flatnonzero(~base), self._time_pos):
                 out[:, i] = self._fns[self.obs.keys[i]](traj[:, pos, :], Pt[:, pos, :])
-        return out, status
+        return out * self.obs.factor, status
 
     def _inputs_in_force(self, P: np.ndarray) -> np.ndarray:
         Pt = np.repeat(P[:, None, :], self.times.size, axis=1)

@@ -80,6 +80,23 @@ class Observation(_Frozen):
     specimen: Specimen
     region: Optional[str] = None
     source: str
+    clock_h: Optional[float] = None  # local clock hour of the sample, from the timestamp's own offset
+
+    @model_validator(mode="before")
+    @classmethod
+    def _local_clock(cls, data):
+        # The UTC conversion below loses the sample's local clock time, which circadian analytes
+        # (cortisol) need: read it from the timestamp as written.
+        if isinstance(data, dict) and data.get("clock_h") is None and data.get("time") is not None:
+            t = data["time"]
+            if isinstance(t, str):
+                try:
+                    t = datetime.fromisoformat(t)
+                except ValueError:
+                    return data
+            if isinstance(t, datetime) and t.utcoffset() is not None:
+                data = {**data, "clock_h": t.hour + t.minute / 60 + t.second / 3600}
+        return data
 
     @field_validator("time")
     @classmethod
