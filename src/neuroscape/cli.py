@@ -122,6 +122,9 @@ def _all_references() -> dict:
         refs.update(pgx_references())
     except ImportError:  # pragma: no cover - pgx data is part of the package
         pass
+    from .assess.units import table
+
+    refs.update({k: v for k, v in table().references.items() if k not in refs})
     return refs
 
 
@@ -208,6 +211,15 @@ def cite(as_json: bool = typer.Option(False, "--json", help="print as JSON")):
     for name in drug_names():
         for key in _sources_in(load_drug(name).model_dump(exclude_none=True)):
             used.setdefault(key, []).append(f"drug:{name}")
+    # Assessment tables: measurement error models, plausibility ranges, molar masses, PK priors.
+    from .assess.priors import pk_variability_sources
+    from .assess.units import table
+
+    for entry in table().entries:
+        for key in _sources_in(entry.model_dump(exclude_none=True)):
+            used.setdefault(key, []).append(f"observation:{entry.key}")
+    for key, what in pk_variability_sources():
+        used.setdefault(key, []).append(what)
     entries = [{"key": k, **refs.get(k, {"citation": "(missing from the reference files)"}),
                 "parameters": sorted(set(v))} for k, v in sorted(used.items())]
     if as_json:

@@ -47,6 +47,15 @@ def _pk_table() -> dict:
     return yaml.safe_load(text)
 
 
+def pk_variability_sources() -> list[tuple[str, str]]:
+    """(source key, what it supports) for every row of the PK variability table."""
+    table = _pk_table()
+    rows = [(row["source"], f"pk-variability:default.{kind}") for kind, row in table["default"].items()]
+    rows += [(row["source"], f"pk-variability:{drug}.{kind}")
+             for drug, kinds in table["drugs"].items() for kind, row in kinds.items()]
+    return rows
+
+
 _PK_GROUPS = {
     "clearance": lambda d, name: name.startswith((f"{d}_cl_", f"{d}_vmax_")),
     "volume": lambda d, name: name in (f"{d}_v", f"{d}_vp"),
