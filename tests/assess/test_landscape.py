@@ -98,3 +98,14 @@ def test_assess_bad_file_exit_2(tmp_path):
     assert res.exit_code == 2
     res = runner.invoke(app, ["assess", f"{PATIENTS}/ben-records.csv", "--method", "hmc"])
     assert res.exit_code == 2 and "laplace, mcmc" in res.output
+
+
+def test_assess_with_mcmc_shows_progress_and_reports_the_sampler():
+    res = runner.invoke(app, ["assess", f"{PATIENTS}/ben-records.csv", "--method", "mcmc",
+                              "--samples", "400", "--json"])
+    assert res.exit_code == 0, res.output
+    cal = json.loads(res.stdout)["calibration"]
+    assert cal["method"] == "mcmc" and 0.1 < cal["acceptance"] < 0.9
+    res = runner.invoke(app, ["assess", f"{PATIENTS}/ben-records.csv", "--method", "mcmc", "--samples", "200"])
+    assert res.exit_code == 0, res.output
+    assert "calibration: mcmc" in res.output

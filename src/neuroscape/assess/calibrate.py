@@ -177,10 +177,19 @@ def _mcmc(prob, predict, cols, omega, x_map, cov_x, samples, rng, progress):
     sampler.random_state = np.random.RandomState(int(rng.integers(2**31))).get_state()
     burn = 500
     steps = burn + int(np.ceil(samples / walkers)) * 4  # thin by 4
-    sampler.run_mcmc(start, steps, progress=progress)
+    if progress:
+        from rich.progress import Progress
+
+        with Progress(transient=True) as bar:
+            task = bar.add_task(f"MCMC ({walkers} walkers, {m} parameters)", total=steps)
+            for _ in sampler.sample(start, iterations=steps):
+                bar.advance(task)
+    else:
+        sampler.run_mcmc(start, steps)
     chain = sampler.get_chain(discard=burn, thin=4, flat=True)[:samples]
     draws = draws[:chain.shape[0]]
     draws[:, cols] = chain * omega
-    tau = emcee.autocorr.integrated_time(sampler.get_chain(discard=burn), quiet=True)
+    with np.errstate(invalid="ignore", divide="ignore"):  # a walker that never moved: tau NaN
+        tau = emcee.autocorr.integrated_time(sampler.get_chain(discard=burn), quiet=True)
     return draws, {"acceptance": float(np.mean(sampler.acceptance_fraction)), "walkers": walkers,
-                   "steps": steps, "autocorr_steps": float(np.max(tau))}
+                   "steps": steps, "autocorr_steps": float(np.nanmax(tau)) if np.isfinite(tau).any() else None}

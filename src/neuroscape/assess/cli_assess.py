@@ -44,6 +44,8 @@ def assess_command(
     try:
         if as_json:
             result = assess(record, method=method, samples=samples, seed=seed)
+        elif method == "mcmc":  # a progress bar of the sampler's steps
+            result = assess(record, method=method, samples=samples, seed=seed, progress=True)
         else:
             with console.status(f"calibrating {escape(record.patient_id)} ({method})..."):
                 result = assess(record, method=method, samples=samples, seed=seed)
