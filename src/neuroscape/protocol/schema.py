@@ -53,10 +53,12 @@ QUANTITY_TEMPLATES: tuple[str, ...] = (
 REGIONS: tuple[str, ...] = ("raphe", "cortex", "hippocampus", "striatum", "prefrontal")
 DEFAULT_NUTRITION_NAMES: frozenset[str] = frozenset({
     "meal", "tryptophan_depletion_drink", "tryptophan_loading_drink", "tryptophan", "5-htp",
-    "tyrosine", "phenylalanine", "vitamin_b6",
+    "tyrosine", "phenylalanine", "vitamin_b6", "phenylalanine_tyrosine_depletion_drink",
+    "balanced_amino_acid_drink",
 })
 MEAL = "meal"
-DRINKS = frozenset({"tryptophan_depletion_drink", "tryptophan_loading_drink"})
+DRINKS = frozenset({"tryptophan_depletion_drink", "tryptophan_loading_drink",
+                    "phenylalanine_tyrosine_depletion_drink", "balanced_amino_acid_drink"})
 MACRONUTRIENTS = ("protein_g", "carbohydrate_g", "fat_g")
 
 _NAME_CHARS = "[A-Za-z0-9_-]+"

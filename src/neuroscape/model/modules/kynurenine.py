@@ -13,10 +13,15 @@ def build() -> Module:
     species = (Species("p_kyn", "plasma", "uM", 1.8, "plasma kynurenine", "kynurenine"),
                Species("tdo", "liver", "dimensionless", 1.0, "TDO activity relative to basal", "kynurenine"),
                Species("ido", "periphery", "dimensionless", 1.0, "IDO activity relative to basal", "kynurenine"))
-    expressions = (Expression("tdo_target",
+    expressions = (Expression("trp_excess", "1 + 0.5 * ((p_trp / p0_trp - 1) + sqrt((p_trp / p0_trp - 1)**2 + 0.0001))",
+                              "dimensionless", "plasma Trp over fasting, floored smoothly at 1 (about 1.005 at fasting)"),
+                   Expression("tdo_target",
                               "(1 + tdo_cort_emax * cortisol_rel / (tdo_cort_ec50 + cortisol_rel))"
-                              " / (1 + tdo_cort_emax / (tdo_cort_ec50 + 1))", "dimensionless",
-                              "glucocorticoid-induced TDO expression (1 at basal cortisol)"),)
+                              " / (1 + tdo_cort_emax / (tdo_cort_ec50 + 1))"
+                              " * trp_excess * (tdo_trp_k + 1.005) / ((tdo_trp_k + trp_excess) * 1.005)",
+                              "dimensionless",
+                              "TDO activity target: glucocorticoid induction times activation and stabilisation by "
+                              "its substrate (1 at basal cortisol and fasting plasma Trp)"),)
     reactions = (
         Reaction("tdo_flux", "tdo_vmax * tdo * p_trp / (tdo_km + p_trp)", {"p_trp": -1, "p_kyn": 1}),
         Reaction("ido_flux", "ido_vmax * ido * p_trp / (ido_km + p_trp)", {"p_trp": -1, "p_kyn": 1}),

@@ -51,7 +51,7 @@ def build() -> Module:
         else:
             reactions += [
                 Reaction(f"oxidation_{aa}",
-                         f"basal_flux_{aa} * aa_oxidation_fraction / (1 - aa_oxidation_fraction) * p_{aa} / p0_{aa}",
+                         f"basal_flux_{aa} * aa_oxidation_fraction / (1 - aa_oxidation_fraction) * (p_{aa} / p0_{aa})**aa_ox_order_{aa}",
                          {f"p_{aa}": -1}),
                 Reaction(f"diet_{aa}", f"basal_flux_{aa} * aa_oxidation_fraction / (1 - aa_oxidation_fraction)",
                          {f"p_{aa}": 1}, "average dietary intake, balancing oxidation"),

@@ -1,0 +1,203 @@
+"""Literature sweep: classic human studies on amino-acid drinks, meals, exercise, hormones and baselines,
+run through the protocol layer (or, for presets the protocol schema does not list yet, through the plan)
+and compared with the published magnitudes and time courses. Each tolerance comes from the source's
+variability where it was read (SD, SEM x sqrt(n), range); where only a mean was read, +-30% is used and
+said so. Genuine unresolved discrepancies are strict xfails with the reason. docs/interventions.md has the
+table of these comparisons."""
+
+import numpy as np
+import pytest
+
+from neuroscape import Plan, Subject, simulate
+from neuroscape.plan import add_nutrition
+from neuroscape.protocol.run import run_protocol
+from neuroscape.protocol.schema import parse_protocol
+
+HOURLY = [float(h) for h in range(0, 9)]  # 0..8 h
+
+
+def _run(interventions, readouts, subject=None, **extra):
+    doc = {"protocol": 1, "name": "literature", "interventions": interventions, "readouts": readouts, **extra}
+    if subject is not None:
+        doc["subject"] = subject
+    return {k: np.asarray(v["value"]) for k, v in run_protocol(parse_protocol(doc)).readouts.items()}
+
+
+def _series(interventions, quantity, times=HOURLY, region=None, relative=True, subject=None):
+    readout = {"id": "x", "quantity": quantity, "at_h": list(times)}
+    if region:
+        readout["region"] = region
+    if relative:
+        readout["relative_to"] = "baseline"
+    return _run(interventions, [readout], subject)["x"]
+
+
+def _drink(name, quantities, times=HOURLY):
+    """Presets not (yet) named in the protocol schema run through the plan directly."""
+    traj = simulate(Subject(), add_nutrition(Plan(), name, 0.0), np.asarray(times))
+    return {q if r is None else f"{q}@{r}": traj.readout(q, r, relative_to="baseline") for q, r in quantities}
+
+
+# ---------------------------------------------------------------- amino-acid drinks
+def test_acute_tryptophan_depletion_young1985_dougherty2008():
+    atd = [{"nutrition": "tryptophan_depletion_drink", "at_h": 0}]
+    trp = _series(atd, "plasma.tryptophan")
+    ratio = _series(atd, "plasma.trp_lnaa_ratio", times=[float(h) for h in range(0, 8)])
+    # Young 1985 (PMID 3929164): 100 g Trp-free mixture lowers plasma Trp by about 80% at 5 h; +-30% of the fall
+    assert 0.10 <= trp[5] <= 0.35
+    # Dougherty 2008 (PMID 18452034): Trp/LNAA -96% at the nadir (n = 112), 4-6 h: V08 tolerance
+    assert 0.02 <= ratio.min() <= 0.15 and 3 <= int(ratio.argmin()) <= 7
+
+
+def test_tryptophan_5g_peak_greenwood1975():
+    trp = _series([{"nutrition": "tryptophan", "at_h": 0, "dose_mg": 5000}], "plasma.tryptophan",
+                  times=[0, 1, 2, 3, 4, 6])
+    # Greenwood 1975: 5 g raises total plasma Trp 8-fold, peak at 2 h (mean only read: +-30%)
+    assert 5.6 <= trp.max() <= 10.4
+    assert [0, 1, 2, 3, 4, 6][int(trp.argmax())] in (1, 2, 3)
+
+
+def test_tryptophan_load_peak_linear_in_dose_green1980():
+    # Green 1980 (PMID 6162471): 10, 25, 50 mg/kg; peak total Trp linear in dose (so 50/10 ~ 5 in the rise)
+    rises = []
+    for mg_kg in (10, 50):
+        trp = _series([{"nutrition": "tryptophan", "at_h": 0, "dose_mg": mg_kg * 75}], "plasma.tryptophan",
+                      times=[0, 1, 1.5, 2, 3], relative=False)
+        rises.append(trp.max() - trp[0])
+    assert 3.5 <= rises[1] / rises[0] <= 5.5
+
+
+@pytest.mark.parametrize("dose_mg", [3000, 5000])
+def test_tryptophan_load_back_to_baseline_within_24h_yuwiler1981(dose_mg):
+    trp = _series([{"nutrition": "tryptophan", "at_h": 0, "dose_mg": dose_mg}], "plasma.tryptophan",
+                  times=[0, 24])
+    # Yuwiler 1981: dose-responsive rises returned to basal within 24 h (model: TDO substrate activation)
+    assert trp[1] < 1.35
+
+
+@pytest.mark.xfail(strict=True, reason="Plasma Tyr after 100 mg/kg rises about 4-fold at 2 h (6-fold at 1 h) in the model against "
+                   "2.2-fold measured: substrate-activated catabolism and dissolution-limited absorption "
+                   "(assumed sizes) brought it down from 11-fold; first-pass hepatic extraction of Tyr is not "
+                   "modelled")
+def test_tyrosine_100mg_per_kg_glaeser1979():
+    tyr = _series([{"nutrition": "tyrosine", "at_h": 0, "dose_mg": 100 * 75}], "plasma.tyrosine")
+    # Glaeser 1979: 69 +- 3.9 -> 154 +- 9.5 (SEM, n = 12; SD 33) nmol/mL at 2 h: fold 2.23, SD range 1.75-2.7
+    assert 1.75 <= tyr[2] <= 2.7
+
+
+def test_phenylalanine_tyrosine_depletion_plasma_jpn_aptd():
+    out = _drink("phenylalanine_tyrosine_depletion_drink",
+                 [("plasma.tyrosine", None), ("plasma.phenylalanine", None), ("plasma.lnaa", None)])
+    tyr, phe, lnaa = out["plasma.tyrosine"], out["plasma.phenylalanine"], out["plasma.lnaa"]
+    # APTD table (jpn_aptd): Tyr -74.1% and Phe -67.5% in the afternoon (about 5 h); Sheehan 1996 about -50%
+    # with a smaller load; Leyton 2000 / Harmer 2001 test at 5-6 h. Band: fold 0.15-0.5
+    assert 0.15 <= tyr[5] <= 0.5 and 0.15 <= phe[5] <= 0.5
+    # Tyr/LNAA -88.8% (jpn_aptd; LNAA with Met there): fold 0.05-0.2
+    assert 0.05 <= tyr[5] / lnaa[5] <= 0.2
+
+
+def test_phenylalanine_tyrosine_depletion_lowers_brain_tyrosine_and_dopamine_synthesis():
+    out = _drink("phenylalanine_tyrosine_depletion_drink",
+                 [("brain.tyrosine", None), ("synthesis.dopamine", "striatum"),
+                  ("brain.dopamine.extracellular", "striatum")])
+    # Harmer 2001 (PMID 11291999): prolactin rises after the Tyr-free drink (less dopamine), McTavish 2001:
+    # methamphetamine effects blunted. Signs only: no human brain Tyr or DA synthesis number was read.
+    # The model's brain Tyr nadir (about 10% at 4-5 h) is as deep as its ATD brain Trp (docs/model.md)
+    assert out["brain.tyrosine"][5] < 0.5
+    assert out["synthesis.dopamine@striatum"][5] < 0.8
+    assert out["brain.dopamine.extracellular@striatum"][5] < 0.95
+    assert out["brain.tyrosine"][8] > out["brain.tyrosine"][5]  # recovering
+
+
+def test_balanced_mixture_tyrosine_and_phenylalanine_jpn_aptd():
+    out = _drink("balanced_amino_acid_drink", [("plasma.tyrosine", None), ("plasma.phenylalanine", None)])
+    # jpn_aptd balanced arm: Tyr +147% (49.8 -> 123.0, SD 10) and Phe +27% (44.8 -> 57.0, SD 4) in the afternoon;
+    # band: Tyr fold 1.8-3.2, Phe fold 1.0-1.6 (SD of the afternoon means and the unknown sampling hour 4-6 h)
+    assert 1.8 <= out["plasma.tyrosine"][5] <= 3.2 or 1.8 <= out["plasma.tyrosine"][6] <= 3.2
+    assert 1.0 <= out["plasma.phenylalanine"][5] <= 1.6
+
+
+@pytest.mark.xfail(strict=True, reason="After the Trp-loading 100 g mixture the model's Trp/LNAA keeps rising to "
+                   "7-11-fold by 6-7 h: the other LNAA are cleared within hours while 10.3 g Trp (content "
+                   "assumed for the preset) is cleared slowly through TDO")
+def test_tryptophan_loading_drink_dougherty2008():
+    ratio = _series([{"nutrition": "tryptophan_loading_drink", "at_h": 0}], "plasma.trp_lnaa_ratio",
+                    times=[float(h) for h in range(0, 8)])
+    # Dougherty 2008: 100 g loading +372% (fold 4.7) over the 7-h sampling; mean only read: +-40%
+    assert 2.8 <= ratio.max() <= 6.6
+
+
+# ---------------------------------------------------------------- meals
+def test_carbohydrate_vs_protein_breakfast_wurtman2003():
+    times = [0, 0.67, 1.33, 2.0, 4.0]  # 40, 80, 120, 240 min
+    carb = [{"nutrition": "meal", "at_h": 0, "carbohydrate_g": 69.9, "protein_g": 5.2}]
+    prot = [{"nutrition": "meal", "at_h": 0, "carbohydrate_g": 15.4, "protein_g": 46.8}]
+    rc = _series(carb, "plasma.trp_lnaa_ratio", times)
+    rp = _series(prot, "plasma.trp_lnaa_ratio", times)
+    # Wurtman 2003 (PMID 12499331): median difference in Trp/LNAA between the breakfasts 54% (range 36-88%)
+    diff = (rc / rp - 1).max()
+    assert 0.36 <= diff <= 0.88
+    assert rc.max() > 1.1 and rp[1:4].min() < 0.9  # carbohydrate raises, protein lowers the ratio
+    ic = _series(carb, "plasma.insulin", times, relative=False)
+    ip = _series(prot, "plasma.insulin", times, relative=False)
+    # insulin rose after the carbohydrate but not (significantly) after the protein breakfast
+    assert ic.max() > 4 and ic.max() > 2 * ip.max()
+
+
+# ---------------------------------------------------------------- exercise
+def test_marathon_free_tryptophan_blomstrand1988():
+    ex = [{"exercise": "endurance", "start_h": 0, "duration_h": 3.5, "intensity": 0.75}]
+    times = [0, 3.4]
+    free = _series(ex, "plasma.tryptophan.free", times)
+    total = _series(ex, "plasma.tryptophan", times)
+    bcaa = _series(ex, "plasma.bcaa", times)
+    # Blomstrand 1988: marathon (about 3-3.5 h) free Trp 2.4-fold, total Trp unchanged, BCAA fall
+    # (n = 22; mean only read: 1.8-3.0)
+    assert 1.8 <= free[1] <= 3.0
+    assert abs(total[1] - 1) < 0.1
+    assert bcaa[1] < 0.9
+    # so free Trp/BCAA rises markedly (Blomstrand 1988, Davis 1992)
+    assert _series(ex, "plasma.free_trp_bcaa_ratio", times)[1] > 2.5
+
+
+# ---------------------------------------------------------------- hormones
+def test_hydrocortisone_induces_tdo_altman1966():
+    tdo = _series([{"hormone": "hydrocortisone", "dose_mg": 100, "start_h": 0}], "activity.TDO",
+                  times=[0, 2, 4, 6, 8], relative=False)
+    kyn = _series([{"hormone": "hydrocortisone", "dose_mg": 100, "start_h": 0}], "plasma.kynurenine",
+                  times=[0, 2, 4, 6, 8])
+    # Altman & Greengard 1966: hydrocortisone raised human liver TDO 2-4-fold (biopsies; dosing over days);
+    # a single 100 mg dose should reach the lower part of that band
+    assert 1.5 <= tdo.max() <= 4.0 and kyn.max() > 1.2
+
+
+@pytest.mark.xfail(strict=True, reason="Sorgdrager 2018: in adrenal insufficiency the higher hydrocortisone dose "
+                   "lowered Kyn/Trp and raised Trp; the model (TDO induction only, endogenous cortisol intact, "
+                   "no anti-inflammatory IDO suppression) predicts the opposite sign")
+def test_hydrocortisone_dose_and_kyn_trp_sorgdrager2018():
+    at = [1656.0 + h for h in range(0, 24, 2)]  # day 70
+    ratios = []
+    for dose in (15, 30):  # about 0.2 and 0.4 mg/kg/day at 75 kg
+        ratios.append(_series([{"hormone": "hydrocortisone", "dose_mg": dose, "start_h": 0, "every_h": 24,
+                                "count": 70}], "plasma.kyn_trp_ratio", at, relative=False).mean())
+    assert ratios[1] < ratios[0]
+
+
+def test_cortisol_rhythm_peak_and_nadir_clock_times_weitzman1971_debono2009():
+    c = _run([], [{"id": "c", "quantity": "plasma.cortisol", "at_h": [h + 0.5 for h in range(24)]}],
+             clock_start="00:00", circadian={"cortisol": True})["c"]
+    # Weitzman 1971 / Debono 2009: nadir around midnight, peak in the early morning (Debono 428 nmol/L at 08:32)
+    assert int(c.argmin()) in (23, 0, 1) and int(c.argmax()) in (7, 8, 9)
+    assert 380 <= c.max() <= 480 and c.min() < 100
+
+
+# ---------------------------------------------------------------- baselines
+def test_fasting_baselines():
+    q = {"trp": "plasma.tryptophan", "kyn": "plasma.kynurenine", "kt": "plasma.kyn_trp_ratio",
+         "hiaa": "csf.5hiaa", "hva": "csf.hva"}
+    out = _run([], [{"id": k, "quantity": v, "at_h": 0} for k, v in q.items()])
+    assert 40 <= out["trp"] <= 80        # Psychogios 2011 (HMDB normal range, about 60 uM)
+    assert 1.5 <= out["kyn"] <= 2.0      # plasma kynurenine about 1.5-2 uM (Badawy & Guillemin 2019)
+    assert 25 <= out["kt"] <= 35         # Kyn/Trp about 25-35 uM/mM (Badawy & Guillemin 2019)
+    assert 125 - 54 <= out["hiaa"] <= 125 + 54   # Blennow 1993: lumbar CSF 5-HIAA 125 +- 54 nM (n = 114)
+    assert 253 - 109 <= out["hva"] <= 253 + 109  # Blennow 1993: lumbar CSF HVA 253 +- 109 nM
