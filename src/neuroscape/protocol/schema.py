@@ -47,7 +47,7 @@ KNOWN_QUANTITIES: tuple[str, ...] = (
 )
 QUANTITY_TEMPLATES: tuple[str, ...] = (
     "plasma.<name>", "occupancy.<target>", "activity.<enzyme>",
-    "receptor.<name>.sensitivity", "firing.<population>", "csf.<name>",
+    "receptor.<name>.sensitivity", "receptor.<name>.density", "firing.<population>", "csf.<name>",
     "signalling.<receptor>",  # format 1 extension: receptor activation, e.g. signalling.GABAA
 )
 REGIONS: tuple[str, ...] = ("raphe", "cortex", "hippocampus", "striatum", "prefrontal")

@@ -20,7 +20,7 @@ NAMES = ("r1a_adapt", "sert_surface", "d2_density")
 
 
 def build(kind: str = "homeostatic") -> Module:
-    readouts = (Readout("receptor.5HT1A.sensitivity", None, "htr1a_expr_raphe * r1a_adapt", "1"),
+    readouts = (Readout("receptor.5HT1A.sensitivity", None, "htr1a_expr_raphe * e2_htr1a * r1a_adapt", "1"),
                 Readout("receptor.SERT.surface", None, "sert_surface", "1"),
                 Readout("receptor.D2.density", None, "d2_density", "1"),
                 Readout("receptor.D2.sensitivity", None, "d2_density", "1",

@@ -1,7 +1,10 @@
 """Endocrine inputs (estradiol, progesterone, cortisol held at a fold of baseline), hormone therapy
 (one-compartment oral PK per hormone whose dosed level adds to the endogenous one), their plasma
-readouts, estradiol's slow (days) effects on raphe serotonin enzymes: TPH2 up, MAO-A down
-(Bethea 2002; Hernandez-Hernandez 2019), and allopregnanolone formed from progesterone.
+readouts, estradiol's slow (days) effects on serotonin genes: TPH2 up, MAO-A down (Bethea 2002;
+Hernandez-Hernandez 2019), SERT down (Jovanovic 2015; Pecins-Thompson 1998), raphe 5-HT1A
+autoreceptors down (Lu & Bethea 2002) and cortical 5-HT2A up (Moses 2000; Kugaya 2003), and
+allopregnanolone formed from progesterone. Each expression state relaxes toward
+estradiol_rel**(+-gain) with its own rate, so every state is 1 at the subject's own estradiol.
 Cortisol's effect on hepatic TDO is in kynurenine.py; allopregnanolone's on GABA-A in gaba.py.
 
 Everything downstream reads `<hormone>_rel` (plasma level relative to the subject's baseline:
@@ -20,11 +23,20 @@ HORMONES: dict[str, tuple[str, str, str, float]] = {
     "cortisol": ("cortisol_base", "nmol", "nmol/L", 1e6),
 }
 
+# estradiol-regulated expression: target -> (compartment, gene, sign of the exponent on estradiol_rel)
+E2_EXPRESSION: dict[str, tuple[str, str, str]] = {
+    "sert": ("brain", "SERT", "-"),        # serotonin transporter, raphe and terminals (serotonin.py)
+    "htr1a": ("raphe", "raphe 5-HT1A autoreceptor", "-"),  # somatodendritic 5-HT1A (serotonin.py)
+    "htr2a": ("cortex", "cortical 5-HT2A receptor", ""),   # readout receptor.5HT2A.density only
+}
+
 
 def build() -> Module:
     params = load_table("hormones")
     species = [Species("e2_tph2", "raphe", "dimensionless", 1.0, "estradiol effect on TPH2 expression", "hormones"),
                Species("e2_maoa", "raphe", "dimensionless", 1.0, "estradiol effect on MAO-A expression", "hormones")]
+    species += [Species(f"e2_{target}", compartment, "dimensionless", 1.0, f"estradiol effect on {label} expression",
+                        "hormones") for target, (compartment, label, _) in E2_EXPRESSION.items()]
     expressions, reactions, readouts = [], [], []
     for h, (base, amount, conc, _) in HORMONES.items():
         species += [Species(f"{h}_gut", "gut", amount, 0.0, f"dosed {h} not yet absorbed", "hormones"),
@@ -51,6 +63,14 @@ def build() -> Module:
         Reaction("e2_maoa_expression", "e2_expression_rate * (estradiol_rel**(-e2_maoa_gain) - e2_maoa)",
                  {"e2_maoa": 1}),
     ]
+    reactions += [
+        Reaction(f"e2_{target}_expression",
+                 f"e2_{target}_rate * (estradiol_rel**({sign}e2_{target}_gain) - e2_{target})", {f"e2_{target}": 1})
+        for target, (_, _, sign) in E2_EXPRESSION.items()
+    ]
     readouts.append(Readout("plasma.allopregnanolone", None, "allopregnanolone", "nmol/L"))
+    readouts.append(Readout("receptor.5HT2A.density", None, "e2_htr2a", "1",
+                            description="cortical 5-HT2A density relative to typical (estradiol-driven expression "
+                                        "only; a readout, no mechanism reads it)"))
     return Module("hormones", tuple(species), tuple(params.values()), tuple(expressions),
                   tuple(reactions), tuple(readouts))

@@ -1,7 +1,8 @@
 """Serotonin (Best et al. 2010, 2020): TPH2 -> 5-HTP -> AADC -> 5-HT, VMAT2 vesicles, release
 proportional to raphe firing, SERT (and a low-affinity second route) reuptake, MAO-A to 5-HIAA,
 and autoreceptors with slow G-protein dynamics: 5-HT1B at terminals (synthesis and release),
-5-HT1A at the raphe cell bodies (firing)."""
+5-HT1A at the raphe cell bodies (firing). Estradiol scales TPH2, SERT and raphe 5-HT1A expression
+through the slow states e2_tph2, e2_sert, e2_htr1a (hormones.py)."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ def build() -> Module:
         units = {"arb": "dimensionless", "arg": "dimensionless", "art": "dimensionless"}
         species += [Species(s(k), r, units.get(k, "uM"), v, module="serotonin")
                     for k, v in _INITIAL.items()]
-        receptor = "htr1a_expr_raphe * r1a_adapt" if r == "raphe" else f"htr1b_expr_{r}"
+        receptor = "htr1a_expr_raphe * e2_htr1a * r1a_adapt" if r == "raphe" else f"htr1b_expr_{r}"
         expressions += [
             Expression(s("v_tph"),
                        f"tph_vmax * tph2_expr_{r} * e2_tph2 * brain_trp / (tph_km_trp + brain_trp + brain_trp**2 / tph_ki_trp)"
@@ -39,7 +40,7 @@ def build() -> Module:
                        f"rel_5ht * fire_raphe**fire_coupling_{r} * {s('v5ht')} * exp(-rel_slope_5ht * ar_local_gain_{r} * ({s('arg')} - ar_g0))",
                        "uM/h", "release per terminal"),
             Expression(s("v_uptake2"), f"uptake2_vmax * {s('e5ht')} / (uptake2_km + {s('e5ht')})", "uM/h"),
-            Expression(s("v_sert"), f"sert_vmax * sert_expr_{r} * sert_surface * {s('e5ht')} / (sert_km * (1 + x_SERT) + {s('e5ht')})",
+            Expression(s("v_sert"), f"sert_vmax * sert_expr_{r} * e2_sert * sert_surface * {s('e5ht')} / (sert_km * (1 + x_SERT) + {s('e5ht')})",
                        "uM/h"),
         ]
         reactions += [
@@ -78,6 +79,8 @@ def build() -> Module:
             Readout("brain.5hiaa", r, s("hiaa"), "uM"),
             Readout("synthesis.serotonin", r, s("v_tph"), "uM/h"),
             Readout("activity.TPH2", r, f"tph2_expr_{r} * e2_tph2", "1"),
+            Readout("activity.SERT", r, f"sert_expr_{r} * e2_sert * sert_surface", "1",
+                    description="SERT transport capacity relative to typical: expression (estradiol) x surface fraction"),
         ]
     # Terminal fields without their own compartment read the cortical terminal (same kinetics).
     for region in ("prefrontal", "striatum"):
@@ -90,6 +93,7 @@ def build() -> Module:
                 "lumbar CSF, in proportion to cortical tissue 5-HIAA"),
     ]
     defaults = {q: "cortex" for q in ("brain.serotonin.extracellular", "brain.5hiaa",
-                                     "synthesis.serotonin", "activity.TPH2")}
+                                     "synthesis.serotonin", "activity.TPH2",
+                                     "activity.SERT")}
     return Module("serotonin", tuple(species), tuple(params.values()), tuple(expressions),
                   tuple(reactions), tuple(readouts), defaults)
