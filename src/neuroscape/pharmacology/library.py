@@ -44,6 +44,11 @@ class Absorption(_Strict):
     ka_per_h: Sourced
     lag_h: Optional[Sourced] = None
     bioavailability: Sourced
+    # Hepatic first pass that follows the drug's own metabolic routes: `bioavailability` is then F
+    # at full enzyme activity, and the extraction (1 - F) scales with the clearance-weighted activity
+    # of the linear routes (well-stirred liver: F = F0 / (F0 + (1 - F0) act)), so phenotype and
+    # inhibition (including the drug's own, see CypInhibition.own_route) raise F. Default: F fixed.
+    first_pass_follows_clearance: bool = False
 
 
 FORMULATION_NAME = r"^[A-Za-z][A-Za-z0-9_-]*$"
@@ -122,6 +127,9 @@ class Target(_Strict):
 class CypInhibition(_Strict):
     enzyme: Enzyme
     ki_ng_per_mL: Sourced = Field(description="total plasma concentration for half inhibition in vivo")
+    # Competitive auto-inhibition: the Ki also lowers the drug's own route through this enzyme. Off
+    # by default, because a saturable route's Km (e.g. paroxetine's) already holds it.
+    own_route: bool = False
 
 
 class GenotypeCeiling(_Strict):

@@ -96,11 +96,35 @@ def _gut(drug: Drug, form: str | None, mod: str):
     # when the first pass is AADC that an inhibitor blocks.
     if any(p.enzyme == "AADC" for p in drug.elimination):
         f_eff = f"({d}_f{x} / ({d}_f{x} + (1 - {d}_f{x}) * act_aadc))"
+    elif getattr(ab, "first_pass_follows_clearance", False):
+        # Hepatic first pass (well-stirred): the extraction scales with the clearance-weighted
+        # activity of the drug's linear routes, as seen by its own elimination (pk_module).
+        act = _first_pass_activity(drug)
+        f_eff = f"({d}_f{x} / ({d}_f{x} + (1 - {d}_f{x}) * {act}))"
     else:
         f_eff = f"{d}_f{x}"
     reactions += [Reaction(f"{d}_absorb{x}", f"{d}_ka{x} * {f_eff} * {g}", {g: -1, f"{d}_cen": 1}),
                   Reaction(f"{d}_first_pass{x}", f"{d}_ka{x} * (1 - {f_eff}) * {g}", {g: -1})]
     return params, species, reactions
+
+
+def _route_activity(drug: Drug, enzyme: str) -> str:
+    """The activity a drug's own route through `enzyme` sees: every inhibitor's, except the drug's
+    own when its saturable Km already holds it (own_route false)."""
+    e = ident(enzyme)
+    excluded = {i.enzyme for i in drug.cyp_inhibition if not i.own_route}
+    return f"act_{e}_not_{ident(drug.name)}" if enzyme in excluded else f"act_{e}"
+
+
+def _first_pass_activity(drug: Drug) -> str:
+    """Clearance-weighted enzyme activity of the drug's linear routes (1 with no inhibition)."""
+    linear = [p for p in drug.elimination if p.clearance_L_per_h is not None]
+    total = sum(p.clearance_L_per_h.value for p in linear)
+    if not linear or total <= 0:
+        raise ValueError(f"{drug.name}: first_pass_follows_clearance needs linear elimination routes")
+    terms = " + ".join(f"{round(p.clearance_L_per_h.value / total, 6)!r} * {_route_activity(drug, p.enzyme)}"
+                       for p in linear)
+    return f"({terms})"
 
 
 def pk_module(drug: Drug, formulations: tuple[str, ...] = ()) -> Module:
@@ -135,11 +159,11 @@ def pk_module(drug: Drug, formulations: tuple[str, ...] = ()) -> Module:
         species.append(Species(f"{d}_per", "periphery", "umol", 0.0, f"{drug.name} peripheral", mod))
         reactions.append(Reaction(f"{d}_distribute", f"{d}_q * ({d}_conc - {d}_per / {d}_vp)",
                                   {f"{d}_cen": -1, f"{d}_per": 1}))
-    own_inhibition = {i.enzyme for i in drug.cyp_inhibition}
     for k, path in enumerate(drug.elimination):
         e = ident(path.enzyme)
-        # A drug's saturable Km already holds its inhibition of its own route: don't count it twice.
-        act = f"act_{e}_not_{d}" if path.enzyme in own_inhibition else f"act_{e}"
+        # A drug's saturable Km already holds its inhibition of its own route: don't count it twice,
+        # unless the inhibition is declared competitive auto-inhibition (own_route).
+        act = _route_activity(drug, path.enzyme)
         if path.clearance_L_per_h is not None:
             params.append(_p(f"{d}_cl_{e}", path.clearance_L_per_h.value, "L/h", path.clearance_L_per_h,
                              mod, tags=("scale:clearance",)))
