@@ -31,8 +31,11 @@ class Subject:
     # Female reproductive state. cycle_day (1-35, day 1 = first day of menstruation) starts the
     # menstrual cycle at t = 0 (a time-dependent input the protocol runner adds; the steady state is
     # the cycle average). reproductive_stage "postmenopausal" holds estradiol at the postmenopausal level.
+    # "postpartum" keeps the non-pregnant steady state; the protocol runner adds the fall of estradiol
+    # and progesterone after delivery from postpartum_day (0-365, days since delivery; None = 0).
     cycle_day: float | None = None
-    reproductive_stage: Literal["premenopausal", "postmenopausal"] | None = None
+    reproductive_stage: Literal["premenopausal", "postmenopausal", "postpartum"] | None = None
+    postpartum_day: float | None = None
 
     def __post_init__(self) -> None:
         if self.sex not in ("male", "female"):
@@ -44,11 +47,12 @@ class Subject:
         for name, value in self.modifications.items():
             if not (value >= 0 and np.isfinite(value)):
                 raise ModelError(f"Subject.modifications[{name!r}] = {value}; must be a finite number >= 0")
-        if self.reproductive_stage not in (None, "premenopausal", "postmenopausal"):
+        if self.reproductive_stage not in (None, "premenopausal", "postmenopausal", "postpartum"):
             raise ModelError(f"Subject.reproductive_stage = {self.reproductive_stage!r}; allowed: "
-                             "'premenopausal', 'postmenopausal'")
-        if self.sex != "female" and (self.cycle_day is not None or self.reproductive_stage is not None):
-            raise ModelError("Subject.cycle_day and reproductive_stage apply to female subjects; "
+                             "'premenopausal', 'postmenopausal', 'postpartum'")
+        if self.sex != "female" and (self.cycle_day is not None or self.reproductive_stage is not None
+                                     or self.postpartum_day is not None):
+            raise ModelError("Subject.cycle_day, reproductive_stage and postpartum_day apply to female subjects; "
                              f"this subject is {self.sex}")
         if self.cycle_day is not None:
             if not 1 <= self.cycle_day <= 35:
@@ -57,6 +61,15 @@ class Subject:
             if self.reproductive_stage == "postmenopausal":
                 raise ModelError("Subject.cycle_day is for a cycling subject; remove it or the "
                                  "reproductive_stage 'postmenopausal'")
+            if self.reproductive_stage == "postpartum":
+                raise ModelError("Subject.cycle_day: the postpartum decline replaces the cycle; remove "
+                                 "cycle_day or the reproductive_stage 'postpartum'")
+        if self.postpartum_day is not None:
+            if self.reproductive_stage != "postpartum":
+                raise ModelError("Subject.postpartum_day needs reproductive_stage 'postpartum'")
+            if not 0 <= self.postpartum_day <= 365:
+                raise ModelError(f"Subject.postpartum_day = {self.postpartum_day}; must be within 0-365 "
+                                 "(days since delivery)")
         for attr in ("genotypes", "modifications", "parameters"):
             object.__setattr__(self, attr, MappingProxyType(dict(getattr(self, attr))))
 

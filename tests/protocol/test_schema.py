@@ -222,7 +222,7 @@ BAD_CASES = {
                                                   r"circadian \(did you mean 'readouts'\?\)"),
     "unknown subject key": (changed(["subject", "sexx"], "male"),
                             r"subject\.sexx: unknown key; allowed keys: sex, age_years, weight_kg, genotypes, "
-                            r"modifications, cycle_day, reproductive_stage \(did you mean 'sex'\?\)"),
+                            r"modifications, cycle_day, reproductive_stage, postpartum_day \(did you mean 'sex'\?\)"),
     "unknown drug key": (changed(["interventions", 0, "dose"], 20),
                          r"interventions\[0\]\.dose: unknown key; allowed keys: drug, dose_mg, .*"
                          r"\(did you mean 'dose_mg'\?\)"),

@@ -43,7 +43,8 @@ def subject_of(protocol: Protocol) -> Subject:
     s = protocol.subject
     return Subject(sex=s.sex, age_years=s.age_years, weight_kg=s.weight_kg,
                    genotypes=dict(s.genotypes), modifications=dict(s.modifications),
-                   cycle_day=s.cycle_day, reproductive_stage=s.reproductive_stage)
+                   cycle_day=s.cycle_day, reproductive_stage=s.reproductive_stage,
+                   postpartum_day=s.postpartum_day)
 
 
 def plan_of(protocol: Protocol) -> Plan:
@@ -102,7 +103,8 @@ def protocol_end_h(protocol: Protocol) -> float:
 
 
 def _add_day(plan: Plan, protocol: Protocol) -> Plan:
-    """Time-dependent physiology: the menstrual cycle (subject.cycle_day), the daily rhythm (protocol key
+    """Time-dependent physiology: the menstrual cycle (subject.cycle_day), the postpartum decline
+    (subject.reproductive_stage postpartum, from postpartum_day), the daily rhythm (protocol key
     circadian) and sleep deprivation, in clock time clock_start + t. These holds run to a day past the
     protocol's last time, so every readout sees them."""
     from ..interventions import circadian as day
@@ -118,6 +120,13 @@ def _add_day(plan: Plan, protocol: Protocol) -> Plan:
         levels = load_table("hormones")
         holds += cycle_inputs(protocol.subject.cycle_day, protocol_end_h(protocol) + day.DAY_H,
                               levels["estradiol_base_female"].value, levels["progesterone_base"].value)
+    if protocol.subject.reproductive_stage == "postpartum":
+        from ..interventions.postpartum import postpartum_inputs
+        from ..model.parameters import load_table
+
+        levels = load_table("hormones")
+        holds += postpartum_inputs(protocol.subject.postpartum_day or 0.0, protocol_end_h(protocol) + day.DAY_H,
+                                   levels["estradiol_base_female"].value, levels["progesterone_base"].value)
     if spec is None and not deprivations:
         return hold_inputs(plan, holds)
     clock0 = day.clock_hours(protocol.clock_start, "clock_start")

@@ -203,8 +203,13 @@ class SubjectSpec(_Model):
         None, strict=True, ge=1, le=35,
         description="cycle_day is the day of the menstrual cycle at t = 0, a number from 1 (first day of "
                     "menstruation) to 35, e.g. 14; female subjects only")
-    reproductive_stage: Literal["premenopausal", "postmenopausal"] | None = Field(
-        None, description="reproductive_stage is premenopausal or postmenopausal; female subjects only")
+    reproductive_stage: Literal["premenopausal", "postmenopausal", "postpartum"] | None = Field(
+        None, description="reproductive_stage is premenopausal, postmenopausal or postpartum; female "
+                          "subjects only")
+    postpartum_day: float | None = Field(
+        None, strict=True, ge=0, le=365,
+        description="postpartum_day is the number of days since delivery at t = 0, a number from 0 to 365, "
+                    "e.g. 3; with reproductive_stage postpartum only")
 
     @field_validator("genotypes", "modifications", mode="before")
     @classmethod
@@ -212,13 +217,20 @@ class SubjectSpec(_Model):
         return _none_as_empty(value, {})
 
     def _cross_problems(self) -> Iterator[tuple[str | None, str]]:
-        for key in ("cycle_day", "reproductive_stage"):
+        for key in ("cycle_day", "reproductive_stage", "postpartum_day"):
             if self.sex != "female" and getattr(self, key) is not None:
                 yield key, (f"{_fmt(getattr(self, key))} is not allowed: {key} applies to female subjects "
                             f"and sex is {self.sex}; write sex: female or remove {key}")
         if self.cycle_day is not None and self.reproductive_stage == "postmenopausal":
             yield "cycle_day", (f"{_fmt(self.cycle_day)} is not allowed: a postmenopausal subject has no "
                                 "cycle; remove cycle_day or reproductive_stage")
+        if self.cycle_day is not None and self.reproductive_stage == "postpartum":
+            yield "cycle_day", (f"{_fmt(self.cycle_day)} is not allowed: the postpartum decline replaces the "
+                                "cycle; remove cycle_day or reproductive_stage")
+        if (self.postpartum_day is not None and self.sex == "female"
+                and self.reproductive_stage != "postpartum"):
+            yield "postpartum_day", (f"{_fmt(self.postpartum_day)} is not allowed: postpartum_day needs "
+                                     "reproductive_stage: postpartum; add it or remove postpartum_day")
 
 
 _CLOCK_PATTERN = r"(?:[01][0-9]|2[0-3]):[0-5][0-9]"

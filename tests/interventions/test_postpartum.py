@@ -1,0 +1,92 @@
+"""The postpartum fall of estradiol and progesterone (subject reproductive_stage: postpartum,
+postpartum_day), against Willcox 1985, Sacher 2010 and Lewis 1987 (interventions/data/postpartum.yaml)."""
+
+import math
+
+import pytest
+
+from neuroscape import Subject
+from neuroscape.errors import ModelError, ProtocolError
+from neuroscape.interventions.postpartum import level, postpartum_inputs
+from neuroscape.protocol.run import run_protocol
+from neuroscape.protocol.schema import parse_protocol
+
+
+def _run(subject, readouts):
+    return run_protocol(parse_protocol({"protocol": 1, "name": "postpartum", "subject": subject,
+                                        "readouts": readouts})).readouts
+
+
+def test_estradiol_and_progesterone_fall_from_delivery_to_follicular_levels():
+    hours = [0.5, 24 * 3 + 0.5, 24 * 3.5 + 0.5, 24 * 7 + 0.5]  # step midpoints
+    ro = [{"id": "e2", "quantity": "plasma.estradiol", "at_h": hours},
+          {"id": "p", "quantity": "plasma.progesterone", "at_h": hours}]
+    out = _run({"sex": "female", "reproductive_stage": "postpartum"}, ro)
+    e2, p = out["e2"]["value"], out["p"]["value"]
+    # day 0: about 30 nmol/L E2 and 130 nmol/L progesterone at the end of the third stage (Willcox 1985)
+    assert e2[0] == pytest.approx(level("estradiol", 0.5), rel=1e-3) and 28000 < e2[0] < 30000
+    assert 120 < p[0] < 130
+    # day 3.5: 316 pmol/L, the geometric middle of a 100- to 1000-fold fall from ~100 nmol/L (Sacher 2010)
+    assert e2[2] == pytest.approx(316, rel=0.02)
+    assert 100 <= 100_000 / e2[2] <= 1000
+    # progesterone near follicular after 2-3 days (Lewis 1987): 0.27 nmol/L at day 3, below luteal 28.8
+    assert p[1] == pytest.approx(0.27, abs=0.01)
+    # day 7: the early-follicular floor (Anckaert 2021: 198 pmol/L, 0.212 nmol/L)
+    assert e2[3] == pytest.approx(198, rel=0.01) and p[3] == pytest.approx(0.212, rel=0.01)
+    # as folds of the non-pregnant female baseline (350 pmol/L, 0.7 nmol/L): 83x, 0.9x, 0.57x
+    assert [v / 350 for v in (e2[0], e2[2], e2[3])] == pytest.approx([83.0, 0.89, 0.57], abs=0.05)
+
+
+def test_postpartum_day_applies_the_remaining_decline_from_t0():
+    ro = [{"id": "e2", "quantity": "plasma.estradiol", "at_h": [0.5, 24.5]}]
+    later = _run({"sex": "female", "reproductive_stage": "postpartum", "postpartum_day": 3}, ro)["e2"]["value"]
+    assert later == pytest.approx([level("estradiol", 72.5), level("estradiol", 96.5)], rel=1e-3)
+    # the steady state is the non-pregnant baseline; holds end at the floor
+    holds = postpartum_inputs(30, 48.0, 350.0, 0.7)
+    assert holds == [("estradiol_fold", 0.0, 48.0, 198 / 350, "multiply"),
+                     ("progesterone_fold", 0.0, 48.0, 0.212 / 0.7, "multiply")]
+    half = math.log(2) / ((math.log(30000 - 198) - math.log(level("estradiol", 10.5) - 198)) / 10.5)
+    assert half == pytest.approx(10.5)
+
+
+def test_tph2_falls_and_maoa_rises_after_delivery():
+    days = [2, 5, 14, 21]
+    ro = [{"id": "tph", "quantity": "activity.TPH2", "region": "raphe", "relative_to": "baseline",
+           "at_h": [24 * d for d in days]},
+          {"id": "mao", "quantity": "activity.MAO-A", "relative_to": "baseline", "at_h": [24 * d for d in days]}]
+    out = _run({"sex": "female", "reproductive_stage": "postpartum"}, ro)
+    tph, mao = out["tph"]["value"], out["mao"]["value"]
+    # the remaining high estradiol of the first days first raises TPH2 and lowers MAO-A (the expression
+    # states start at the non-pregnant steady state); then TPH2 falls and MAO-A rises toward the
+    # follicular targets (198/350)^0.3 = 0.84 and ^-0.3 = 1.19 (2-day half-time)
+    assert tph[0] == pytest.approx(1.67, abs=0.02) and mao[0] == pytest.approx(0.73, abs=0.02)
+    assert tph[0] > tph[1] > tph[2] > tph[3] and mao[0] < mao[1] < mao[2] < mao[3]
+    assert tph[3] == pytest.approx((198 / 350) ** 0.3, abs=0.01)
+    assert mao[3] == pytest.approx((198 / 350) ** -0.3, abs=0.01)
+    # Sacher 2010: MAO-A VT +43% at day 4-6 vs women not recently pregnant. The model has -8% at day 5
+    # and at most +19% weeks later: reported, not tuned (docs/interventions.md)
+    assert mao[1] == pytest.approx(0.92, abs=0.02)
+
+
+@pytest.mark.parametrize("subject,pattern", [
+    ({"sex": "female", "reproductive_stage": "postpartum", "postpartum_day": 400},
+     r"subject\.postpartum_day: 400 is not allowed"),
+    ({"sex": "female", "reproductive_stage": "postpartum", "postpartum_day": -1},
+     r"subject\.postpartum_day: -1 is not allowed"),
+    ({"sex": "female", "postpartum_day": 3}, r"subject\.postpartum_day: 3 is not allowed: postpartum_day needs"),
+    ({"sex": "male", "postpartum_day": 3}, r"subject\.postpartum_day: 3 is not allowed: postpartum_day applies"),
+    ({"sex": "female", "reproductive_stage": "postpartum", "cycle_day": 3},
+     r"subject\.cycle_day: 3 is not allowed: the postpartum decline replaces the cycle"),
+])
+def test_bad_postpartum_keys_are_clear_errors(subject, pattern):
+    with pytest.raises(ProtocolError, match=pattern):
+        parse_protocol({"protocol": 1, "name": "x", "subject": subject,
+                        "readouts": [{"id": "a", "quantity": "plasma.estradiol", "at_h": 0}]})
+
+
+def test_subject_checks_postpartum_fields():
+    with pytest.raises(ModelError, match="needs reproductive_stage 'postpartum'"):
+        Subject(sex="female", postpartum_day=3)
+    with pytest.raises(ModelError, match=r"postpartum_day = 400; must be within 0-365"):
+        Subject(sex="female", reproductive_stage="postpartum", postpartum_day=400)
+    Subject(sex="female", reproductive_stage="postpartum", postpartum_day=0)
