@@ -66,7 +66,7 @@ def scipy_anchor(prob: Problem, evaluations: int) -> dict:
     from scipy.integrate import solve_ivp
 
     model = prob.model
-    y0 = model.steady_state(prob.p0).y
+    y0 = prob.y_ref  # the baseline steady state the problem already solved
     ev = prob.events
     dose_t = sorted(set(ev.t.tolist()))
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from neuroscape.assess.units import lookup
+from neuroscape.assess.units import lookup, to_model_unit
 from neuroscape.plan import Plan, add_dose
 from neuroscape.simulate import default_model, simulate
 from neuroscape.subject import Subject
@@ -38,6 +38,12 @@ def noisy(key: str, value: float) -> float:
     sd = {"proportional": err.cv * abs(value), "additive": err.sd,
           "combined": float(np.hypot(err.cv * value, err.sd))}[err.kind]
     return float(value + RNG.normal(0.0, sd))
+
+
+def reported(key: str, value: float, unit: str) -> float:
+    """`value` in the table entry's model unit, written in `unit` (UCUM) as the lab reports it
+    (mass <-> molar through the table's molar mass)."""
+    return value / to_model_unit(1.0, unit, lookup(key))
 
 
 def iso(t: datetime) -> str:
@@ -102,15 +108,18 @@ def anna() -> None:
            genotype_obs("anna-cyp2c19", "anna", "CYP2C19", "HGNC:2621", "*2/*2", datetime(2026, 6, 20, 10, tzinfo=UTC)),
            # plasma tryptophan reported in mg/dL, cortisol in ug/dL (US units), the rest SI
            lab("anna-trp", None, "Tryptophan, plasma",
-               noisy("tryptophan", float(base.readout("plasma.tryptophan")[0])) * 204.23 / 1e4, "mg/dL",
+               reported("tryptophan", noisy("tryptophan", float(base.readout("plasma.tryptophan")[0])), "mg/dL"),
+               "mg/dL",
                baseline_t, patient="anna"),
            lab("anna-kyn", None, "Kynurenine, plasma", noisy("kynurenine", float(base.readout("plasma.kynurenine")[0])),
                "umol/L", baseline_t, patient="anna"),
            lab("anna-cortisol", "2143-6", "Cortisol [Mass/volume] in Serum or Plasma",
-               noisy("cortisol", float(base.readout("plasma.cortisol")[0])) * 362.46 / 1e4, "ug/dL", baseline_t,
+               reported("cortisol", noisy("cortisol", float(base.readout("plasma.cortisol")[0])), "ug/dL"),
+               "ug/dL", baseline_t,
                patient="anna", note=[{"text": "drawn 08:30, fasting; reports poor sleep for 2 weeks"}]),
            lab("anna-e2", "2243-4", "Estradiol (E2) [Mass/volume] in Serum or Plasma",
-               noisy("estradiol", float(base.readout("plasma.estradiol")[0])) * 272.38 / 1e3, "pg/mL", baseline_t,
+               reported("estradiol", noisy("estradiol", float(base.readout("plasma.estradiol")[0])), "pg/mL"),
+               "pg/mL", baseline_t,
                patient="anna"),
            {"resourceType": "Condition", "id": "anna-mdd", "subject": {"reference": "Patient/anna"},
             "code": {"text": "Major depressive disorder, single episode, moderate"}},

@@ -25,6 +25,12 @@ console = Console()
 err = Console(stderr=True)
 
 
+def fail(exc: Exception, code: int) -> typer.Exit:
+    """Print the library's error (its text says how to fix it) and return the exit to raise."""
+    err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
 @protocol_app.command("run")
 def protocol_run(file: Path = typer.Argument(..., help="protocol file (.yaml or .json)"),
                  as_json: bool = typer.Option(False, "--json", help="print the result as JSON"),
@@ -36,11 +42,9 @@ def protocol_run(file: Path = typer.Argument(..., help="protocol file (.yaml or 
     try:
         result = run_protocol(load_protocol(file))
     except ProtocolError as exc:
-        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
-        raise typer.Exit(2)
+        raise fail(exc, 2) from None
     except NeuroscapeError as exc:
-        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
-        raise typer.Exit(1)
+        raise fail(exc, 1) from None
     if plot:
         from .report.html import trajectory_figure
 

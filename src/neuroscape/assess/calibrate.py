@@ -24,6 +24,12 @@ from .problem import Problem
 FD_STEP = 1e-3  # central differences in eta (log-parameter)
 SCREEN = 0.02  # a parameter moving no observation by 2% of its sd per prior sd is not informed
 BOUND = 5.0  # the search stays within 5 prior sd: beyond that the priors' tails are not credible
+# The timed (integrated, costly) Jacobian columns: informed parameters above a tenth of SCREEN at
+# the prior median, looser because a sensitivity can grow on the way to the MAP.
+TIMED_SCREEN = 0.1 * SCREEN
+# MCMC: walkers rejected beyond 8 prior sd (prior density e^-32: never a credible draw); burn-in
+# and thinning are fixed choices, checked by the reported autocorrelation time (autocorr_steps).
+MCMC_LIMIT, MCMC_BURN, MCMC_THIN = 8.0, 500, 4
 
 
 def calibrate(subject: Subject, observations, plan: Plan = Plan(), *,
@@ -58,7 +64,7 @@ def calibrate(subject: Subject, observations, plan: Plan = Plan(), *,
     impact = np.abs(J0) * prob.omega
     informed = impact.max(axis=0) > SCREEN
     timed_rows = ~prob.obs.baseline
-    timed_cols = informed & (impact[timed_rows].max(axis=0) > SCREEN * 0.1 if timed_rows.any()
+    timed_cols = informed & (impact[timed_rows].max(axis=0) > TIMED_SCREEN if timed_rows.any()
                              else np.zeros(prob.k, bool))
     cols = np.flatnonzero(informed)
     omega = prob.omega[cols]
@@ -168,15 +174,15 @@ def _mcmc(prob, predict, cols, omega, x_map, cov_x, samples, rng, progress):
         pred, status = predict(E)
         W = prob.whitened(pred)
         lp = -0.5 * (np.sum(W ** 2, axis=1) + np.sum(X ** 2, axis=1))
-        bad = np.array([s != "ok" for s in status]) | ~np.isfinite(lp) | np.any(np.abs(X) > 8, axis=1)
+        bad = np.array([s != "ok" for s in status]) | ~np.isfinite(lp) | np.any(np.abs(X) > MCMC_LIMIT, axis=1)
         return np.where(bad, -np.inf, lp)
 
-    walkers = max(2 * m + 2, 16)
+    walkers = max(2 * m + 2, 16)  # emcee needs more than 2 walkers per dimension; 16 at least
     start = rng.multivariate_normal(x_map, cov_x, size=walkers, method="cholesky")
     sampler = emcee.EnsembleSampler(walkers, m, log_prob, vectorize=True)
     sampler.random_state = np.random.RandomState(int(rng.integers(2**31))).get_state()
-    burn = 500
-    steps = burn + int(np.ceil(samples / walkers)) * 4  # thin by 4
+    burn = MCMC_BURN
+    steps = burn + int(np.ceil(samples / walkers)) * MCMC_THIN
     if progress:
         from rich.progress import Progress
 
@@ -186,7 +192,7 @@ def _mcmc(prob, predict, cols, omega, x_map, cov_x, samples, rng, progress):
                 bar.advance(task)
     else:
         sampler.run_mcmc(start, steps)
-    chain = sampler.get_chain(discard=burn, thin=4, flat=True)[:samples]
+    chain = sampler.get_chain(discard=burn, thin=MCMC_THIN, flat=True)[:samples]
     draws = draws[:chain.shape[0]]
     draws[:, cols] = chain * omega
     with np.errstate(invalid="ignore", divide="ignore"):  # a walker that never moved: tau NaN

@@ -29,19 +29,16 @@ def assess_command(
     seed: int = typer.Option(0, help="random seed (draws are reproducible)"),
 ):
     """Import a person's records, calibrate their virtual patient and report the landscape."""
+    from ..cli import err, fail
     from ..io.patient import read_patient
     from .run import assess
 
-    console, err = Console(), Console(stderr=True)
+    console = Console()
     if method not in ("laplace", "mcmc"):
         err.print(f"error: --method {escape(method)!s}: allowed: laplace, mcmc", highlight=False)
         raise typer.Exit(2)
-    try:
+    try:  # a file that cannot be imported (DataError) exits 2, a model that cannot be fitted 1
         record = read_patient(file)
-    except DataError as exc:
-        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
-        raise typer.Exit(2)
-    try:
         if as_json:
             result = assess(record, method=method, samples=samples, seed=seed)
         elif method == "mcmc":  # a progress bar of the sampler's steps
@@ -50,11 +47,9 @@ def assess_command(
             with console.status(f"calibrating {escape(record.patient_id)} ({method})..."):
                 result = assess(record, method=method, samples=samples, seed=seed)
     except DataError as exc:
-        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
-        raise typer.Exit(2)
+        raise fail(exc, 2) from None
     except NeuroscapeError as exc:
-        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
-        raise typer.Exit(1)
+        raise fail(exc, 1) from None
     path = None
     if out is not None:
         from ..report.assessment import assessment_report

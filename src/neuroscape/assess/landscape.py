@@ -10,6 +10,7 @@ Deviation z is the patient's median as a normal score of its percentile within t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from statistics import NormalDist
 
 import numpy as np
@@ -20,7 +21,7 @@ from ..simulate import model_for
 from ..subject import Subject, parameter_vector
 from .posterior import Posterior
 from .priors import calibration_parameters
-from .problem import CALIBRATION_SOLVER
+from .problem import CALIBRATION_SOLVER, inputs_in_force, parameter_matrix
 
 # (system, measure, quantity, regions); region None = a whole-brain or plasma quantity.
 LAYOUT: tuple[tuple[str, str, str, tuple[str | None, ...]], ...] = (
@@ -45,6 +46,7 @@ LAYOUT: tuple[tuple[str, str, str, tuple[str | None, ...]], ...] = (
 ) + tuple(("drug targets", "occupancy", f"occupancy.{t}", (None,))
           for t in ("SERT", "DAT", "NET", "D2", "5HT2A", "MAO-A", "MAO-B", "GABA-T", "GABAA-BZ"))
 OCCUPANCY_SHOWN = 0.01  # drug targets the medication occupies less than this are left out
+Z_BAND = NormalDist().inv_cdf(0.95)  # 1.645: |z| beyond it is outside the band's central 90%
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,7 @@ class Entry:
             return "on drug"
         if not np.isfinite(self.z):
             return "n/a"
-        return "low" if self.z < -1.645 else "high" if self.z > 1.645 else "in band"
+        return "low" if self.z < -Z_BAND else "high" if self.z > Z_BAND else "in band"
 
 
 @dataclass(frozen=True)
@@ -111,13 +113,11 @@ def _evaluate(model, P: np.ndarray, plan: Plan, at_h: float, keys, y_ref) -> tup
     Pt = P
     if at_h > 0 and (plan.doses or plan.intakes or plan.inputs):
         events = events_for(plan, model, P[0])
-        traj, st, _ = model.integrate_batch(Y, P, np.array([at_h]), events, CALIBRATION_SOLVER)
+        at = np.array([at_h])
+        traj, st, _ = model.integrate_batch(Y, P, at, events, CALIBRATION_SOLVER)
         Y = traj[:, 0, :]
         status = [a if a != "ok" else b for a, b in zip(status, st)]
-        Pt = P.copy()
-        for t, kind, target, value in zip(events.t, events.kind, events.target, events.value):
-            if kind == 1 and t <= at_h:
-                Pt[:, target] = value
+        Pt = inputs_in_force(P, events, at)[:, 0, :]
     values = np.column_stack([model.readout_function(k[4])(Y, Pt) for k in keys])
     return values, status
 
@@ -135,13 +135,13 @@ def landscape(posterior: Posterior, *, at_h: float | None = None, samples: int =
     rng = np.random.default_rng(seed)
     idx = rng.choice(posterior.samples.shape[0], size=min(samples, posterior.samples.shape[0]),
                      replace=False)
-    P = np.array([posterior.parameter_vector(e) for e in posterior.samples[idx]])
+    P = parameter_matrix(posterior.p0, posterior.targets, posterior.samples[idx])
     y_ref = model.steady_state(posterior.p0).y
     keys = _keys(model)
     patient, status = _evaluate(model, P, plan, at_h, keys, y_ref)
     patient = patient[[s == "ok" for s in status]]
     reference = reference_band(posterior.subject, samples, seed)
-    ref_keys = {k[4]: i for i, k in enumerate(_keys(model_for(Plan())))}
+    ref_keys = {k[4]: i for i, k in enumerate(_keys(model_for(Plan())))}  # the band's columns
     lo_q, hi_q = (1 - level) / 2, (1 + level) / 2
     entries = []
     for j, (system, measure, quantity, region, key, unit) in enumerate(keys):
@@ -182,15 +182,22 @@ def _z(value: float, ref: np.ndarray) -> float:
 def reference_band(subject: Subject, samples: int = 200, seed: int = 0) -> np.ndarray:
     """Readouts (samples, n_keys) of people of the subject's sex and age drawn from the priors,
     without genotype information or medication, at steady state."""
+    return _reference_band(subject.sex, subject.age_years, subject.weight_kg, samples, seed).copy()
+
+
+@lru_cache(maxsize=8)
+def _reference_band(sex: str, age_years: float, weight_kg: float, samples: int, seed: int) -> np.ndarray:
+    # Cached: the band depends only on these, and a landscape of each patient (and each of
+    # several landscapes of one patient) would otherwise redraw and re-solve the same people.
     model = model_for(Plan())
-    person = Subject(sex=subject.sex, age_years=subject.age_years, weight_kg=subject.weight_kg)
+    person = Subject(sex=sex, age_years=age_years, weight_kg=weight_kg)
     p0 = parameter_vector(person, model.network)
     params = calibration_parameters(model.network)
     rng = np.random.default_rng(seed + 1)
-    P = np.tile(p0, (samples, 1))
-    for c in params:
-        idx = [model.param_index[t] for t in c.targets]
-        P[:, idx] *= np.exp(rng.normal(0.0, c.omega, size=samples))[:, None]
+    # One column of draws per parameter, in order (as drawing them one parameter at a time).
+    etas = rng.normal(0.0, np.array([c.omega for c in params])[:, None], size=(len(params), samples)).T
+    targets = [np.array([model.param_index[t] for t in c.targets]) for c in params]
+    P = parameter_matrix(p0, targets, etas)
     values, status = _evaluate(model, P, Plan(), 0.0, _keys(model), model.steady_state(p0).y)
     return values[[s == "ok" for s in status]]
 
@@ -198,9 +205,9 @@ def reference_band(subject: Subject, samples: int = 200, seed: int = 0) -> np.nd
 def _drivers(posterior: Posterior, model, plan: Plan, at_h: float, keys, y_ref, top: int = 3) -> dict:
     """What moved each entry, as log-changes of its value: each observation (through its share of
     the MAP shift, linearised), the genotypes (through the prior median) and the medication."""
-    h = 0.01
+    h = 0.01  # central-difference step in eta: 1% of a parameter, well above the solver's error
     rows = [posterior.parameter_vector(np.zeros_like(posterior.eta_map)), posterior.parameter_vector()]
-    moved = np.flatnonzero(np.abs(posterior.eta_map) > 1e-6)
+    moved = np.flatnonzero(np.abs(posterior.eta_map) > 1e-6)  # 0 exactly for screened-out ones
     for j in moved:
         for sign in (1.0, -1.0):
             eta = posterior.eta_map.copy()
@@ -218,6 +225,10 @@ def _drivers(posterior: Posterior, model, plan: Plan, at_h: float, keys, y_ref, 
     grad = (logv[2:2 + 2 * m:2] - logv[3:3 + 2 * m:2]) / (2 * h)  # (m, n_keys)
     shares = posterior.contributions()[:, moved] @ grad if m else np.zeros((0, len(keys)))
     labels = [_observation_label(o) for o in posterior.observations]
+    if plan.doses:  # the MAP patient without medication, every key in one solve
+        steady, _ = _evaluate(model, np.atleast_2d(rows[1]), Plan(), 0.0, keys, y_ref)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_steady = np.log(np.where(steady[0] > 0, steady[0], np.nan))
     out: dict[str, list] = {}
     for j, (_, _, quantity, region, _, _) in enumerate(keys):
         effects = [(labels[i], float(shares[i, j])) for i in range(len(labels)) if m]
@@ -226,8 +237,8 @@ def _drivers(posterior: Posterior, model, plan: Plan, at_h: float, keys, y_ref, 
                                                      posterior.subject.genotypes.items()) + ")",
                             float(logv[0, j] - logv[-1, j])))
         if plan.doses:
-            effects.append(("medication", float(logv[1, j] - _steady(model, rows[1], keys, j, y_ref))))
-        effects = [e for e in effects if np.isfinite(e[1]) and abs(e[1]) > 0.01]
+            effects.append(("medication", float(logv[1, j] - log_steady[j])))
+        effects = [e for e in effects if np.isfinite(e[1]) and abs(e[1]) > 0.01]  # a 1% change shown
         effects.sort(key=lambda e: -abs(e[1]))
         out[quantity + (f"@{region}" if region else "")] = effects[:top]
     return out
@@ -237,7 +248,3 @@ def _observation_label(o) -> str:
     when = "baseline" if o.time_h is None else f"t = {o.time_h:g} h"
     return f"{getattr(o, 'label', o.quantity)} ({when})"
 
-
-def _steady(model, p, keys, j, y_ref) -> float:
-    values, _ = _evaluate(model, np.atleast_2d(p), Plan(), 0.0, [keys[j]], y_ref)
-    return float(np.log(values[0, 0])) if values[0, 0] > 0 else float("nan")

@@ -16,7 +16,7 @@ from typing import Optional
 from ..errors import DataError
 from ..limits import MAX_TIME_H
 from .records import HOUR_S, Observation, PatientRecord, RecordError, plan_of
-from .units import Entry, loinc_property, lookup, parse_ucum, to_model_unit
+from .units import MASS_CONC, MOLAR_CONC, Entry, loinc_property, lookup, parse_ucum, to_model_unit
 
 
 # A sample at a dose instant is placed this much earlier (1 s): far above the integrator's
@@ -75,7 +75,7 @@ def _convert(obs: Observation, allowed: set[str]) -> tuple[Entry, float]:
     prop = loinc_property(obs.code)
     if prop in ("MCnc", "SCnc"):
         dim = str(parse_ucum(obs.unit).dimensionality)
-        want = "[mass] / [length] ** 3" if prop == "MCnc" else "[substance] / [length] ** 3"
+        want = MASS_CONC if prop == "MCnc" else MOLAR_CONC
         if dim != want:
             kind, example = (("mass", "ug/dL or ng/mL") if prop == "MCnc" else ("molar", "nmol/L"))
             raise DataError(f"unit {obs.unit!r} does not fit LOINC {obs.code} ({kind} concentration, "

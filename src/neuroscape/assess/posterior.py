@@ -10,6 +10,7 @@ import numpy as np
 from ..plan import Plan
 from ..subject import Subject, with_parameters
 from .priors import CalibrationParameter
+from .problem import parameter_matrix
 
 # Posterior sd / prior sd below which the data identify a parameter, and above which it stays at
 # its prior (between the two: weakly informed).
@@ -91,11 +92,7 @@ class Posterior:
 
     # -- as a subject -------------------------------------------------------------------------
     def parameter_vector(self, eta: np.ndarray | None = None) -> np.ndarray:
-        eta = self.eta_map if eta is None else eta
-        p = self.p0.copy()
-        for e, idx in zip(eta, self.targets):
-            p[idx] *= np.exp(e)
-        return p
+        return parameter_matrix(self.p0, self.targets, self.eta_map if eta is None else eta)[0]
 
     def subject_at(self, eta: np.ndarray | None = None) -> Subject:
         """The virtual patient at `eta` (default the MAP) with its fitted values set."""

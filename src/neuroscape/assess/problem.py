@@ -15,19 +15,15 @@ import numpy as np
 from ..engine.compiled import CompiledModel, Events, Solver
 from ..errors import DataError, EngineError, ModelError
 from ..model.assemble import inline_expressions, resolve
-from ..plan import Plan, events_for
+from ..plan import Plan, events_for, input_parameters
 from ..simulate import model_for
 from ..subject import Subject, parameter_vector
-from .priors import CalibrationParameter, calibration_parameters
+from .priors import CalibrationParameter, calibration_parameters, omega_of
 
 # Tighter than the default: finite differences of a trajectory need the integration error well
 # below the step's effect (step 1e-3 in log-parameter, central differences): 1e-7 keeps
 # the derivative error near 1e-4 relative at half the cost of 1e-8.
 CALIBRATION_SOLVER = Solver(rtol=1e-7, atol=1e-9)
-
-
-def log_residual_sd(cv: float) -> float:
-    return float(np.sqrt(np.log1p(cv * cv)))
 
 
 def rhythm_factor(quantity: str, clock_h: float | None) -> float:
@@ -72,7 +68,7 @@ def observation_model(observations, model: CompiledModel) -> ObservationModel:
         if kind == "proportional":
             if value <= 0:
                 raise DataError(f"{where}: value {value} must be > 0 for a proportional error model")
-            sigma = log_residual_sd(ob.cv)
+            sigma = omega_of(ob.cv)  # log-scale sd of a proportional error
         elif kind == "additive":
             sigma = float(ob.sd)
         elif kind == "combined":
@@ -98,7 +94,8 @@ _DEPENDENCIES: weakref.WeakKeyDictionary[CompiledModel, tuple] = weakref.WeakKey
 
 
 def _dependencies(model: CompiledModel):
-    """Per species, the species and parameters its rate of change reads (from the rate laws)."""
+    """Per species, the species and parameters its rate of change reads (from the rate laws),
+    and a cache of each readout's structural parameters (resolving sympy is the slow part)."""
     if model not in _DEPENDENCIES:
         table, resolved = inline_expressions(model.network)
         species, params = set(model.network.species_names), set(model.network.parameter_names)
@@ -109,26 +106,47 @@ def _dependencies(model: CompiledModel):
             for target in r.stoich:
                 dep_s[target] |= names & species
                 dep_p[target] |= names & params
-        _DEPENDENCIES[model] = (table, resolved, dep_s, dep_p)
+        _DEPENDENCIES[model] = (table, resolved, dep_s, dep_p, {})
     return _DEPENDENCIES[model]
 
 
 def structural_parameters(model: CompiledModel, readout_key: str) -> set[str]:
     """Every parameter a readout can depend on through the model's structure (its own expression
     and the rate laws of every species upstream of it). Others have exactly zero sensitivity."""
-    table, resolved, dep_s, dep_p = _dependencies(model)
-    ro = next(r for r in model.network.readouts if r.key == readout_key)
-    names = {x.name for x in resolve(ro.expr, table, resolved, ro.key).free_symbols}
-    params = {n for n in names if n in model.param_index}
-    todo = [n for n in names if n in dep_s]
-    seen = set(todo)
-    while todo:
-        s = todo.pop()
-        params |= dep_p[s]
-        for u in dep_s[s] - seen:
-            seen.add(u)
-            todo.append(u)
-    return params
+    table, resolved, dep_s, dep_p, reach = _dependencies(model)
+    if readout_key not in reach:
+        ro = next(r for r in model.network.readouts if r.key == readout_key)
+        names = {x.name for x in resolve(ro.expr, table, resolved, ro.key).free_symbols}
+        params = {n for n in names if n in model.param_index}
+        todo = [n for n in names if n in dep_s]
+        seen = set(todo)
+        while todo:
+            s = todo.pop()
+            params |= dep_p[s]
+            for u in dep_s[s] - seen:
+                seen.add(u)
+                todo.append(u)
+        reach[readout_key] = frozenset(params)
+    return set(reach[readout_key])
+
+
+def parameter_matrix(p0: np.ndarray, targets, etas: np.ndarray) -> np.ndarray:
+    """Network parameter rows (b, n): `p0` with each calibration parameter's `targets` (index
+    arrays) scaled by exp(eta), for each row of `etas` (b, k)."""
+    etas = np.atleast_2d(etas)
+    P = np.tile(p0, (etas.shape[0], 1))
+    for j, idx in enumerate(targets):
+        P[:, idx] *= np.exp(etas[:, j])[:, None]
+    return P
+
+
+def inputs_in_force(P: np.ndarray, events: Events, times: np.ndarray) -> np.ndarray:
+    """Parameter rows (b, len(times), n) in force at each time: the set-parameter events of
+    `events` (plan.input_parameters; their values are absolute, so the same for every row)
+    over each row of P."""
+    nan = np.full(P.shape[1], np.nan)
+    held = input_parameters(events, nan, np.asarray(times, dtype=float))  # NaN where not set
+    return np.where(np.isnan(held)[None], P[:, None, :], held[None])
 
 
 class Problem:
@@ -171,11 +189,7 @@ class Problem:
         return len(self.parameters)
 
     def parameter_matrix(self, etas: np.ndarray) -> np.ndarray:
-        etas = np.atleast_2d(etas)
-        P = np.tile(self.p0, (etas.shape[0], 1))
-        for j, idx in enumerate(self._targets):
-            P[:, idx] *= np.exp(etas[:, j])[:, None]
-        return P
+        return parameter_matrix(self.p0, self._targets, etas)
 
     def predict(self, etas: np.ndarray, which: str = "all"):
         """Predictions (b, n_obs) for a batch of eta rows and a status per row ("ok" or why not).
@@ -192,18 +206,10 @@ class Problem:
         if which in ("all", "timed") and (~base).any():
             traj, st, _ = self.model.integrate_batch(Y, P, self.times, self.events, CALIBRATION_SOLVER)
             status = [s if s != "ok" else t for s, t in zip(status, st)]
-            Pt = self._inputs_in_force(P)
+            Pt = inputs_in_force(P, self.events, self.times)
             for i, pos in zip(np.flatnonzero(~base), self._time_pos):
                 out[:, i] = self._fns[self.obs.keys[i]](traj[:, pos, :], Pt[:, pos, :])
         return out * self.obs.factor, status
-
-    def _inputs_in_force(self, P: np.ndarray) -> np.ndarray:
-        Pt = np.repeat(P[:, None, :], self.times.size, axis=1)
-        ev = self.events
-        for t, kind, target, value in zip(ev.t, ev.kind, ev.target, ev.value):
-            if kind == 1:
-                Pt[:, self.times >= t, target] = value
-        return Pt
 
     def whitened(self, pred: np.ndarray) -> np.ndarray:
         """(observed - predicted) / sd for each row of predictions; log scale for proportional."""

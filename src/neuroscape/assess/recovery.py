@@ -16,6 +16,7 @@ from ..simulate import model_for
 from ..subject import Subject
 from .calibrate import calibrate
 from .observations import ModelObservation
+from .priors import omega_of
 from .problem import Problem
 from .units import lookup
 
@@ -80,7 +81,7 @@ def _measurements(design: Design, values: np.ndarray | None, rng, units: dict) -
     obs = []
     for i, (quantity, region, t, cv, label) in enumerate(rows):
         value = 1.0 if values is None else float(
-            values[i] * np.exp(rng.normal(0.0, np.sqrt(np.log1p(cv * cv)))))
+            values[i] * np.exp(rng.normal(0.0, omega_of(cv))))
         obs.append(ModelObservation(quantity=quantity, region=region, value=value,
                                     unit=units[(quantity, region)], time_h=t,
                                     error_kind="proportional", cv=cv, sd=0.0, label=label,

@@ -109,21 +109,24 @@ def table() -> Table:
         t = Table.model_validate(raw)
     except ValidationError as exc:
         raise DataError(f"assess/data/loinc.yaml is invalid: {exc}") from None
-    seen: dict[str, str] = {}
+    _index_of(t)  # refuses a name that maps to two entries
+    return t
+
+
+def _index_of(t: Table) -> dict[str, Entry]:
+    """Every key, alias and LOINC code (lower case) -> its entry."""
+    out: dict[str, Entry] = {}
     for e in t.entries:
         for k in (e.key.lower(), *e.names, *(c.code for c in e.loinc)):
-            if seen.setdefault(k, e.key) != e.key:
-                raise DataError(f"assess/data/loinc.yaml: {k!r} maps to both {seen[k]} and {e.key}")
-    return t
+            if out.setdefault(k, e).key != e.key:
+                raise DataError(f"assess/data/loinc.yaml: {k!r} maps to both {out[k].key} and {e.key}; "
+                                "keep it in one entry")
+    return out
 
 
 @lru_cache(maxsize=1)
 def _index() -> dict[str, Entry]:
-    out = {}
-    for e in table().entries:
-        for k in (e.key.lower(), *e.names, *(c.code for c in e.loinc)):
-            out[k] = e
-    return out
+    return _index_of(table())
 
 
 def known_names() -> tuple[str, ...]:
@@ -188,9 +191,10 @@ def parse_ucum(text: str):
     return q
 
 
+MASS_CONC, MOLAR_CONC = "[mass] / [length] ** 3", "[substance] / [length] ** 3"  # pint's dimensionality
 _DIMENSIONS = {
-    "[mass] / [length] ** 3": ("mass concentration", "ng/mL"),
-    "[substance] / [length] ** 3": ("molar concentration", "nmol/L"),
+    MASS_CONC: ("mass concentration", "ng/mL"),
+    MOLAR_CONC: ("molar concentration", "nmol/L"),
     "[substance] / [mass]": ("amount per tissue mass", "mmol/kg"),
     "dimensionless": ("dimensionless fraction", "% or 1"),
 }
@@ -208,16 +212,15 @@ def to_model_unit(value: float, unit: str, entry: Entry) -> float:
     target = parse_ucum(entry.ucum)
     if given.dimensionality == target.dimensionality:
         return float(given.to(target.units).magnitude) / float(target.magnitude)
-    mass_conc, molar_conc = "[mass] / [length] ** 3", "[substance] / [length] ** 3"
     dims = (str(given.dimensionality), str(target.dimensionality))
     mw = entry.molar_mass_g_per_mol()
-    if dims in ((mass_conc, molar_conc), (molar_conc, mass_conc)) and mw:
+    if dims in ((MASS_CONC, MOLAR_CONC), (MOLAR_CONC, MASS_CONC)) and mw:
         g_per_mol = parse_ucum("g/mol") * mw
-        converted = given / g_per_mol if dims[0] == mass_conc else given * g_per_mol
+        converted = given / g_per_mol if dims[0] == MASS_CONC else given * g_per_mol
         return float(converted.to(target.units).magnitude) / float(target.magnitude)
     want, example = _dimension_words(target)
     got, _ = _dimension_words(given)
-    if dims[1] in (mass_conc, molar_conc) and mw:
+    if dims[1] in (MASS_CONC, MOLAR_CONC) and mw:
         want = "mass or molar concentration"
         example = "ng/mL, ug/dL, nmol/L or umol/L"
     raise DataError(f"unit {unit!r} is a {got}; {entry.label} needs a {want}, e.g. {example} "

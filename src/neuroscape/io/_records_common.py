@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from ..assess.observations import check_record
 from ..assess.records import PatientRecord, RecordError
-from ..errors import DataError
+from ..errors import DataError, NeuroscapeError
 
 
 def read_text(path: Path, what: str) -> str:
@@ -61,15 +61,24 @@ def attempt(problems: list[str], where: str, make: Callable):
         return make()
     except ValidationError as exc:
         problems += [m if m.startswith(where) else f"{where}: {m}" for m in validation_messages(exc)]
-    except (ValueError, TypeError, ArithmeticError) as exc:
-        problems.append(f"{where}: {exc}")
-    except Exception as exc:  # DataError etc. from the library
-        from ..errors import NeuroscapeError
-
-        if not isinstance(exc, NeuroscapeError):
-            raise
+    except (ValueError, TypeError, ArithmeticError, NeuroscapeError) as exc:  # DataError etc. too
         problems.append(f"{where}: {exc}")
     return None
+
+
+def mass(value: float, unit: str, target: str, not_a_mass: str) -> float:
+    """`value` `unit` (UCUM) in `target` (a pint mass unit: kilogram, milligram). DataError for
+    text that is not UCUM; ValueError `not_a_mass` (naming the field and the unit to write)
+    for a unit of another dimension."""
+    from pint import DimensionalityError
+
+    from ..assess.units import parse_ucum
+
+    q = parse_ucum(unit) * value
+    try:
+        return float(q.to(target).magnitude)
+    except DimensionalityError:
+        raise ValueError(not_a_mass) from None
 
 
 def doses_until(first: datetime, every_h: float, until: Optional[datetime]) -> int:

@@ -26,11 +26,13 @@ from pydantic import ValidationError
 
 from ..assess.records import SPECIMENS, Genotype, Medication, Observation, PatientRecord, check_weight
 from ..errors import DataError
-from ._records_common import attempt, doses_until, finish, last_taken, read_text, validation_messages
+from ._records_common import attempt, doses_until, finish, last_taken, mass, read_text, validation_messages
 
 LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+# FHIR timing.repeat.periodUnit (UCUM) in hours; UCUM's mo and a are the mean Julian month
+# (30.4375 d) and year (365.25 d).
 _PERIOD_H = {"s": 1 / 3600, "min": 1 / 60, "h": 1.0, "d": 24.0, "wk": 168.0, "mo": 730.5, "a": 8766.0}
 
 
@@ -273,15 +275,8 @@ def _same_unit(code: Optional[str], shown: Optional[str]) -> None:
 
 def _weight(res) -> tuple[datetime, float]:
     """(time, kg) of a body-weight Observation."""
-    from ..assess.units import parse_ucum
-
     value, unit = _quantity(res)
-    try:
-        kg = float((parse_ucum(unit) * value).to("kilogram").magnitude)
-    except DataError:
-        raise
-    except Exception:
-        raise ValueError(f"body weight unit {unit!r} is not a mass; use kg or [lb_av]") from None
+    kg = mass(value, unit, "kilogram", f"body weight unit {unit!r} is not a mass; use kg or [lb_av]")
     return _effective(res), check_weight(kg)
 
 
@@ -409,8 +404,6 @@ def _every_h(rep) -> float:
 
 
 def _medication(res, where, ref, bundled) -> Medication:
-    from ..assess.units import parse_ucum
-
     drug = _drug_name(_medication_concept(res, bundled))
     dosages = getattr(res, "dosage", None) or getattr(res, "dosageInstruction", None) or []
     if not dosages:
@@ -420,12 +413,8 @@ def _medication(res, where, ref, bundled) -> Medication:
     dq = next((r.doseQuantity for r in (d.doseAndRate or []) if r.doseQuantity is not None), None)
     if dq is None or dq.value is None:
         raise ValueError("dosage has no doseAndRate.doseQuantity")
-    try:
-        dose_mg = float((parse_ucum(dq.code or dq.unit or "mg") * float(dq.value)).to("milligram").magnitude)
-    except DataError:
-        raise
-    except Exception:
-        raise ValueError(f"doseQuantity unit {dq.code or dq.unit!r} is not a mass; give the dose in mg") from None
+    dose_mg = mass(float(dq.value), dq.code or dq.unit or "mg", "milligram",
+                   f"doseQuantity unit {dq.code or dq.unit!r} is not a mass; give the dose in mg")
     rep = d.timing.repeat if d.timing is not None else None
     every_h = _every_h(rep)
     period = getattr(res, "effectivePeriod", None) or getattr(rep, "boundsPeriod", None)

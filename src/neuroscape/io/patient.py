@@ -22,13 +22,13 @@ def read_patient(path: Union[str, os.PathLike], *, now: Optional[datetime] = Non
     if suffix == ".csv":
         from ._records_common import read_text
 
-        lines = [ln for ln in read_text(path, "CSV record").splitlines()
-                 if ln.strip() and not ln.lstrip().startswith("#")]
+        text = read_text(path, "CSV record")
+        lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
         head = (lines[0] if lines else "").lower()
         if "patient_id" in head:
-            from .records_csv import read_records_csv
+            from .records_csv import records_from_text
 
-            return read_records_csv(path, now=now)
+            return records_from_text(text, path, now=now)
         if "evid" in head or ("id" in head and "time" in head and "amt" in head):
             raise DataError(f"{path.name} looks like a NONMEM event table; read it with "
                             "neuroscape.io.nonmem_records.records_from_nonmem(path, drug=..., id=...)")

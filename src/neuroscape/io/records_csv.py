@@ -29,7 +29,7 @@ from typing import Iterator, Optional, Union
 
 from ..assess.records import SPECIMENS, Genotype, Medication, Observation, PatientRecord, check_age, check_weight
 from ..errors import DataError
-from ._records_common import attempt, doses_until, finish, last_taken, number, read_text
+from ._records_common import attempt, doses_until, finish, last_taken, mass, number, read_text
 
 REQUIRED = ("patient_id", "time", "value", "unit")
 OPTIONAL = ("code", "name", "specimen", "region", "every_h", "until", "route")
@@ -100,8 +100,13 @@ def read_records_csv(path: Union[str, os.PathLike], *, now: Optional[datetime] =
     """Read one patient's long-format CSV. `now` (default: current UTC time) is the limit for
     'time in the future'."""
     path = Path(path)
+    return records_from_text(read_text(path, "CSV record"), path, now=now)
+
+
+def records_from_text(text: str, path: Path, *, now: datetime | None = None) -> PatientRecord:
+    """read_records_csv for a file already read (read_text) from `path` (names it in errors)."""
     label = path.name
-    header, rows = _rows(read_text(path, "CSV record"), label)
+    header, rows = _rows(text, label)
     _check_header(header, label)
 
     problems: list[str] = []
@@ -183,13 +188,8 @@ def _once(once: dict, key: str, text: str, where: str) -> None:
 
 def _weight(value: str, unit: str, when: str, where: str) -> tuple[Optional[datetime], float, str]:
     """(time or None, kg, row) of a weight row."""
-    from ..assess.units import parse_ucum
-
-    q = parse_ucum(unit or "kg") * number(value, "weight")
-    try:
-        kg = float(q.to("kilogram").magnitude)
-    except Exception:
-        raise ValueError(f"weight unit {unit!r} is not a mass; use kg or [lb_av]") from None
+    kg = mass(number(value, "weight"), unit or "kg", "kilogram",
+              f"weight unit {unit!r} is not a mass; use kg or [lb_av]")
     return (_time(when, "time") if when else None), check_weight(kg), where
 
 
@@ -237,13 +237,8 @@ def _observation(row: dict, where: str) -> Observation:
 
 
 def _dose_mg(value: str, unit: str) -> float:
-    from ..assess.units import parse_ucum
-
-    q = parse_ucum(unit or "mg") * number(value, "dose")
-    try:
-        return float(q.to("milligram").magnitude)
-    except Exception:
-        raise ValueError(f"medication dose unit {unit!r} is not a mass; write the dose in mg") from None
+    return mass(number(value, "dose"), unit or "mg", "milligram",
+                f"medication dose unit {unit!r} is not a mass; write the dose in mg")
 
 
 def _medication(drug: str, row: dict, where: str, ref) -> Medication:
