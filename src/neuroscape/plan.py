@@ -126,11 +126,7 @@ def hold_input(plan: Plan, name: str, start_h: float, value: float, *, end_h: fl
                mode: Literal["multiply", "add"] = "multiply") -> Plan:
     """Hold input `name` at `value` x its baseline (mode multiply) or baseline + `value` (mode add)
     from `start_h` to `end_h`; overlapping holds of one input combine instead of overwriting."""
-    if end_h is not None and end_h <= start_h:
-        raise ProtocolError(f"input {name!r}: end {end_h} h is not after start {start_h} h")
-    return replace(plan, inputs=(*plan.inputs, InputSpan(name, float(start_h),
-                                                         None if end_h is None else float(end_h),
-                                                         float(value), mode)))
+    return hold_inputs(plan, [(name, start_h, end_h, value, mode)])
 
 
 def hold_inputs(plan: Plan, holds) -> Plan:
@@ -138,7 +134,8 @@ def hold_inputs(plan: Plan, holds) -> Plan:
     spans = []
     for name, start, end, value, mode in holds:
         if end is not None and end <= start:
-            raise ProtocolError(f"input {name!r}: end {end} h is not after start {start} h")
+            raise ProtocolError(f"input {name!r}: end {end} h is not after start {start} h; give an end "
+                                "after the start, or none to hold to the end")
         spans.append(InputSpan(name, float(start), None if end is None else float(end), float(value), mode))
     return replace(plan, inputs=(*plan.inputs, *spans))
 
@@ -203,7 +200,9 @@ def events_for(plan: Plan, model: CompiledModel, p: np.ndarray | None = None) ->
         elif dose.route == "iv":
             rows.append((dose.at_h, 0, si[f"{d}_cen"], ug, mw))
         else:
-            x = "" if dose.formulation is None else "_" + dose.formulation.lower().replace("-", "_")
+            from .pharmacology.network import formulation_suffix
+
+            x = formulation_suffix(dose.formulation)  # the network's own naming of gut compartments
             if f"{d}_lag{x}" not in pi:
                 raise ProtocolError(f"{dose.drug} {dose.formulation}: this model has no gut compartment for "
                                     "that formulation; build it from the plan (simulate.model_for(plan), or "

@@ -53,7 +53,7 @@ class Subject:
         if self.sex != "female" and (self.cycle_day is not None or self.reproductive_stage is not None
                                      or self.postpartum_day is not None):
             raise ModelError("Subject.cycle_day, reproductive_stage and postpartum_day apply to female subjects; "
-                             f"this subject is {self.sex}")
+                             f"this subject is {self.sex}: give sex='female' or leave them out")
         if self.cycle_day is not None:
             if not 1 <= self.cycle_day <= 35:
                 raise ModelError(f"Subject.cycle_day = {self.cycle_day}; must be within 1-35 (day 1 = first "
@@ -66,7 +66,8 @@ class Subject:
                                  "cycle_day or the reproductive_stage 'postpartum'")
         if self.postpartum_day is not None:
             if self.reproductive_stage != "postpartum":
-                raise ModelError("Subject.postpartum_day needs reproductive_stage 'postpartum'")
+                raise ModelError("Subject.postpartum_day needs reproductive_stage 'postpartum'; give it, or leave "
+                                 "postpartum_day out")
             if not 0 <= self.postpartum_day <= 365:
                 raise ModelError(f"Subject.postpartum_day = {self.postpartum_day}; must be within 0-365 "
                                  "(days since delivery)")

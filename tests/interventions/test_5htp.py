@@ -5,8 +5,6 @@ import numpy as np
 import pytest
 
 from neuroscape import Subject
-from neuroscape.model.modules.enzymes import HOOKS
-from neuroscape.model.modules.plasma import PERIPHERAL_AADC_HOOK
 from neuroscape.plan import Plan, add_dose, add_nutrition
 from neuroscape.protocol.run import run_protocol
 from neuroscape.protocol.schema import parse_protocol
@@ -51,14 +49,13 @@ def test_5htp_is_a_known_supplement_in_protocols():
     assert run_protocol(parse_protocol(doc)).readouts["p"]["value"] > 100  # ng/mL
 
 
-@pytest.mark.skipif(PERIPHERAL_AADC_HOOK not in HOOKS,
-                    reason="needs the drug hook inh_AADC_peripheral in model/modules/enzymes.HOOKS, filled by "
-                           "pharmacology/network.py FRACTION_HOOK['AADC-peripheral'] (owned by pharmacology)")
 def test_carbidopa_multiplies_5htp_exposure_and_its_brain_effect():
     plain = _run(100)
     with_cd = simulate(Subject(weight_kg=70),
                        add_nutrition(add_dose(Plan(), "carbidopa", 0, 100), "5-htp", 3, dose_mg=100), TIMES)
     ratio = np.trapezoid(with_cd.readout("plasma.5-htp"), TIMES) / np.trapezoid(plain.readout("plasma.5-htp"), TIMES)
     assert ratio > 5  # Gijsman 2002: AUC 15.4x with carbidopa 100 mg + 50 mg
-    rise = lambda tr: tr.readout("brain.5hiaa", "cortex", relative_to="baseline").max() - 1  # noqa: E731
+    def rise(tr):
+        return tr.readout("brain.5hiaa", "cortex", relative_to="baseline").max() - 1
+
     assert rise(with_cd) > 3 * rise(plain)

@@ -12,23 +12,19 @@ from __future__ import annotations
 import math
 import re
 from functools import lru_cache
-from importlib import resources
 
 import numpy as np
-import yaml
 
 from ..errors import ProtocolError
+from . import DAY_H, Hold, load_data
 from .sleep import sleep_inputs
 
-Hold = tuple[str, float, float, float, str]  # (input, start_h, end_h, value, mode), see plan.hold_input
-DAY_H = 24.0
 _CLOCK = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])$")
 _OMEGA = 2 * math.pi / DAY_H
 
 
-@lru_cache(maxsize=1)
 def circadian_data() -> dict:
-    return yaml.safe_load(resources.files("neuroscape.interventions").joinpath("data/circadian.yaml").read_text())
+    return load_data("circadian")
 
 
 def clock_hours(text: str, where: str = "clock") -> float:
@@ -98,6 +94,7 @@ def cortisol_rhythm(clock_start_h: float, end_h: float) -> list[Hold]:
     t = 0.0
     while t < end_h:
         clock = clock_start_h + t
+        # the next step boundary on the clock (1e-9: a clock a rounding error short of one is on it)
         nxt = min(end_h, t + (math.floor(clock / step + 1e-9) + 1) * step - clock)
         holds.append(("cortisol_fold", t, nxt, cortisol_fold_mean(clock, clock_start_h + nxt), "multiply"))
         t = nxt
@@ -106,19 +103,23 @@ def cortisol_rhythm(clock_start_h: float, end_h: float) -> list[Hold]:
 
 # --- nights and sleep deprivation -----------------------------------------------------------------
 
-def windows_in_protocol(window: tuple[float, float], clock_start_h: float, end_h: float) -> list[tuple[float, float]]:
-    """Every occurrence of a daily clock window as protocol hours (clipped to 0..end_h)."""
+def _occurrences(window: tuple[float, float], clock_start_h: float, until_h: float) -> list[tuple[float, float]]:
+    """Every occurrence of a daily clock window that starts before `until_h`, as unclipped protocol
+    hours, from the one that may already be under way at t = 0."""
     start, end = window
     length = (end - start) % DAY_H
-    first = (start - clock_start_h) % DAY_H - DAY_H  # the occurrence that may already be under way
     out = []
-    t = first
-    while t < end_h:
-        a, b = max(t, 0.0), min(t + length, end_h)
-        if b > a:
-            out.append((a, b))
+    t = (start - clock_start_h) % DAY_H - DAY_H
+    while t < until_h:
+        out.append((t, t + length))
         t += DAY_H
     return out
+
+
+def windows_in_protocol(window: tuple[float, float], clock_start_h: float, end_h: float) -> list[tuple[float, float]]:
+    """Every occurrence of a daily clock window as protocol hours (clipped to 0..end_h)."""
+    clipped = ((max(a, 0.0), min(b, end_h)) for a, b in _occurrences(window, clock_start_h, end_h))
+    return [(a, b) for a, b in clipped if b > a]
 
 
 def subtract(spans: list[tuple[float, float]], cuts: list[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -162,17 +163,12 @@ def sleep_deprivation(start_h: float, duration_h: float, clock_start_h: float,
     night = night or clock_window(data["habitual_night"]["value"])
     evening = clock_window(data["evening"]["value"])
     end = start_h + duration_h
-    # nights that overlap the deprivation (a night started before t = 0 counts too)
-    length = (night[1] - night[0]) % DAY_H
-    t = (night[0] - clock_start_h) % DAY_H - DAY_H
     holds: list[Hold] = []
-    while t < end:
-        lost = max(0.0, min(t + length, end) - max(t, start_h))
+    # nights that overlap the deprivation (a night started before t = 0 counts too)
+    for night_start, night_end in _occurrences(night, clock_start_h, end):
+        lost = min(night_end, end) - max(night_start, start_h)
         if lost > 0:
-            night_end = t + length
-            to_evening = (evening[0] - (clock_start_h + night_end)) % DAY_H
-            e0 = night_end + to_evening
+            e0 = night_end + (evening[0] - (clock_start_h + night_end)) % DAY_H
             e1 = e0 + (evening[1] - evening[0]) % DAY_H
             holds.append(("cortisol_fold", e0, e1, _evening_fold(lost), "multiply"))
-        t += DAY_H
     return holds

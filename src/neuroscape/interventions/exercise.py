@@ -4,23 +4,18 @@ Training adaptations over weeks (muscle KAT induction) are not modelled yet."""
 
 from __future__ import annotations
 
-from functools import lru_cache
-from importlib import resources
-
-import yaml
-
 from ..errors import ProtocolError
+from . import Hold, load_data
 
 NEFA_RISE_H = 1.0  # NEFA reach their exercise level after about an hour (davis1992)
 
 
-@lru_cache(maxsize=1)
 def exercise_data() -> dict:
-    return yaml.safe_load(resources.files("neuroscape.interventions").joinpath("data/exercise.yaml").read_text())
+    return load_data("exercise")
 
 
 def exercise_inputs(kind: str, start_h: float, duration_h: float, intensity: float,
-                    where: str = "exercise") -> list[tuple[str, float, float, float, str]]:
+                    where: str = "exercise") -> list[Hold]:
     """(input, start_h, end_h, value, mode) holds for one session (see plan.hold_input)."""
     kinds = exercise_data()["kinds"]
     if kind not in kinds:

@@ -4,19 +4,14 @@ compartment of model/modules/hormones.py, where the dosed level adds to the endo
 
 from __future__ import annotations
 
-from functools import lru_cache
-from importlib import resources
-
-import yaml
-
 from ..errors import NotModelledError, ProtocolError
+from . import load_data
 
 ABSURD_DOSE_FACTOR = 10.0  # PROTOCOL.md: one dose above 10x the label maximum daily dose is an error
 
 
-@lru_cache(maxsize=1)
 def therapy_data() -> dict:
-    return yaml.safe_load(resources.files("neuroscape.interventions").joinpath("data/hormone_therapy.yaml").read_text())
+    return load_data("hormone_therapy")
 
 
 def dosable_names() -> dict[str, str]:

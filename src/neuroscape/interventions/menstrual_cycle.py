@@ -8,20 +8,12 @@ cycle from that average start.
 
 from __future__ import annotations
 
-from functools import lru_cache
-from importlib import resources
-
-import yaml
-
 from ..errors import ProtocolError
-
-Hold = tuple[str, float, float, float, str]
-DAY_H = 24.0
+from . import DAY_H, Hold, load_data
 
 
-@lru_cache(maxsize=1)
 def cycle_data() -> dict:
-    return yaml.safe_load(resources.files("neuroscape.interventions").joinpath("data/menstrual_cycle.yaml").read_text())
+    return load_data("menstrual_cycle")
 
 
 def check_cycle_day(day: float, where: str = "cycle_day") -> None:

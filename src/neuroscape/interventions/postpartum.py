@@ -10,20 +10,13 @@ effects on TPH2, MAO-A, SERT, 5-HT1A and 5-HT2A (2-day half-time) follow.
 from __future__ import annotations
 
 import math
-from functools import lru_cache
-from importlib import resources
-
-import yaml
 
 from ..errors import ProtocolError
-
-Hold = tuple[str, float, float, float, str]
-DAY_H = 24.0
+from . import DAY_H, Hold, load_data
 
 
-@lru_cache(maxsize=1)
 def postpartum_data() -> dict:
-    return yaml.safe_load(resources.files("neuroscape.interventions").joinpath("data/postpartum.yaml").read_text())
+    return load_data("postpartum")
 
 
 def check_postpartum_day(day: float, where: str = "postpartum_day") -> None:

@@ -88,6 +88,13 @@ class Readout:
         return f"{self.quantity}@{self.region}" if self.region else self.quantity
 
 
+def represented_by(readouts: list[Readout], source: str, regions: tuple[str, ...], description: str) -> list[Readout]:
+    """Copies of the `source`-region readouts for `regions` without a compartment of their own
+    (each reads the `source` model; `description` says so)."""
+    return [replace(r, region=region, description=description)
+            for region in regions for r in readouts if r.region == source]
+
+
 @dataclass(frozen=True)
 class Module:
     """What one model module contributes."""

@@ -8,7 +8,15 @@ import numpy as np
 
 from ..engine.compiled import Solver
 from ..errors import DataError, ModelError, NotModelledError, ProtocolError
-from ..plan import Plan, add_dose, add_hormone_dose, add_nutrition, hold_input, hold_inputs
+from ..interventions.hormone_therapy import ABSURD_DOSE_FACTOR
+from ..plan import (
+    Plan,
+    add_dose,
+    add_hormone_dose,
+    add_nutrition,
+    hold_input,
+    hold_inputs,
+)
 from ..simulate import Trajectory, model_for, simulate
 from ..subject import Subject
 from .schema import (
@@ -21,12 +29,10 @@ from .schema import (
     SleepIntervention,
 )
 
-ABSURD_DOSE_FACTOR = 10.0  # PROTOCOL.md: one dose above 10x the label maximum daily dose is an error
 HORMONE_INPUTS = {"cortisol": "cortisol_fold", "estradiol": "estradiol_fold",
                   "progesterone": "progesterone_fold"}
 # Cytokine stimuli that drive IDO (the model carries one lumped cytokine drive)
 INFLAMMATION_NAMES = ("interferon_alpha", "il6", "il-6", "tnf_alpha", "lps")
-_ARRIVES_WITH: dict[str, str] = {}
 
 
 @dataclass(frozen=True)
@@ -57,9 +63,8 @@ def plan_of(protocol: Protocol) -> Plan:
         if isinstance(item, ExerciseIntervention):
             from ..interventions.exercise import exercise_inputs
 
-            for name, start, end, value, mode in exercise_inputs(item.exercise, item.start_h,
-                                                                 item.duration_h, item.intensity, where):
-                plan = hold_input(plan, name, start, value, end_h=end, mode=mode)
+            plan = hold_inputs(plan, exercise_inputs(item.exercise, item.start_h, item.duration_h,
+                                                     item.intensity, where))
             continue
         if isinstance(item, HormoneIntervention):
             plan = _add_hormone(plan, item, where)
@@ -67,8 +72,7 @@ def plan_of(protocol: Protocol) -> Plan:
         if isinstance(item, SleepIntervention) and item.kind == "sleep":
             from ..interventions.sleep import sleep_inputs
 
-            for name, start, end, value, mode in sleep_inputs(item.start_h, item.duration_h):
-                plan = hold_input(plan, name, start, value, end_h=end, mode=mode)
+            plan = hold_inputs(plan, sleep_inputs(item.start_h, item.duration_h))
             continue
         if isinstance(item, SleepIntervention) and item.kind == "sleep_deprivation":
             continue  # defined against the day: added with the daily rhythm below
@@ -83,7 +87,7 @@ def plan_of(protocol: Protocol) -> Plan:
             kind = getattr(item, "kind", type(item).__name__)
             raise NotModelledError(
                 f"{where}: intervention kind {kind!r} is not modelled yet in this model version; "
-                f"it arrives with {_ARRIVES_WITH.get(kind, 'a later module')}. Modelled now: drug, nutrition, "
+                "it arrives with a later module. Modelled now: drug, nutrition, "
                 "hormone (fold), inflammation, exercise, sleep, sleep_deprivation")
         for t in item.times_h:
             plan = add_nutrition(plan, item.nutrition, t, protein_g=item.protein_g,
@@ -107,38 +111,36 @@ def _add_day(plan: Plan, protocol: Protocol) -> Plan:
     (subject.reproductive_stage postpartum, from postpartum_day), the daily rhythm (protocol key
     circadian) and sleep deprivation, in clock time clock_start + t. These holds run to a day past the
     protocol's last time, so every readout sees them."""
+    from ..interventions import DAY_H
     from ..interventions import circadian as day
 
-    deprivations = [item for item in protocol.interventions
-                    if isinstance(item, SleepIntervention) and item.kind == "sleep_deprivation"]
-    spec = protocol.circadian
+    subject = protocol.subject
+    end = protocol_end_h(protocol) + DAY_H
     holds = []
-    if protocol.subject.cycle_day is not None:
+    if subject.cycle_day is not None or subject.reproductive_stage == "postpartum":
         from ..interventions.menstrual_cycle import cycle_inputs
-        from ..model.parameters import load_table
-
-        levels = load_table("hormones")
-        holds += cycle_inputs(protocol.subject.cycle_day, protocol_end_h(protocol) + day.DAY_H,
-                              levels["estradiol_base_female"].value, levels["progesterone_base"].value)
-    if protocol.subject.reproductive_stage == "postpartum":
         from ..interventions.postpartum import postpartum_inputs
         from ..model.parameters import load_table
 
         levels = load_table("hormones")
-        holds += postpartum_inputs(protocol.subject.postpartum_day or 0.0, protocol_end_h(protocol) + day.DAY_H,
-                                   levels["estradiol_base_female"].value, levels["progesterone_base"].value)
-    if spec is None and not deprivations:
-        return hold_inputs(plan, holds)
-    clock0 = day.clock_hours(protocol.clock_start, "clock_start")
-    end = protocol_end_h(protocol) + day.DAY_H
-    night = day.clock_window(spec.sleep, "circadian.sleep") if spec is not None and spec.sleep else None
-    if spec is not None and spec.cortisol:
-        holds += day.cortisol_rhythm(clock0, end)
-    if night is not None:
-        awake = [(item.start_h, item.end_h) for item in deprivations]
-        holds += day.nightly_sleep(night, clock0, end, awake)
-    for item in deprivations:
-        holds += day.sleep_deprivation(item.start_h, item.duration_h, clock0, night)
+        bases = (levels["estradiol_base_female"].value, levels["progesterone_base"].value)
+        if subject.cycle_day is not None:
+            holds += cycle_inputs(subject.cycle_day, end, *bases)
+        if subject.reproductive_stage == "postpartum":
+            holds += postpartum_inputs(subject.postpartum_day or 0.0, end, *bases)
+    deprivations = [item for item in protocol.interventions
+                    if isinstance(item, SleepIntervention) and item.kind == "sleep_deprivation"]
+    spec = protocol.circadian
+    if spec is not None or deprivations:
+        clock0 = day.clock_hours(protocol.clock_start, "clock_start")
+        night = day.clock_window(spec.sleep, "circadian.sleep") if spec is not None and spec.sleep else None
+        if spec is not None and spec.cortisol:
+            holds += day.cortisol_rhythm(clock0, end)
+        if night is not None:
+            awake = [(item.start_h, item.end_h) for item in deprivations]
+            holds += day.nightly_sleep(night, clock0, end, awake)
+        for item in deprivations:
+            holds += day.sleep_deprivation(item.start_h, item.duration_h, clock0, night)
     return hold_inputs(plan, holds)
 
 

@@ -532,7 +532,7 @@ class Protocol(_Model):
     readouts: tuple[ReadoutSpec, ...] = Field(
         description="a non-empty list of readouts, each a mapping with id, quantity and "
                                   "at_h, e.g. [{id: sert, quantity: occupancy.SERT, at_h: 24}]")
-    clock_start: str = Field("08:00", strict=True, pattern=r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]$",
+    clock_start: str = Field("08:00", strict=True, pattern=rf"^{_CLOCK_PATTERN}$",
                              description='the wall-clock time at t = 0, "HH:MM" in 24 h, e.g. "08:00"')
     circadian: CircadianSpec | None = Field(
         None, description='the daily rhythm, a mapping with the optional keys cortisol (true/false) and '

@@ -7,7 +7,7 @@ together, as in Reed et al. 2012."""
 
 from __future__ import annotations
 
-from ..network import Expression, Module, Reaction, Readout, Species
+from ..network import Expression, Module, Reaction, Readout, Species, represented_by
 from ..parameters import load_table
 
 REGIONS = ("striatum", "prefrontal")
@@ -63,8 +63,7 @@ def build() -> Module:
                               "net_vmax * net_expr_prefrontal * eda_prefrontal / (net_km_da * (1 + x_NET) + eda_prefrontal)",
                               {"eda_prefrontal": -1}))
     # Sparse mesocortical fields without their own compartment read the prefrontal model.
-    readouts += [Readout(r.quantity, region, r.expr, r.unit, r.scale, "represented by the prefrontal model")
-                 for region in ("cortex", "hippocampus") for r in list(readouts) if r.region == "prefrontal"]
+    readouts += represented_by(readouts, "prefrontal", ("cortex", "hippocampus"), "represented by the prefrontal model")
     readouts.append(Readout("firing.dopamine", None, "da_fire", "1"))
     readouts.append(Readout("csf.hva", None, "csf_hva_per_tissue * hva_striatum", "nM", 1000.0,
                             "lumbar CSF, in proportion to striatal tissue HVA"))

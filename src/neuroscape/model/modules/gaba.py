@@ -6,7 +6,7 @@ benzodiazepines (drug hook occ_GABAA_BZ) and allopregnanolone (from progesterone
 
 from __future__ import annotations
 
-from ..network import Expression, Module, Reaction, Readout, Species
+from ..network import Expression, Module, Reaction, Readout, Species, represented_by
 from ..parameters import load_table
 
 REGIONS = ("cortex", "hippocampus", "striatum")
@@ -52,8 +52,7 @@ def build() -> Module:
                                 "benzodiazepine-site and neurosteroid (allopregnanolone) modulation; "
                                 "use relative_to: baseline"),
         ]
-    readouts += [Readout(r.quantity, "prefrontal", r.expr, r.unit, r.scale, "represented by the cortex model")
-                 for r in list(readouts) if r.region == "cortex"]
+    readouts += represented_by(readouts, "cortex", ("prefrontal",), "represented by the cortex model")
     defaults = {"brain.gaba": "cortex", "brain.gaba.extracellular": "cortex", "activity.GABA-T": "cortex"}
     readouts.append(Readout("occupancy.GABAA-neurosteroid", None, "occ_GABAA_allo", "1",
                             description="GABA-A neurosteroid site occupied by allopregnanolone"))

@@ -23,20 +23,21 @@ HORMONES: dict[str, tuple[str, str, str, float]] = {
     "cortisol": ("cortisol_base", "nmol", "nmol/L", 1e6),
 }
 
-# estradiol-regulated expression: target -> (compartment, gene, sign of the exponent on estradiol_rel)
-E2_EXPRESSION: dict[str, tuple[str, str, str]] = {
-    "sert": ("brain", "SERT", "-"),        # serotonin transporter, raphe and terminals (serotonin.py)
-    "htr1a": ("raphe", "raphe 5-HT1A autoreceptor", "-"),  # somatodendritic 5-HT1A (serotonin.py)
-    "htr2a": ("cortex", "cortical 5-HT2A receptor", ""),   # readout receptor.5HT2A.density only
+# estradiol-regulated expression: target -> (compartment, gene, sign of the exponent on estradiol_rel,
+# rate parameter); each state e2_<target> relaxes toward estradiol_rel**(sign e2_<target>_gain)
+E2_EXPRESSION: dict[str, tuple[str, str, str, str]] = {
+    "tph2": ("raphe", "TPH2", "", "e2_expression_rate"),    # raphe TPH2 (serotonin.py)
+    "maoa": ("raphe", "MAO-A", "-", "e2_expression_rate"),  # MAO-A (enzymes.py maoa_act)
+    "sert": ("brain", "SERT", "-", "e2_sert_rate"),         # serotonin transporter, raphe and terminals (serotonin.py)
+    "htr1a": ("raphe", "raphe 5-HT1A autoreceptor", "-", "e2_htr1a_rate"),  # somatodendritic 5-HT1A (serotonin.py)
+    "htr2a": ("cortex", "cortical 5-HT2A receptor", "", "e2_htr2a_rate"),   # readout receptor.5HT2A.density only
 }
 
 
 def build() -> Module:
     params = load_table("hormones")
-    species = [Species("e2_tph2", "raphe", "dimensionless", 1.0, "estradiol effect on TPH2 expression", "hormones"),
-               Species("e2_maoa", "raphe", "dimensionless", 1.0, "estradiol effect on MAO-A expression", "hormones")]
-    species += [Species(f"e2_{target}", compartment, "dimensionless", 1.0, f"estradiol effect on {label} expression",
-                        "hormones") for target, (compartment, label, _) in E2_EXPRESSION.items()]
+    species = [Species(f"e2_{target}", compartment, "dimensionless", 1.0, f"estradiol effect on {label} expression",
+                       "hormones") for target, (compartment, label, _, _) in E2_EXPRESSION.items()]
     expressions, reactions, readouts = [], [], []
     for h, (base, amount, conc, _) in HORMONES.items():
         species += [Species(f"{h}_gut", "gut", amount, 0.0, f"dosed {h} not yet absorbed", "hormones"),
@@ -58,15 +59,9 @@ def build() -> Module:
                             " / (allo_km + progesterone_base * progesterone_rel)", "nmol/L",
         "plasma allopregnanolone: saturable 5-alpha/3-alpha reduction of progesterone"))
     reactions += [
-        Reaction("e2_tph2_expression", "e2_expression_rate * (estradiol_rel**e2_tph2_gain - e2_tph2)",
-                 {"e2_tph2": 1}),
-        Reaction("e2_maoa_expression", "e2_expression_rate * (estradiol_rel**(-e2_maoa_gain) - e2_maoa)",
-                 {"e2_maoa": 1}),
-    ]
-    reactions += [
         Reaction(f"e2_{target}_expression",
-                 f"e2_{target}_rate * (estradiol_rel**({sign}e2_{target}_gain) - e2_{target})", {f"e2_{target}": 1})
-        for target, (_, _, sign) in E2_EXPRESSION.items()
+                 f"{rate} * (estradiol_rel**({sign}e2_{target}_gain) - e2_{target})", {f"e2_{target}": 1})
+        for target, (_, _, sign, rate) in E2_EXPRESSION.items()
     ]
     readouts.append(Readout("plasma.allopregnanolone", None, "allopregnanolone", "nmol/L"))
     readouts.append(Readout("receptor.5HT2A.density", None, "e2_htr2a", "1",

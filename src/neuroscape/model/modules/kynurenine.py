@@ -4,8 +4,16 @@ their own turnover."""
 
 from __future__ import annotations
 
+import math
+
 from ..network import Expression, Module, Reaction, Readout, Species
 from ..parameters import load_table
+
+# trp_excess is a smooth max(1, u), u = plasma Trp / fasting: 1 + (x + sqrt(x^2 + eps)) / 2 with x = u - 1.
+# eps is numerical (a kink-free floor for the integrator, rounded over about 1% of fasting Trp), not a
+# measured value; at fasting the floor is 1 + sqrt(eps) / 2 = 1.005, which normalises the TDO target.
+_FLOOR_EPS = 1e-4
+_EXCESS_AT_FASTING = 1 + 0.5 * math.sqrt(_FLOOR_EPS)
 
 
 def build() -> Module:
@@ -13,12 +21,13 @@ def build() -> Module:
     species = (Species("p_kyn", "plasma", "uM", 1.8, "plasma kynurenine", "kynurenine"),
                Species("tdo", "liver", "dimensionless", 1.0, "TDO activity relative to basal", "kynurenine"),
                Species("ido", "periphery", "dimensionless", 1.0, "IDO activity relative to basal", "kynurenine"))
-    expressions = (Expression("trp_excess", "1 + 0.5 * ((p_trp / p0_trp - 1) + sqrt((p_trp / p0_trp - 1)**2 + 0.0001))",
-                              "dimensionless", "plasma Trp over fasting, floored smoothly at 1 (about 1.005 at fasting)"),
+    expressions = (Expression("trp_excess", f"1 + 0.5 * ((p_trp / p0_trp - 1) + sqrt((p_trp / p0_trp - 1)**2 + {_FLOOR_EPS!r}))",
+                              "dimensionless", f"plasma Trp over fasting, floored smoothly at 1 ({_EXCESS_AT_FASTING!r} at fasting)"),
                    Expression("tdo_target",
                               "(1 + tdo_cort_emax * cortisol_rel / (tdo_cort_ec50 + cortisol_rel))"
                               " / (1 + tdo_cort_emax / (tdo_cort_ec50 + 1))"
-                              " * trp_excess * (tdo_trp_k + 1.005) / ((tdo_trp_k + trp_excess) * 1.005)",
+                              f" * trp_excess * (tdo_trp_k + {_EXCESS_AT_FASTING!r})"
+                              f" / ((tdo_trp_k + trp_excess) * {_EXCESS_AT_FASTING!r})",
                               "dimensionless",
                               "TDO activity target: glucocorticoid induction times activation and stabilisation by "
                               "its substrate (1 at basal cortisol and fasting plasma Trp)"),)

@@ -4,7 +4,7 @@ vesicles; cytosolic NE is lumped), MAO-A/COMT and diffusion remove it."""
 
 from __future__ import annotations
 
-from ..network import Expression, Module, Reaction, Readout, Species
+from ..network import Expression, Module, Reaction, Readout, Species, represented_by
 from ..parameters import load_table
 
 REGIONS = ("prefrontal", "cortex")
@@ -37,8 +37,8 @@ def build() -> Module:
             Reaction(s("mhpg_out"), f"mhpg_removal * {s('mhpg')}", {s("mhpg"): -1}),
         ]
         readouts.append(Readout("brain.norepinephrine.extracellular", r, s("ene"), "nM", 1000.0))
-    readouts += [Readout("brain.norepinephrine.extracellular", region, "ene_cortex", "nM", 1000.0,
-                         "represented by the cortex terminal model") for region in ("hippocampus", "striatum")]
+    readouts += represented_by(readouts, "cortex", ("hippocampus", "striatum"),
+                               "represented by the cortex terminal model")
     readouts.append(Readout("firing.locus_coeruleus", None, "lc_fire", "1"))
     defaults = {"brain.norepinephrine.extracellular": "prefrontal"}
     return Module("norepinephrine", tuple(species), tuple(params.values()), tuple(expressions),

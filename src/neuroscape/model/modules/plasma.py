@@ -15,12 +15,11 @@ from __future__ import annotations
 
 from ..network import Expression, Module, Reaction, Readout, Species
 from ..parameters import load_table
-from .enzymes import HOOKS
 
 AMINO_ACIDS = ("trp", "tyr", "phe", "leu", "ile", "val")
 COMPETITORS = ("tyr", "phe", "leu", "ile", "val")  # the LNAA that compete with Trp
-# Drug hook for peripheral AADC inhibition (carbidopa); the pharmacology layer fills it. Until the
-# hook is declared in enzymes.HOOKS, 5-HTP sees uninhibited peripheral AADC.
+# Drug hook for peripheral AADC inhibition (carbidopa), declared in enzymes.HOOKS; the pharmacology
+# layer fills it.
 PERIPHERAL_AADC_HOOK = "inh_AADC_peripheral"
 
 
@@ -111,7 +110,7 @@ def build() -> Module:
 def _htp(species: list, expressions: list, reactions: list) -> tuple[list, list, list]:
     """Oral 5-HTP: gut -> plasma (F without first-pass AADC, htp_f), first pass and systemic
     clearance by peripheral AADC (htp_aadc_act: 1 uninhibited, 0 fully blocked), other clearance."""
-    act = f"(1 - {PERIPHERAL_AADC_HOOK})" if PERIPHERAL_AADC_HOOK in HOOKS else "1"
+    act = f"(1 - {PERIPHERAL_AADC_HOOK})"
     escape = "htp_f * (1 - htp_first_pass_aadc * htp_aadc_act)"
     species = species + [Species("htp_gut", "gut", "umol", 0.0, "ingested 5-HTP not yet absorbed"),
                          Species("htp_cen", "plasma", "umol", 0.0, "5-HTP in the circulation")]

@@ -6,7 +6,7 @@ through the slow states e2_tph2, e2_sert, e2_htr1a (hormones.py)."""
 
 from __future__ import annotations
 
-from ..network import Expression, Module, Reaction, Readout, Species
+from ..network import Expression, Module, Reaction, Readout, Species, represented_by
 from ..parameters import load_table
 
 REGIONS = ("raphe", "cortex", "hippocampus")
@@ -83,10 +83,8 @@ def build() -> Module:
                     description="SERT transport capacity relative to typical: expression (estradiol) x surface fraction"),
         ]
     # Terminal fields without their own compartment read the cortical terminal (same kinetics).
-    for region in ("prefrontal", "striatum"):
-        readouts += [Readout(q, region, r.expr, r.unit, r.scale, "represented by the cortex terminal model")
-                     for r in list(readouts) if r.region == "cortex"
-                     for q in [r.quantity]]
+    readouts += represented_by(readouts, "cortex", ("prefrontal", "striatum"),
+                               "represented by the cortex terminal model")
     readouts += [
         Readout("firing.raphe", None, "fire_raphe", "1"),
         Readout("csf.5hiaa", None, "csf_5hiaa_per_tissue * hiaa_cortex", "nM", 1000.0,
