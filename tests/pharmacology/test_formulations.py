@@ -17,7 +17,7 @@ from neuroscape.pharmacology.library import Drug, drug_names, load_drug
 from neuroscape.pharmacology.network import network_for
 from neuroscape.pharmacology.pk import concentration, linear_pk
 from neuroscape.plan import add_dose
-from neuroscape.protocol import parse_protocol  # noqa: F401  (import check: the protocol layer loads)
+from neuroscape.protocol import parse_protocol
 from neuroscape.simulate import model_for
 
 REFERENCE = Subject(weight_kg=70.0)

@@ -195,6 +195,16 @@ class Drug(_Strict):
             seen[name.lower()] = name
         return self
 
+    @model_validator(mode="after")
+    def _first_pass_needs_linear_routes(self):
+        blocks = [self.absorption, *self.formulations.values()]
+        if any(b is not None and b.first_pass_follows_clearance for b in blocks) and not sum(
+                p.clearance_L_per_h.value for p in self.elimination if p.clearance_L_per_h is not None):
+            raise ValueError("first_pass_follows_clearance weights the first pass by the linear routes' "
+                             "clearances: give at least one elimination route a clearance_L_per_h, or "
+                             "drop the flag (F is then fixed)")
+        return self
+
     def formulation(self, name: str | None) -> str | None:
         """The library's spelling of formulation `name` (None: the default product).
 

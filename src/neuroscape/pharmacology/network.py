@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import lru_cache
 
+from ..errors import ProtocolError
 from ..model.assemble import assemble
 from ..model.library import MODEL_VERSION, base_modules
 from ..model.network import (
@@ -27,7 +28,6 @@ from ..model.network import (
     Readout,
     Species,
 )
-from ..errors import ProtocolError
 from .library import Drug, load_drug
 
 # Which hook a target fills and how (see model/modules/enzymes.py)
@@ -71,8 +71,8 @@ def formulation_suffix(form: str | None) -> str:
 def _gut(drug: Drug, form: str | None, mod: str):
     """Parameters, species and reactions of one product's gut compartment."""
     d = ident(drug.name)
-    g = f"{d}_gut{formulation_suffix(form)}"
     x = formulation_suffix(form)
+    g = f"{d}_gut{x}"
     ab = drug.absorption_for(form)
     label = drug.default_formulation if form is None else form
     params = [_p(f"{d}_ka{x}", ab.ka_per_h.value, "1/h", ab.ka_per_h, mod),
@@ -90,19 +90,18 @@ def _gut(drug: Drug, form: str | None, mod: str):
                    _p(f"{d}_release{x}", 0.0, "umol/h", "assumed", mod,
                       f"Input: release rate of {label} tablets into the gut", basis="assumed", inp=True)]
         reactions.append(Reaction(f"{d}_released{x}", f"{d}_release{x}", {g: 1}))
-    # Drugs cleared by AADC lose their first pass to gut-wall AADC, which a decarboxylase
-    # inhibitor blocks (carbidopa roughly doubles levodopa's bioavailability, Nutt 1985).
-    # The gut empties at ka; the fraction that escapes first pass is F, or F / (F + (1-F) act)
-    # when the first pass is AADC that an inhibitor blocks.
+    # The gut empties at ka; the fraction that escapes first pass is F, or F / (F + (1-F) act) when
+    # the first-pass enzymes run at activity `act`: gut-wall AADC for drugs cleared by AADC, which a
+    # decarboxylase inhibitor blocks (carbidopa roughly doubles levodopa's bioavailability, Nutt 1985),
+    # or a hepatic first pass (well-stirred) whose extraction scales with the clearance-weighted
+    # activity of the drug's linear routes, as seen by its own elimination (pk_module).
     if any(p.enzyme == "AADC" for p in drug.elimination):
-        f_eff = f"({d}_f{x} / ({d}_f{x} + (1 - {d}_f{x}) * act_aadc))"
-    elif getattr(ab, "first_pass_follows_clearance", False):
-        # Hepatic first pass (well-stirred): the extraction scales with the clearance-weighted
-        # activity of the drug's linear routes, as seen by its own elimination (pk_module).
+        act = "act_aadc"
+    elif ab.first_pass_follows_clearance:
         act = _first_pass_activity(drug)
-        f_eff = f"({d}_f{x} / ({d}_f{x} + (1 - {d}_f{x}) * {act}))"
     else:
-        f_eff = f"{d}_f{x}"
+        act = None
+    f_eff = f"{d}_f{x}" if act is None else f"({d}_f{x} / ({d}_f{x} + (1 - {d}_f{x}) * {act}))"
     reactions += [Reaction(f"{d}_absorb{x}", f"{d}_ka{x} * {f_eff} * {g}", {g: -1, f"{d}_cen": 1}),
                   Reaction(f"{d}_first_pass{x}", f"{d}_ka{x} * (1 - {f_eff}) * {g}", {g: -1})]
     return params, species, reactions
@@ -117,11 +116,10 @@ def _route_activity(drug: Drug, enzyme: str) -> str:
 
 
 def _first_pass_activity(drug: Drug) -> str:
-    """Clearance-weighted enzyme activity of the drug's linear routes (1 with no inhibition)."""
+    """Clearance-weighted enzyme activity of the drug's linear routes (1 with no inhibition; the
+    library refuses first_pass_follows_clearance without a linear route, Drug validation)."""
     linear = [p for p in drug.elimination if p.clearance_L_per_h is not None]
     total = sum(p.clearance_L_per_h.value for p in linear)
-    if not linear or total <= 0:
-        raise ValueError(f"{drug.name}: first_pass_follows_clearance needs linear elimination routes")
     terms = " + ".join(f"{round(p.clearance_L_per_h.value / total, 6)!r} * {_route_activity(drug, p.enzyme)}"
                        for p in linear)
     return f"({terms})"
@@ -199,7 +197,7 @@ def pd_module(drugs: tuple[Drug, ...]) -> tuple[Module, dict[str, str]]:
             params.append(_p(f"{n}_kicyp_{ident(inh.enzyme)}", inh.ki_ng_per_mL.value,
                              "ng/mL", inh.ki_ng_per_mL, "pharmacodynamics"))
             inhibitors.setdefault(inh.enzyme, []).append(
-                (n, f"{n}_conc * {n}_mw / {n}_kicyp_{ident(inh.enzyme)}"))
+                (n, f"{n}_conc * {n}_mw / {n}_kicyp_{ident(inh.enzyme)}", inh.own_route))
     binders: dict[str, list[tuple[Drug, object]]] = {}
     for drug in drugs:
         for t in drug.targets:
@@ -218,11 +216,15 @@ def pd_module(drugs: tuple[Drug, ...]) -> tuple[Module, dict[str, str]]:
                                     f"{enzyme} activity of the subject's phenotype relative to a normal metaboliser (set from the genotype)",
                                     tags=(f"phenotype:{enzyme}",), module="pharmacodynamics"))
             terms = inhibitors.get(enzyme, [])
-            inh = " + ".join(t for _, t in terms) or "0"
+            inh = " + ".join(t for _, t, _ in terms) or "0"
             exprs.append(Expression(f"act_{e}", f"pheno_{e} / (1 + {inh})", "dimensionless",
                                     f"{enzyme} activity (phenotype, drug inhibition)"))
-            for owner, _ in terms:
-                others = " + ".join(t for o, t in terms if o != owner) or "0"
+            # The activity a saturable owner's own route sees (see _route_activity); an own_route
+            # inhibitor's route reads act_<e> itself.
+            for owner, _, own_route in terms:
+                if own_route:
+                    continue
+                others = " + ".join(t for o, t, _ in terms if o != owner) or "0"
                 exprs.append(Expression(f"act_{e}_not_{owner}", f"pheno_{e} / (1 + {others})",
                                         "dimensionless", f"{enzyme} activity seen by {owner}'s own route"))
         elif enzyme == "AADC":
@@ -333,7 +335,7 @@ def levodopa_module(drugs: tuple[Drug, ...]) -> tuple[Module | None, dict[str, s
         release = (f"rel_5ht * fire_raphe**fire_coupling_{r} * {vda}"
                    f" * exp(-rel_slope_5ht * ar_local_gain_{r} * (arg_{r} - ar_g0))")
         reactions += [
-            Reaction(f"ldopa_5ht_in_{r}", f"ldopa_5ht_uptake * brain_ldopa", {ld: 1}),
+            Reaction(f"ldopa_5ht_in_{r}", "ldopa_5ht_uptake * brain_ldopa", {ld: 1}),
             Reaction(f"aadc_ldopa_5ht_{r}",
                      f"aadc_vmax_5ht * plp_sat * {ld} / (aadc_km_ldopa * (1 + htp_{r} / aadc_km_5htp) + {ld})",
                      {ld: -1, cda: 1}),
@@ -366,7 +368,8 @@ def network_for(drug_names: tuple[str, ...] = (),
     for drug_name, form in sorted(set(formulations)):
         if drug_name not in drug_names:
             raise ProtocolError(f"formulation {form!r} of {drug_name!r}, which is not among the drugs "
-                                f"{', '.join(drug_names)}")
+                                f"{', '.join(drug_names)}: add it to the drugs, or build the model from the "
+                                "plan (simulate.model_for(plan))")
         key = load_drug(drug_name).formulation(form)
         if key is not None and key not in forms.setdefault(drug_name, []):
             forms[drug_name].append(key)

@@ -6,8 +6,8 @@ integrates the same model as ODEs (the tests check both against each other)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Iterable, Mapping
 
 import numpy as np
 
@@ -93,30 +93,29 @@ def _unit_oral(pk: LinearPK, t: np.ndarray) -> np.ndarray:
     return out
 
 
+def _zero_order(lam: float, t: np.ndarray, duration: float) -> np.ndarray:
+    """Response of one exponential exp(-lam t) to a unit-rate input from 0 to `duration`:
+    integral over s in [0, min(t, duration)] of exp(-lam (t - s)) ds."""
+    return (1 - np.exp(-lam * np.minimum(t, duration))) / lam * np.exp(-lam * np.clip(t - duration, 0, None))
+
+
 def _unit_release(pk: LinearPK, t: np.ndarray, duration: float) -> np.ndarray:
     """Concentration per unit absorbed amount when the tablet releases it at a constant rate over
-    `duration` into the gut: the first-order response averaged over the release times,
-    (1/duration) x integral over s in [0, min(t, duration)] of oral(t - s) ds."""
+    `duration` into the gut: the first-order (Bateman) response averaged over the release times, i.e.
+    each term of `_unit_oral` given the zero-order input of `_unit_infusion`."""
     ka = pk.ka
-    m = np.minimum(t, duration)
     out = np.zeros_like(t)
     for w, lam in _disposition(pk):
         if abs(ka - lam) < 1e-9 * ka:
-            raise DataError("zero-order release with ka equal to a disposition rate is not supported")
-        slow = (np.exp(-lam * (t - m)) - np.exp(-lam * t)) / lam
-        fast = (np.exp(-ka * (t - m)) - np.exp(-ka * t)) / ka
-        out += w * ka / (ka - lam) * (slow - fast)
+            raise DataError("zero-order release with ka equal to a disposition rate (the equal-rate limit is "
+                            "not implemented): change ka_per_h of the formulation slightly")
+        out += w * ka / (ka - lam) * (_zero_order(lam, t, duration) - _zero_order(ka, t, duration))
     return out / duration
 
 
 def _unit_infusion(pk: LinearPK, t: np.ndarray, duration: float) -> np.ndarray:
     """Concentration per unit rate for a zero-order input from 0 to `duration`."""
-    out = np.zeros_like(t)
-    for w, lam in _disposition(pk):
-        during = (1 - np.exp(-lam * np.minimum(t, duration))) / lam
-        after = np.exp(-lam * np.clip(t - duration, 0, None))
-        out += w * during * after
-    return out
+    return sum(w * _zero_order(lam, t, duration) for w, lam in _disposition(pk))
 
 
 def concentration(pk: LinearPK, doses: Iterable[tuple[float, float, str, float | None]],

@@ -117,7 +117,9 @@ def run_case(case: dict) -> CaseResult:
     except NeuroscapeError as exc:
         return CaseResult(status="error", reason=str(exc), **common)
     except Exception as exc:  # noqa: BLE001 - a broken case file must not stop the other cases
-        return CaseResult(status="error", reason=f"case file problem: {type(exc).__name__}: {exc}", **common)
+        return CaseResult(status="error", reason=f"{type(exc).__name__}: {exc} (a malformed case file, e.g. "
+                                                 "a missing key or a wrong type, or a bug in the code it runs)",
+                          **common)
     status = "pass" if all(c.passed for c in checks) else "fail"
     return CaseResult(status=status, checks=tuple(checks), series=series, **common)
 
