@@ -84,7 +84,7 @@ def simulate(subject: Subject = Subject(), plan: Plan = Plan(), times=(0.0,), *,
 
     >>> traj = simulate(Subject(), Plan(), times=[0, 24])
     >>> round(float(traj.readout("brain.serotonin.extracellular", "cortex")[0]))
-    59
+    60
     """
     from .interventions import DAY_H, reproductive
 
