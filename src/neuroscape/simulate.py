@@ -11,8 +11,14 @@ from .engine.compiled import CompiledModel, Solver, compile_network
 from .errors import EngineError
 from .limits import MAX_TIME_H
 from .model.library import default_network
-from .plan import Plan, events_for, input_parameters
+from .plan import Plan, events_for, hold_inputs, input_parameters
 from .subject import Subject, parameter_vector
+
+# A cycling subject's start state is the cycle's periodic state: whole cycles are run until one cycle
+# moves no state by more than this fraction of its steady-state size (zero_scale for states that are 0
+# there). The slowest mode shrinks about 12-fold a cycle, so this takes about 9 cycles (a few ms each).
+PERIODIC_TOL = 1e-8
+MAX_RUN_IN_CYCLES = 60
 
 
 @lru_cache(maxsize=1)
@@ -68,12 +74,20 @@ class Trajectory:
 def simulate(subject: Subject = Subject(), plan: Plan = Plan(), times=(0.0,), *,
              solver: Solver = Solver(), model: CompiledModel | None = None,
              throw: bool = True) -> Trajectory:
-    """Bring `subject` to its steady state, apply `plan` from t = 0 and record every state at `times` (h).
+    """Bring `subject` to her state at t = 0, apply `plan` from t = 0 and record every state at `times` (h).
+
+    The state at t = 0 is the subject's steady state, or for a female subject with her own hormone
+    course (cycle_day; reproductive_stage postpartum) where that course has brought her: the cycle's
+    periodic state at cycle_day, or the postpartum decline up to postpartum_day; the course itself
+    continues from t = 0 (interventions/reproductive.py). The baseline (`relative_to="baseline"`)
+    stays the steady state: for a cycling subject the cycle-average estradiol.
 
     >>> traj = simulate(Subject(), Plan(), times=[0, 24])
     >>> round(float(traj.readout("brain.serotonin.extracellular", "cortex")[0]))
-    59
+    60
     """
+    from .interventions import DAY_H, reproductive
+
     model = model or model_for(plan)
     times = np.asarray(times, dtype=float).ravel()
     if times.size == 0 or np.any(times < 0) or np.any(np.diff(times) < 0) or times[-1] > MAX_TIME_H:
@@ -83,10 +97,34 @@ def simulate(subject: Subject = Subject(), plan: Plan = Plan(), times=(0.0,), *,
     if not ss.ok:
         raise EngineError(f"no baseline steady state for this subject ({ss.status} after "
                           f"{ss.iterations} iterations); check the modifications and parameters")
+    y0 = _start_state(model, p, ss.y, reproductive.history(subject), solver)
+    # the course runs a day past the last time, so a readout there still sees it in force
+    plan = hold_inputs(plan, reproductive.course(subject, times[-1] + DAY_H))
     events = events_for(plan, model, p)
-    states, status, stats = model.integrate(ss.y, p, times, events, solver)
+    states, status, stats = model.integrate(y0, p, times, events, solver, atol_scale=ss.y)
     if throw and status != "ok":
         raise EngineError(f"integration failed: {status} (steps, accepted, rejected = {stats.tolist()}); "
                           "try a looser Solver(rtol=...) or check the plan")
     return Trajectory(times, states, input_parameters(events, p, times), ss.y, p, model, status,
                       tuple(int(s) for s in stats))
+
+
+def _start_state(model: CompiledModel, p: np.ndarray, y_ss: np.ndarray, history, solver: Solver) -> np.ndarray:
+    """The state the subject's history (interventions.reproductive.History, or None) leads to from
+    her steady state; a periodic history is repeated until its end state repeats."""
+    if history is None:
+        return y_ss
+    events = events_for(hold_inputs(Plan(), history.holds), model, p)
+    size = np.where(np.abs(y_ss) > 0, np.abs(y_ss), solver.zero_scale)
+    y = y_ss
+    for _ in range(MAX_RUN_IN_CYCLES if history.periodic else 1):
+        out, status, _ = model.integrate(y, p, [history.duration_h], events, solver, atol_scale=y_ss)
+        if status != "ok":
+            raise EngineError(f"the subject's hormone history before t = 0 could not be integrated ({status}); "
+                              "check the subject's modifications and parameters")
+        y, change = out[-1], np.max(np.abs(out[-1] - y) / size)
+        if not history.periodic or change <= PERIODIC_TOL:
+            return y
+    raise EngineError(f"no periodic state of the menstrual cycle after {MAX_RUN_IN_CYCLES} cycles (the last "
+                      f"cycle still moved a state by {change:.1e} of its size); check the subject's "
+                      "modifications and parameters")

@@ -29,10 +29,11 @@ class Subject:
     modifications: Mapping[str, float] = field(default_factory=dict)
     parameters: Mapping[str, float] = field(default_factory=dict)
     # Female reproductive state. cycle_day (1-35, day 1 = first day of menstruation) starts the
-    # menstrual cycle at t = 0 (a time-dependent input the protocol runner adds; the steady state is
-    # the cycle average). reproductive_stage "postmenopausal" holds estradiol at the postmenopausal level.
-    # "postpartum" keeps the non-pregnant steady state; the protocol runner adds the fall of estradiol
-    # and progesterone after delivery from postpartum_day (0-365, days since delivery; None = 0).
+    # menstrual cycle at t = 0 (a time-dependent input simulate() adds; the steady state is the cycle
+    # average, and the state at t = 0 the cycle's periodic state at cycle_day). reproductive_stage
+    # "postmenopausal" holds estradiol at the postmenopausal level. "postpartum" keeps the non-pregnant
+    # steady state; simulate() adds the fall of estradiol and progesterone after delivery, run up to
+    # postpartum_day (0-365, days since delivery; None = 0) before t = 0 (interventions/reproductive.py).
     cycle_day: float | None = None
     reproductive_stage: Literal["premenopausal", "postmenopausal", "postpartum"] | None = None
     postpartum_day: float | None = None

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from neuroscape.errors import NotModelledError, ProtocolError
+from neuroscape.model.parameters import load_table
 from neuroscape.protocol.run import run_protocol
 from neuroscape.protocol.schema import parse_protocol
 
@@ -94,7 +95,10 @@ def test_hydrocortisone_induces_tdo_and_iv_is_immediate():
 def test_estradiol_therapy_raises_raphe_tph2_like_a_fold():
     tph = _series("activity.TPH2", [0, 336], [{"hormone": "estradiol", "dose_mg": 2, "every_h": 24, "count": 14}],
                   POSTMENOPAUSAL, region="raphe", relative_to="baseline")
-    assert tph[1] > 1.3  # a postmenopausal woman restored to about premenopausal estradiol
+    # a postmenopausal woman (18.5 pmol/L) restored to about premenopausal estradiol: TPH2 close to the
+    # premenopausal level, (350/18.5)^gain = 1.155; 2 mg/day averages somewhat below 350 pmol/L
+    gain = load_table("hormones")["e2_tph2_gain"].value
+    assert tph[1] == pytest.approx((350 / 18.5) ** gain, abs=0.02)
 
 
 def test_bad_hormone_doses_teach():

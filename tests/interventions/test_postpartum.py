@@ -8,8 +8,13 @@ import pytest
 from neuroscape import Subject
 from neuroscape.errors import ModelError, ProtocolError
 from neuroscape.interventions.postpartum import level, postpartum_inputs
+from neuroscape.model.parameters import load_table
+from neuroscape.plan import Plan
 from neuroscape.protocol.run import run_protocol
 from neuroscape.protocol.schema import parse_protocol
+from neuroscape.simulate import simulate
+
+GAIN = {t: load_table("hormones")[f"e2_{t}_gain"].value for t in ("tph2", "maoa")}
 
 
 def _run(subject, readouts):
@@ -58,14 +63,42 @@ def test_tph2_falls_and_maoa_rises_after_delivery():
     tph, mao = out["tph"]["value"], out["mao"]["value"]
     # the remaining high estradiol of the first days first raises TPH2 and lowers MAO-A (the expression
     # states start at the non-pregnant steady state); then TPH2 falls and MAO-A rises toward the
-    # follicular targets (198/350)^0.3 = 0.84 and ^-0.3 = 1.19 (2-day half-time)
-    assert tph[0] == pytest.approx(1.67, abs=0.02) and mao[0] == pytest.approx(0.73, abs=0.02)
+    # follicular targets (198/350)^gain = 0.973 and ^-gain = 1.028 (2-day half-time)
+    assert tph[0] == pytest.approx(1.07, abs=0.01) and mao[0] == pytest.approx(0.94, abs=0.01)
     assert tph[0] > tph[1] > tph[2] > tph[3] and mao[0] < mao[1] < mao[2] < mao[3]
-    assert tph[3] == pytest.approx((198 / 350) ** 0.3, abs=0.01)
-    assert mao[3] == pytest.approx((198 / 350) ** -0.3, abs=0.01)
-    # Sacher 2010: MAO-A VT +43% at day 4-6 vs women not recently pregnant. The model has -8% at day 5
-    # and at most +19% weeks later: reported, not tuned (docs/interventions.md)
-    assert mao[1] == pytest.approx(0.92, abs=0.02)
+    assert tph[3] == pytest.approx((198 / 350) ** GAIN["tph2"], abs=0.002)
+    assert mao[3] == pytest.approx((198 / 350) ** -GAIN["maoa"], abs=0.002)
+
+
+def _maoa_days_4_to_6():
+    ro = [{"id": "mao", "quantity": "activity.MAO-A", "relative_to": "baseline", "at_h": [24 * d for d in (4, 5, 6)]}]
+    return _run({"sex": "female", "reproductive_stage": "postpartum"}, ro)["mao"]["value"]
+
+
+def test_maoa_at_days_4_to_6_is_near_baseline():
+    # what the model gives where Sacher 2010 measured (the test below documents the gap)
+    assert _maoa_days_4_to_6() == pytest.approx([0.96, 0.98, 0.99], abs=0.01)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "Sacher 2010: [11C]harmine MAO-A VT +43% at postpartum days 4-6 vs women not recently pregnant. "
+    "The model gives 0.96-0.99x: MAO-A follows the current estradiol (gain 0.049 from the menopause "
+    "data, Rekkas 2014) with a 2-day lag, and at days 4-6 estradiol is back near follicular levels "
+    "after days far above baseline. No gain of this static form gives +43% (the follicular target is "
+    "1.03x; a pregnancy-level start would lower it further): the postpartum rise looks like a response "
+    "to the fall itself, which the model does not have"))
+def test_maoa_rise_at_days_4_to_6_against_sacher_2010():
+    assert 1.3 <= sum(_maoa_days_4_to_6()) / 3 <= 1.6
+
+
+def test_postpartum_day_starts_where_the_decline_from_delivery_has_brought_her():
+    # postpartum_day d at t = 0 is the same state as postpartum day 0 at t = d days (her history is run)
+    quantities = [("activity.MAO-A", None), ("activity.TPH2", "raphe"), ("firing.raphe", None),
+                  ("brain.serotonin.extracellular", "cortex")]
+    from_delivery = simulate(Subject(sex="female", reproductive_stage="postpartum"), Plan(), [96.0, 216.0])
+    later = simulate(Subject(sex="female", reproductive_stage="postpartum", postpartum_day=4), Plan(), [0.0, 120.0])
+    for quantity, region in quantities:
+        assert later.readout(quantity, region) == pytest.approx(from_delivery.readout(quantity, region), rel=1e-4)
 
 
 @pytest.mark.parametrize("subject,pattern", [

@@ -59,7 +59,10 @@ def test_two_weeks_of_estradiol_fold_3_lowers_sert_and_5ht1a_and_raises_5ht2a():
     # TPH2 up, MAO-A and SERT down) lowers sensitivity further, so it is below the expression effect
     assert tr.readout("receptor.5HT1A.sensitivity", relative_to="baseline")[1] < 3 ** -GAIN["htr1a"] < 1
     # the extracellular 5-HT rise (V17's TPH2 up / MAO-A down) is strengthened by less SERT
-    assert tr.readout("brain.serotonin.extracellular", "cortex", relative_to="baseline")[1] > 1.3
+    rise = tr.readout("brain.serotonin.extracellular", "cortex", relative_to="baseline")[1]
+    plan = hold_input(Plan(), "estradiol_fold", 0, 3.0)
+    without = simulate(Subject(sex="female", parameters={"e2_sert_gain": 0.0}), plan, [0.0, TWO_WEEKS])
+    assert rise > without.readout("brain.serotonin.extracellular", "cortex", relative_to="baseline")[1] > 1
 
 
 def test_each_state_changes_with_a_two_day_half_time():

@@ -1,9 +1,9 @@
 """The menstrual cycle as daily estradiol and progesterone holds, and the postmenopausal level.
 
-A cycling subject's steady state is the cycle average (estradiol_base_female, progesterone_base), so
-the cycle is an explicit time-dependent input from t = 0, starting at the subject's `cycle_day`. The
-estradiol effects on raphe TPH2 and MAO-A (2-day half-time) need about a week to settle into the
-cycle from that average start.
+A cycling subject's steady state is the cycle average (estradiol_base_female, progesterone_base); the
+cycle is a time-dependent input from t = 0, starting at the subject's `cycle_day`, and simulate()
+starts her in the cycle's periodic state at that day (interventions/reproductive.py), so there is no
+start-up drift of the slow estradiol states or the 5-HT1A homeostasis.
 """
 
 from __future__ import annotations

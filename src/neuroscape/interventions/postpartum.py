@@ -1,9 +1,10 @@
 """The postpartum withdrawal of estradiol and progesterone as time-dependent holds.
 
 A postpartum subject's steady state is the non-pregnant baseline (estradiol_base_female,
-progesterone_base): pregnancy itself is not modelled. The protocol starts `postpartum_day` days after
-delivery of the placenta and applies what is left of the decline from t = 0, each hormone falling as
-one exponential of its excess over the early-follicular level (data/postpartum.yaml). The estradiol
+progesterone_base): pregnancy itself is not modelled. Each hormone falls from delivery of the placenta
+as one exponential of its excess over the early-follicular level (data/postpartum.yaml). t = 0 is
+`postpartum_day` days after delivery: simulate() runs the decline up to that day from the non-pregnant
+steady state and applies what is left of it from t = 0 (interventions/reproductive.py). The estradiol
 effects on TPH2, MAO-A, SERT, 5-HT1A and 5-HT2A (2-day half-time) follow.
 """
 

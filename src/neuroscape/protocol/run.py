@@ -107,27 +107,15 @@ def protocol_end_h(protocol: Protocol) -> float:
 
 
 def _add_day(plan: Plan, protocol: Protocol) -> Plan:
-    """Time-dependent physiology: the menstrual cycle (subject.cycle_day), the postpartum decline
-    (subject.reproductive_stage postpartum, from postpartum_day), the daily rhythm (protocol key
-    circadian) and sleep deprivation, in clock time clock_start + t. These holds run to a day past the
-    protocol's last time, so every readout sees them."""
+    """Time-dependent physiology of the protocol: the daily rhythm (protocol key circadian) and sleep
+    deprivation, in clock time clock_start + t. These holds run to a day past the protocol's last
+    time, so every readout sees them. The subject's own hormone course (cycle_day, postpartum) is
+    added by simulate(), with the history that brings her to t = 0 (interventions/reproductive.py)."""
     from ..interventions import DAY_H
     from ..interventions import circadian as day
 
-    subject = protocol.subject
     end = protocol_end_h(protocol) + DAY_H
     holds = []
-    if subject.cycle_day is not None or subject.reproductive_stage == "postpartum":
-        from ..interventions.menstrual_cycle import cycle_inputs
-        from ..interventions.postpartum import postpartum_inputs
-        from ..model.parameters import load_table
-
-        levels = load_table("hormones")
-        bases = (levels["estradiol_base_female"].value, levels["progesterone_base"].value)
-        if subject.cycle_day is not None:
-            holds += cycle_inputs(subject.cycle_day, end, *bases)
-        if subject.reproductive_stage == "postpartum":
-            holds += postpartum_inputs(subject.postpartum_day or 0.0, end, *bases)
     deprivations = [item for item in protocol.interventions
                     if isinstance(item, SleepIntervention) and item.kind == "sleep_deprivation"]
     spec = protocol.circadian
