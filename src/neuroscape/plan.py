@@ -9,7 +9,7 @@ import numpy as np
 
 from .engine.compiled import CompiledModel, Events
 from .errors import NotModelledError, ProtocolError
-from .interventions.nutrition import GUT_SPECIES, Intake, intake
+from .interventions.nutrition import GUT_SPECIES, Intake, held_inputs, intake, is_held
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,10 @@ class Plan:
 
 
 def add_nutrition(plan: Plan, name: str, at_h: float, **amounts) -> Plan:
-    """Return a plan with one more nutrition intake (see PROTOCOL.md `nutrition`)."""
+    """Return a plan with one more nutrition intake (see PROTOCOL.md `nutrition`). A supplement that
+    acts on a model input (vitamin_b6) holds that input instead of filling the gut."""
+    if is_held(name):
+        return hold_inputs(plan, held_inputs(name, at_h, **amounts))
     return replace(plan, intakes=(*plan.intakes, intake(name, at_h, **amounts)))
 
 

@@ -14,7 +14,8 @@ from .model.network import Network
 # Named modifications that are not protein expression multipliers.
 SPECIAL_MODIFICATIONS = {
     "dopamine_neurons": ("dopamine_neurons", "set", "fraction of dopamine neurons remaining (0-1)"),
-    "vitamin_b6": ("plp_fold", "scale", "vitamin B6 (PLP) status relative to replete (deficiency < 1)"),
+    "vitamin_b6": ("plp_fold", "scale", ("habitual dietary vitamin B6 relative to a typical diet (2 mg/d); "
+                                         "sets plasma PLP and the PLP saturation of AADC and GAD (deficiency < 1)")),
 }
 
 

@@ -67,3 +67,19 @@ def test_overlapping_holds_combine_instead_of_overwriting():
     assert cortisol.tolist() == pytest.approx([3.0, 4.5, 3.0, 3.0, 3.0])  # 3 x 1.5 during exercise
     drive = traj.parameters[:, traj.model.param_index["cytokine_fold"]]
     assert drive.tolist() == pytest.approx([5.0, 5.0, 15.0, 15.0, 3.0])
+
+
+def test_twelve_weeks_of_training_leave_resting_kynurenine_unchanged_allison2019_millischer2017():
+    # Allison 2019 (12 weeks, older men) and Millischer 2017 (12 weeks, 117 patients): muscle KAT mRNA
+    # rises 2-6.5-fold but plasma kynurenine at rest is not altered. The model has no training adaptation;
+    # 36 one-hour sessions at 70% VO2max (Mon/Wed/Fri) must not leave a lasting change either. The
+    # tolerance (+-10%) is assumed: neither abstract gives the smallest change the studies could detect.
+    plan = Plan()
+    for week in range(12):
+        for day in (0, 2, 4):
+            start = (week * 7 + day) * 24.0 + 9.0
+            for name, s, e, value, mode in exercise_inputs("endurance", start, 1.0, 0.7):
+                plan = hold_input(plan, name, s, value, end_h=e, mode=mode)
+    rest = (12 * 7 - 3 + 2) * 24.0 + 9.0  # two days after the last session, at the session's clock time
+    kyn = simulate(Subject(), plan, np.array([0.0, rest])).readout("plasma.kynurenine", relative_to="baseline")
+    assert kyn[1] == pytest.approx(1.0, abs=0.10)

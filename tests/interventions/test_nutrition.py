@@ -1,6 +1,6 @@
 import pytest
 
-from neuroscape.errors import NotModelledError, ProtocolError
+from neuroscape.errors import ProtocolError
 from neuroscape.interventions.nutrition import intake, preset_names
 
 
@@ -27,6 +27,6 @@ def test_errors_name_the_field():
         intake("pizza", 0.0)
     with pytest.raises(ProtocolError, match="protein_g: 250 g is outside 0-200 g"):
         intake("meal", 0.0, protein_g=250)
-    with pytest.raises(NotModelledError, match="not modelled yet"):
+    with pytest.raises(ProtocolError, match="'vitamin_b6' acts on a model input, not the gut"):
         intake("vitamin_b6", 0.0, dose_mg=50)
     assert {"meal", "tryptophan_depletion_drink", "5-htp"} <= preset_names()

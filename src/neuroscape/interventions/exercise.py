@@ -1,6 +1,8 @@
 """Acute exercise sessions as held model inputs: NEFA rise (displaces Trp from albumin: free Trp
 up), BCAA uptake by working muscle (Trp/BCAA up), and cortisol above an intensity threshold.
-Training adaptations over weeks (muscle KAT induction) are not modelled yet."""
+Training adaptations over weeks (muscle KAT induction) are not modelled: human training studies find KAT
+induced but resting plasma kynurenine unchanged (allison2019, millischer2017 in data/exercise.yaml), and
+no source gives the share of plasma kynurenine that muscle KAT clears."""
 
 from __future__ import annotations
 

@@ -9,6 +9,7 @@ from importlib import resources
 import yaml
 
 from ..errors import NotModelledError, ProtocolError
+from . import Hold
 
 # g/mol; model species for the amino acids the network carries
 MOLAR_MASS = {"tryptophan": 204.23, "tyrosine": 181.19, "phenylalanine": 165.19,
@@ -16,7 +17,7 @@ MOLAR_MASS = {"tryptophan": 204.23, "tyrosine": 181.19, "phenylalanine": 165.19,
 GUT_SPECIES = {"tryptophan": "gut_trp", "tyrosine": "gut_tyr", "phenylalanine": "gut_phe",
                "leucine": "gut_leu", "isoleucine": "gut_ile", "valine": "gut_val"}
 # Recognised by the protocol format but not yet given a mechanism in this model version.
-NOT_MODELLED = {"vitamin_b6": "vitamin B6 status"}
+NOT_MODELLED: dict[str, str] = {}
 MAX_NUTRIENT_G = 200.0
 
 
@@ -46,6 +47,29 @@ def preset_names() -> set[str]:
     return set(presets()) | set(NOT_MODELLED)
 
 
+def is_held(name: str) -> bool:
+    """Whether a preset acts by holding a model input (e.g. vitamin B6) instead of filling the gut."""
+    return presets().get(name, {}).get("kind") == "held"
+
+
+def held_inputs(name: str, at_h: float, *, dose_mg: float | None = None, where: str = "nutrition",
+                **others: float | None) -> list[Hold]:
+    """One dose of a held preset: the model input raised by dose_mg per day over its spread_h."""
+    preset = presets()[name]
+    for label, value in others.items():
+        if value is not None:
+            raise ProtocolError(f"{where}.{label}: {value} is not allowed: {name} is a supplement given in "
+                                "dose_mg; remove it")
+    if dose_mg is None:
+        raise ProtocolError(f"{where}.dose_mg: a {name} supplement needs dose_mg (e.g. 25)")
+    if not 0 < dose_mg <= MAX_NUTRIENT_G * 1000:
+        raise ProtocolError(f"{where}.dose_mg: {dose_mg} mg is outside 0-{MAX_NUTRIENT_G * 1000:g} mg; give a "
+                            "positive dose in milligrams")
+    spread = float(preset["spread_h"])
+    per_day = dose_mg * 24.0 / spread
+    return [(preset["input"], float(at_h), float(at_h) + spread, per_day, "add")]
+
+
 def intake(name: str, at_h: float, *, protein_g: float | None = None,
            carbohydrate_g: float | None = None, fat_g: float | None = None,
            dose_mg: float | None = None, where: str = "nutrition") -> Intake:
@@ -61,6 +85,9 @@ def intake(name: str, at_h: float, *, protein_g: float | None = None,
         if grams is not None and not (0 <= grams <= MAX_NUTRIENT_G):
             raise ProtocolError(f"{where}.{label}: {grams} g is outside 0-{MAX_NUTRIENT_G:g} g")
     preset = table[name]
+    if preset["kind"] == "held":
+        raise ProtocolError(f"{where}: {name!r} acts on a model input, not the gut; add it with "
+                            "plan.add_nutrition")
     grams: dict[str, float] = {}
     if preset["kind"] == "drink":
         grams = dict(preset["amino_acids_g"])

@@ -45,6 +45,8 @@ def build() -> Module:
                     "tissue GABA per kg, comparable with 1H MRS"),
             Readout("brain.gaba.extracellular", r, s("egaba"), "uM"),
             Readout("activity.GABA-T", r, s("gabat"), "1"),
+            Readout("activity.GAD", r, f"gad_expr_{r} * plp_sat", "1",
+                    description="GAD expression x PLP holoenzyme fraction (vitamin B6 status)"),
             Readout("signalling.GABAA", r,
                     f"{s('egaba')} / (gabaa_ec50 + {s('egaba')}) * (1 + gabaa_pam_gain * occ_GABAA_BZ)"
                     " * (1 + allo_pam_gain * occ_GABAA_allo)", "1",
@@ -53,7 +55,8 @@ def build() -> Module:
                                 "use relative_to: baseline"),
         ]
     readouts += represented_by(readouts, "cortex", ("prefrontal",), "represented by the cortex model")
-    defaults = {"brain.gaba": "cortex", "brain.gaba.extracellular": "cortex", "activity.GABA-T": "cortex"}
+    defaults = {"brain.gaba": "cortex", "brain.gaba.extracellular": "cortex", "activity.GABA-T": "cortex",
+                "activity.GAD": "cortex"}
     readouts.append(Readout("occupancy.GABAA-neurosteroid", None, "occ_GABAA_allo", "1",
                             description="GABA-A neurosteroid site occupied by allopregnanolone"))
     return Module("gaba", tuple(species), tuple(params.values()), tuple(expressions), tuple(reactions),
