@@ -80,11 +80,12 @@ def test_raphe_set_point_is_the_drug_free_baseline():
 def test_vitamin_b6_deficiency_lowers_plp_dependent_synthesis():
     base = simulate(Subject(), Plan(), [0])
     low = simulate(Subject(modifications={"vitamin_b6": 0.2}), Plan(), [0])
-    # PLP saturation (1 + K) f / (f + K) with K = 0.5; food B6 0.2x gives plasma PLP f = 0.218x (saturable
-    # formation), so 0.45 of the typical-diet AADC/GAD holoenzyme
+    # food B6 0.2x gives plasma PLP f = 0.218x (saturable formation); brain PLP b = 1.39 f / (f + 0.39)
+    # (homeostatic uptake, Spector & Shikuma 1978) and the holoenzyme 1.5 b / (b + 0.5)
     f = low.readout("plasma.plp")[0] / base.readout("plasma.plp")[0]
     assert f == pytest.approx(0.218, abs=0.002)
-    assert low.readout("activity.AADC")[0] == pytest.approx(1.5 * f / (f + 0.5))
+    b = 1.39 * f / (f + 0.39)
+    assert low.readout("activity.AADC")[0] == pytest.approx(1.5 * b / (b + 0.5))
     assert low.readout("brain.gaba")[0] < 0.95 * base.readout("brain.gaba")[0]
     # AADC is not rate-limiting: at steady state 5-HT turnover (5-HIAA) is set by TPH2 (was asserted
     # lower before, a 1e-11 numerical difference)

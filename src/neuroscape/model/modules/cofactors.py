@@ -1,6 +1,8 @@
 """Shared cofactors: vitamin B6. Plasma pyridoxal 5'-phosphate (PLP) relaxes to the level that
-dietary and supplemental B6 sustain (saturable formation, status-independent half-life), and sets the
-PLP saturation of AADC and GAD."""
+dietary and supplemental B6 sustain (saturable formation, status-independent half-life). Brain PLP
+follows plasma PLP through a saturable, homeostatic uptake (Spector & Shikuma 1978: massive pyridoxine
+raised brain PLP by only 39%; brain B6 is better kept than liver's in deficiency) and sets the PLP
+saturation of AADC and GAD."""
 
 from __future__ import annotations
 
@@ -24,8 +26,10 @@ def build() -> Module:
     expressions = (
         Expression("plp_target", _plp_level(_INTAKE), "nmol/L", "plasma PLP the current B6 intake sustains"),
         Expression("plp_rel", f"p_plp / ({_plp_level(_DIET)})", "dimensionless",
-                   "PLP relative to the typical diet (brain PLP taken proportional)"),
-        Expression("plp_sat", "plp_rel * (1 + plp_k) / (plp_rel + plp_k)", "dimensionless",
+                   "plasma PLP relative to the typical diet"),
+        Expression("plp_brain_rel", "plp_rel * (1 + plp_brain_k) / (plp_rel + plp_brain_k)", "dimensionless",
+                   "brain PLP relative to the typical diet: saturable uptake, at most 1 + plp_brain_k"),
+        Expression("plp_sat", "plp_brain_rel * (1 + plp_k) / (plp_brain_rel + plp_k)", "dimensionless",
                    "holoenzyme fraction of PLP enzymes relative to replete (1 on the typical diet)"),
     )
     # formation and first-order loss share one rate constant: the half-life does not depend on status
