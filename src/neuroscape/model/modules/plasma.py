@@ -1,12 +1,14 @@
 """Plasma large neutral amino acids (LNAA) and tryptophan.
 
 Each amino acid appears from protein breakdown (and, for Trp, the diet) and from capacity-limited
-intestinal absorption, less the share that gut wall and liver keep on the first pass, and is used by
-protein synthesis in proportion to its share of protein, saturably in its own concentration, so that a
-scarce amino acid is depleted when synthesis is stimulated by an amino-acid load (the mechanism of acute
-tryptophan depletion). Non-Trp LNAA are also oxidised, and insulin drives muscle uptake of the free
-LNAA. Trp binds albumin (1:1, NEFA compete); only free Trp is taken up by muscle, which is why
-carbohydrate raises Trp/LNAA.
+intestinal absorption, and is used by protein synthesis in proportion to its share of protein,
+saturably in its own concentration, so that a scarce amino acid is depleted when synthesis is
+stimulated by an amino-acid load (the mechanism of acute tryptophan depletion). Gut wall and liver
+build part of an absorbed load into protein on the first pass; that protein needs every amino acid, so
+a drink lacking one draws it from plasma, while a single amino acid given alone makes none. Non-Trp
+LNAA are also catabolised: Phe only by hydroxylation, which feeds plasma Tyr. Insulin drives muscle
+uptake of the free LNAA. Trp binds albumin (1:1, NEFA compete); only free Trp is taken up by muscle,
+which is why carbohydrate raises Trp/LNAA.
 
 Oral 5-hydroxytryptophan (a supplement, nutrition `5-htp`) is carried as a one-compartment drug:
 gut-wall and systemic decarboxylation by peripheral AADC, which a decarboxylase inhibitor blocks.
@@ -54,7 +56,7 @@ def build() -> Module:
                 Reaction("muscle_trp", "insulin_lnaa_effect * (insulin - 1) * trp_free", {"p_trp": -1}),
             ]
         else:
-            reactions += _catabolism(aa, params, expressions)
+            reactions += _catabolism(aa, expressions)
             reactions.append(Reaction(f"muscle_{aa}", f"insulin_lnaa_effect * (insulin - 1) * p_{aa}",
                                       {f"p_{aa}": -1}))
         if aa in ("leu", "ile", "val"):
@@ -111,20 +113,20 @@ def build() -> Module:
                   tuple(reactions), tuple(readouts))
 
 
-def _catabolism(aa: str, params: dict, expressions: list) -> list[Reaction]:
-    """Oxidation of a non-Trp LNAA, balanced at fasting by the average diet. Phe is catabolised only
-    by hydroxylation to Tyr (liver and kidney), so its catabolism feeds plasma Tyr and Tyr's own
-    dietary term is what oxidation needs beyond that."""
+def _catabolism(aa: str, expressions: list) -> list[Reaction]:
+    """Catabolism of a non-Trp LNAA, balanced at fasting by the average diet. Phe's only route is
+    hydroxylation to Tyr (liver and kidney), so it feeds plasma Tyr, and Tyr's dietary term is what
+    Tyr oxidation needs beyond it (Tyr oxidation must exceed Phe hydroxylation at fasting)."""
     basal = ("phe_hydroxylation_per_kg * body_weight / aa_volume" if aa == "phe"
              else f"basal_flux_{aa} * aa_oxidation_fraction / (1 - aa_oxidation_fraction)")
     expressions.append(Expression(f"ox_basal_{aa}", basal, "uM/h", f"{aa} catabolised at fasting"))
     products = {f"p_{aa}": -1, "p_tyr": 1} if aa == "phe" else {f"p_{aa}": -1}
-    reactions = []
-    reactions.append(Reaction(f"oxidation_{aa}", f"ox_basal_{aa} * (p_{aa} / p0_{aa})**aa_ox_order_{aa}",
-                              products, "hydroxylation to Tyr" if aa == "phe" else "oxidation"))
     diet = "ox_basal_tyr - ox_basal_phe" if aa == "tyr" else f"ox_basal_{aa}"
-    reactions.append(Reaction(f"diet_{aa}", diet, {f"p_{aa}": 1}, "average dietary intake, balancing catabolism"))
-    return reactions
+    return [
+        Reaction(f"oxidation_{aa}", f"ox_basal_{aa} * (p_{aa} / p0_{aa})**aa_ox_order_{aa}", products,
+                 "hydroxylation to Tyr" if aa == "phe" else "oxidation"),
+        Reaction(f"diet_{aa}", diet, {f"p_{aa}": 1}, "average dietary intake, balancing catabolism"),
+    ]
 
 
 def _htp(species: list, expressions: list, reactions: list) -> tuple[list, list, list]:
