@@ -117,7 +117,7 @@ def _catabolism(aa: str, expressions: list) -> list[Reaction]:
     """Catabolism of a non-Trp LNAA, balanced at fasting by the average diet. Phe's only route is
     hydroxylation to Tyr (liver and kidney), so it feeds plasma Tyr, and Tyr's dietary term is what
     Tyr oxidation needs beyond it (Tyr oxidation must exceed Phe hydroxylation at fasting)."""
-    basal = ("phe_hydroxylation_per_kg * body_weight / aa_volume" if aa == "phe"
+    basal = ("phe_hydroxylation / aa_volume" if aa == "phe"
              else f"basal_flux_{aa} * aa_oxidation_fraction / (1 - aa_oxidation_fraction)")
     expressions.append(Expression(f"ox_basal_{aa}", basal, "uM/h", f"{aa} catabolised at fasting"))
     products = {f"p_{aa}": -1, "p_tyr": 1} if aa == "phe" else {f"p_{aa}": -1}
