@@ -5,10 +5,13 @@ variability where it was read (SD, SEM x sqrt(n), range); where only a mean was 
 said so. Genuine unresolved discrepancies are strict xfails with the reason. docs/interventions.md has the
 table of these comparisons."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from neuroscape import Plan, Subject, simulate
+from neuroscape.interventions.nutrition import MOLAR_MASS, Intake, intake
 from neuroscape.plan import add_nutrition
 from neuroscape.protocol.run import run_protocol
 from neuroscape.protocol.schema import parse_protocol
@@ -75,14 +78,39 @@ def test_tryptophan_load_back_to_baseline_within_24h_yuwiler1981(dose_mg):
     assert trp[1] < 1.35
 
 
-@pytest.mark.xfail(strict=True, reason="Plasma Tyr after 100 mg/kg rises about 4-fold at 2 h (6-fold at 1 h) in the model against "
-                   "2.2-fold measured: substrate-activated catabolism and dissolution-limited absorption "
-                   "(assumed sizes) brought it down from 11-fold; first-pass hepatic extraction of Tyr is not "
-                   "modelled")
+_TYR_LOAD = ("Plasma Tyr after an oral Tyr load peaks at 1 h in the model (100 mg/kg: 6.0x at 1 h, 3.9x at 2 h; "
+             "150 mg/kg: 7.3x, 5.0x) against 2.2x and 2.9x at 2 h measured. Sourced first-pass mechanisms do not "
+             "close it: splanchnic first-pass protein synthesis needs the other amino acids (none in a single "
+             "load); a 42% first-pass sink on Tyr (from Moller 2000 splanchnic uptake) gave 3.2x at 2 h but put "
+             "the balanced mixture's Tyr below its measured band (1.6x at 5 h); hepatic catabolism at portal "
+             "levels (well-stirred liver, 20 mL/min/kg) 3.8x. Tyr's low solubility (about 0.45 g/L at 25 C, "
+             "recalled; 7.5 g cannot dissolve in gut fluid) probably slows and limits its absorption, but no "
+             "dissolution or transit data were read to size it")
+
+
+@pytest.mark.xfail(strict=True, reason=_TYR_LOAD)
 def test_tyrosine_100mg_per_kg_glaeser1979():
     tyr = _series([{"nutrition": "tyrosine", "at_h": 0, "dose_mg": 100 * 75}], "plasma.tyrosine")
-    # Glaeser 1979: 69 +- 3.9 -> 154 +- 9.5 (SEM, n = 12; SD 33) nmol/mL at 2 h: fold 2.23, SD range 1.75-2.7
+    # Glaeser 1979: 69 +- 3.9 -> 154 +- 9.5 (SEM; n = 12 in all, 6 per dose in a secondary account,
+    # so SD 23-33) nmol/mL at 2 h: fold 2.23, SD range 1.75-2.7
     assert 1.75 <= tyr[2] <= 2.7
+
+
+@pytest.mark.xfail(strict=True, reason=_TYR_LOAD)
+def test_tyrosine_150mg_per_kg_glaeser1979():
+    tyr = _series([{"nutrition": "tyrosine", "at_h": 0, "dose_mg": 150 * 75}], "plasma.tyrosine")
+    # Glaeser 1979: 69 -> 203 +- 31.5 (SEM) nmol/mL at 2 h: fold 2.94, SD range (n = 6-12) 1.4-4.5,
+    # and the peak at 2 h as after 100 mg/kg (a dose response with the test above)
+    assert 1.4 <= tyr[2] <= 4.5 and tyr[2] >= tyr[1]
+
+
+def test_phenylalanine_load_raises_tyrosine_guttler1977():
+    # Guttler & Hansen 1977 (PMID 601515): 0.6 mmol/kg oral L-Phe; serum Tyr rose linearly over the first
+    # 30 min by 1.2 (range 0.8-1.9) umol/L/min in 16 normal homozygotes: Phe hydroxylation to Tyr
+    dose_mg = 0.6 * 75 * 165.19
+    tyr = _series([{"nutrition": "phenylalanine", "at_h": 0, "dose_mg": dose_mg}], "plasma.tyrosine",
+                  times=[0, 0.5], relative=False)
+    assert 0.8 <= (tyr[1] - tyr[0]) / 30 <= 1.9
 
 
 def test_phenylalanine_tyrosine_depletion_plasma_jpn_aptd():
@@ -117,14 +145,54 @@ def test_balanced_mixture_tyrosine_and_phenylalanine_jpn_aptd():
     assert 1.0 <= out["plasma.phenylalanine"][5] <= 1.6
 
 
-@pytest.mark.xfail(strict=True, reason="After the Trp-loading 100 g mixture the model's Trp/LNAA keeps rising to "
-                   "7-11-fold by 6-7 h: the other LNAA are cleared within hours while 10.3 g Trp (content "
-                   "assumed for the preset) is cleared slowly through TDO")
+def _half(name):
+    """Dougherty's 50 g formulations, taken as half of every amount of the 100 g ones (assumed)."""
+    item = intake(name, 0.0)
+    return replace(item, amino_acids_umol={k: v / 2 for k, v in item.amino_acids_umol.items()})
+
+
+def _ratio(item, times=tuple(float(h) for h in range(8))):
+    traj = simulate(Subject(), replace(Plan(), intakes=(item,)), np.asarray(times))
+    return traj.readout("plasma.trp_lnaa_ratio", relative_to="baseline")
+
+
+@pytest.mark.xfail(strict=True, reason="After the Trp-loading 100 g mixture the model's Trp/LNAA keeps rising "
+                   "to 13x by 7 h (5.3x at 4 h, 7.1x at 5 h): the other LNAA are cleared within hours (first-pass "
+                   "splanchnic protein synthesis now takes a share of them too) while 10.3 g Trp is cleared "
+                   "slowly through TDO. The 50 g arm (+570%) is reproduced (test below); that the 100 g arm rose "
+                   "less than the 50 g one points at the preset's recalled Trp content or at the attrition "
+                   "after the 100 g drink")
 def test_tryptophan_loading_drink_dougherty2008():
     ratio = _series([{"nutrition": "tryptophan_loading_drink", "at_h": 0}], "plasma.trp_lnaa_ratio",
                     times=[float(h) for h in range(0, 8)])
     # Dougherty 2008: 100 g loading +372% (fold 4.7) over the 7-h sampling; mean only read: +-40%
     assert 2.8 <= ratio.max() <= 6.6
+
+
+def test_tryptophan_loading_and_depletion_50g_dougherty2008():
+    # Dougherty 2008 (PMID 18452034): 50 g loading +570% (fold 6.7; mean only read: +-40%, as the 100 g arm)
+    assert 4.0 <= _ratio(_half("tryptophan_loading_drink")).max() <= 9.4
+    # 50 g depletion -89% (+-30% of the fall), shallower than the 100 g drink's -96% (V08)
+    nadir = _ratio(_half("tryptophan_depletion_drink")).min()
+    assert 0.02 <= nadir <= 0.38
+    assert nadir > _ratio(intake("tryptophan_depletion_drink", 0.0)).min()
+
+
+def test_essential_amino_acid_mixture_lowers_tryptophan_in_proportion_moja1988():
+    # Moja 1988 (PMID 3352467): a Trp-free mixture of seven essential amino acids (Ile 11.5%, Leu 18%,
+    # Lys 13.1%, Met 18%, Phe 18%, Thr 8.2%, Val 13.1% by weight; Lys, Met, Thr not modelled) lowered plasma
+    # Trp in proportion to the amount; 36.6 g to a minimum of about 35% of the initial level, still markedly
+    # reduced at 6 h. Mean only read: +-30% of the fall
+    share = {"isoleucine": 0.115, "leucine": 0.18, "phenylalanine": 0.18, "valine": 0.131}
+
+    def trp(grams):
+        item = Intake(0.0, {aa: f * grams / MOLAR_MASS[aa] * 1e6 for aa, f in share.items()})
+        traj = simulate(Subject(), replace(Plan(), intakes=(item,)), np.asarray(HOURLY))
+        return traj.readout("plasma.tryptophan", relative_to="baseline")
+
+    full, half = trp(36.6), trp(18.3)
+    assert 0.155 <= full.min() <= 0.545 and full[6] < 0.8
+    assert 0.35 <= (1 - half.min()) / (1 - full.min()) <= 0.65  # the fall in proportion to the amount
 
 
 # ---------------------------------------------------------------- meals

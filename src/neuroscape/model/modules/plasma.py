@@ -3,9 +3,12 @@
 Each amino acid appears from protein breakdown (and, for Trp, the diet) and from capacity-limited
 intestinal absorption, and is used by protein synthesis in proportion to its share of protein,
 saturably in its own concentration, so that a scarce amino acid is depleted when synthesis is
-stimulated by an amino-acid load (the mechanism of acute tryptophan depletion). Non-Trp LNAA are
-also oxidised, and insulin drives muscle uptake of the free LNAA. Trp binds albumin (1:1, NEFA
-compete); only free Trp is taken up by muscle, which is why carbohydrate raises Trp/LNAA.
+stimulated by an amino-acid load (the mechanism of acute tryptophan depletion). Gut wall and liver
+build part of an absorbed load into protein on the first pass; that protein needs every amino acid, so
+a drink lacking one draws it from plasma, while a single amino acid given alone makes none. Non-Trp
+LNAA are also catabolised: Phe only by hydroxylation, which feeds plasma Tyr. Insulin drives muscle
+uptake of the free LNAA. Trp binds albumin (1:1, NEFA compete); only free Trp is taken up by muscle,
+which is why carbohydrate raises Trp/LNAA.
 
 Oral 5-hydroxytryptophan (a supplement, nutrition `5-htp`) is carried as a one-compartment drug:
 gut-wall and systemic decarboxylation by peripheral AADC, which a decarboxylase inhibitor blocks.
@@ -35,12 +38,17 @@ def build() -> Module:
         sat = f"p_{aa} / (ps_km_factor * p0_{aa} + p_{aa}) * (ps_km_factor + 1)"
         expressions.append(Expression(f"basal_flux_{aa}", flux, "uM/h",
                                       f"{aa} released by basal protein breakdown"))
+        expressions.append(Expression(f"uptake_{aa}", f"abs_vmax * gut_{aa} / (abs_km + gut_load)", "uM/h",
+                                      f"{aa} taken up from the gut lumen (plasma-equivalent)"))
         reactions += [
-            Reaction(f"absorb_{aa}", f"abs_vmax * gut_{aa} / (abs_km + gut_load)",
-                     {f"gut_{aa}": -1, f"p_{aa}": 1}),
+            Reaction(f"absorb_{aa}", f"uptake_{aa}", {f"gut_{aa}": -1, f"p_{aa}": 1}),
             Reaction(f"breakdown_{aa}", f"basal_flux_{aa}", {f"p_{aa}": 1}),
             Reaction(f"synthesis_{aa}", f"basal_flux_{aa} * ps_drive * {sat}", {f"p_{aa}": -1},
                      "incorporation into protein"),
+            Reaction(f"splanchnic_synthesis_{aa}",
+                     f"splanchnic_leu_use * protein_fraction_{aa} / molar_mass_{aa}"
+                     f" * molar_mass_leu / protein_fraction_leu * {sat}", {f"p_{aa}": -1},
+                     "first-pass protein synthesis in gut and liver, fed by the absorbed load"),
         ]
         if aa == "trp":
             reactions += [
@@ -48,14 +56,9 @@ def build() -> Module:
                 Reaction("muscle_trp", "insulin_lnaa_effect * (insulin - 1) * trp_free", {"p_trp": -1}),
             ]
         else:
-            reactions += [
-                Reaction(f"oxidation_{aa}",
-                         f"basal_flux_{aa} * aa_oxidation_fraction / (1 - aa_oxidation_fraction) * (p_{aa} / p0_{aa})**aa_ox_order_{aa}",
-                         {f"p_{aa}": -1}),
-                Reaction(f"diet_{aa}", f"basal_flux_{aa} * aa_oxidation_fraction / (1 - aa_oxidation_fraction)",
-                         {f"p_{aa}": 1}, "average dietary intake, balancing oxidation"),
-                Reaction(f"muscle_{aa}", f"insulin_lnaa_effect * (insulin - 1) * p_{aa}", {f"p_{aa}": -1}),
-            ]
+            reactions += _catabolism(aa, expressions)
+            reactions.append(Reaction(f"muscle_{aa}", f"insulin_lnaa_effect * (insulin - 1) * p_{aa}",
+                                      {f"p_{aa}": -1}))
         if aa in ("leu", "ile", "val"):
             reactions.append(Reaction(f"exercise_{aa}", f"exercise_bcaa_uptake * p_{aa}", {f"p_{aa}": -1},
                                       "uptake and oxidation by working muscle"))
@@ -68,6 +71,9 @@ def build() -> Module:
         Reaction("insulin_response", "k_insulin * (1 + insulin_gain * ka_carb * gut_carb - insulin)",
                  {"insulin": 1}),
     ]
+    expressions.append(Expression(
+        "splanchnic_leu_use", "splanchnic_leu_uptake * splanchnic_protein_share * uptake_leu", "uM/h",
+        "absorbed leucine that gut and liver build into protein on the first pass (it indexes the protein made)"))
     lnaa = " + ".join(f"p_{a}" for a in COMPETITORS)
     lnaa0 = " + ".join(f"p0_{a}" for a in AMINO_ACIDS)
     expressions += [
@@ -105,6 +111,22 @@ def build() -> Module:
     ]
     return Module("plasma", tuple(species), tuple(params.values()), tuple(expressions),
                   tuple(reactions), tuple(readouts))
+
+
+def _catabolism(aa: str, expressions: list) -> list[Reaction]:
+    """Catabolism of a non-Trp LNAA, balanced at fasting by the average diet. Phe's only route is
+    hydroxylation to Tyr (liver and kidney), so it feeds plasma Tyr, and Tyr's dietary term is what
+    Tyr oxidation needs beyond it (Tyr oxidation must exceed Phe hydroxylation at fasting)."""
+    basal = ("phe_hydroxylation / aa_volume" if aa == "phe"
+             else f"basal_flux_{aa} * aa_oxidation_fraction / (1 - aa_oxidation_fraction)")
+    expressions.append(Expression(f"ox_basal_{aa}", basal, "uM/h", f"{aa} catabolised at fasting"))
+    products = {f"p_{aa}": -1, "p_tyr": 1} if aa == "phe" else {f"p_{aa}": -1}
+    diet = "ox_basal_tyr - ox_basal_phe" if aa == "tyr" else f"ox_basal_{aa}"
+    return [
+        Reaction(f"oxidation_{aa}", f"ox_basal_{aa} * (p_{aa} / p0_{aa})**aa_ox_order_{aa}", products,
+                 "hydroxylation to Tyr" if aa == "phe" else "oxidation"),
+        Reaction(f"diet_{aa}", diet, {f"p_{aa}": 1}, "average dietary intake, balancing catabolism"),
+    ]
 
 
 def _htp(species: list, expressions: list, reactions: list) -> tuple[list, list, list]:
