@@ -123,6 +123,11 @@ PK = {
     # the lower edge; the range is for responders at 3-6 mg/d).
     "risperidone_active_moiety_trough": Exposure("risperidone", 6.0, 24.0, 10, ("risperidone", "paliperidone"),
                                                  "trough", 20, 60),
+    # gram1995 (mean curves of 8 CYP2C19 extensive metabolisers, digitised in the kanacher2020 model files):
+    # 300 mg bid, last interval of day 7: trough 226 ng/mL, AUCtau 14.2 mg.h/L (Cavg 1180), Cmax 2720.
+    # Not fitted here; kanacher2020 used these curves to fit its inactivation constant (see the drug file).
+    "moclobemide_300bid_trough": Exposure("moclobemide", 300.0, 12.0, 7, ("moclobemide",), "trough", *_band(226)),
+    "moclobemide_300bid_cavg": Exposure("moclobemide", 300.0, 12.0, 7, ("moclobemide",), "cavg", *_band(1180)),
     # greenblatt_lorazepam / ativan_label: 2 mg oral gives a peak of ~20 ng/mL at ~2 h.
     "lorazepam_2mg_cmax": Exposure("lorazepam", 2.0, None, 1, ("lorazepam",), "cmax", *_band(20)),
     # hiemke2018 lists diazepam with nordazepam; 10 mg/d for 4 weeks gives a sum of a few hundred ng/mL
@@ -138,12 +143,17 @@ PK_XFAIL = {
     "venlafaxine_ir75bid_cmax": (Exposure("venlafaxine", 75.0, 12.0, 10, ("venlafaxine",), "cmax", *_band(225)),
                                  ("effexor_label Cmax 225 ng/mL is inconsistent with the label's own "
                                   "CL/F 1.3 L/h/kg; model ~112 ng/mL (see docs/pharmacology.md section 10)")),
+    # gram1995 (as moclobemide_300bid_trough): Cmax 2720 ng/mL at ~2 h on day 7 of 300 mg bid.
+    "moclobemide_300bid_cmax": (Exposure("moclobemide", 300.0, 12.0, 7, ("moclobemide",), "cmax", *_band(2720)),
+                                ("model ~1970 ng/mL at ~1 h: the trough and mean are matched but the peak is "
+                                 "lower and earlier; ka was set for the single-dose Tmax of 1 h (nair1993)")),
     # hiemke2018: moclobemide 300-1000 ng/mL (trough) at 300-600 mg/d; 150 mg twice daily.
     "moclobemide_trough": (Exposure("moclobemide", 150.0, 12.0, 7, ("moclobemide",), "trough", 300, 1000),
-                           ("competitive CYP2C19 auto-inhibition (Ki from cho2002) is modelled but the "
-                            "fall in clearance over the first week (~60%, dingemanse1998) is not: trough ~8.5 ng/mL "
-                            "at 150 mg bid against 300-1000 (hiemke2018); even with that fall imposed the trough is "
-                            "~120, and ~190 with no CYP2C19 at all (docs/pharmacology.md section 10)")),
+                           ("trough ~43 ng/mL at 150 mg bid with the time-dependent CYP2C19 inactivation "
+                            "(kanacher2020; 8.5 before it) against the AGNP 300-1000 (hiemke2018), a patient range: "
+                            "healthy extensive metabolisers at twice this dose have a trough of 226 (gram1995; "
+                            "model ~200), patients on 150 mg tid ~490 (ignjatovic2009; model ~100) "
+                            "(docs/pharmacology.md section 10)")),
 }
 
 
@@ -186,6 +196,14 @@ OCCUPANCY = [
     ("selegiline 10 mg MAO-B", lambda: _occ_mean("selegiline", 10.0, 24.0, 14, "MAO-B"), 0.90, 1.00),
     # selegiline stays MAO-B selective at 10 mg/d (eldepryl_label): MAO-A well below half
     ("selegiline 10 mg MAO-A", lambda: _occ_mean("selegiline", 10.0, 24.0, 14, "MAO-A"), 0.0, 0.35),
+    # sacher2011 (PMID 21463543): 74% (SD 6%, 95% CI 70-78%) brain MAO-A occupancy after 6 weeks of
+    # 300-600 mg/d; chiuccariello2015 (PMID 26316187): 74.2 +/- 8.3% at 300-600 mg/d. Band mean +/- 1 SD at
+    # the middle (450 mg/d) and top (600 mg/d) of the dose range; the bottom end is an xfail below.
+    ("moclobemide 150 mg tid MAO-A", lambda: _occ_mean("moclobemide", 150.0, 8.0, 7, "MAO-A"), 0.66, 0.82),
+    ("moclobemide 300 mg bid MAO-A", lambda: _occ_mean("moclobemide", 300.0, 12.0, 7, "MAO-A"), 0.66, 0.82),
+    # chiuccariello2015: 83.75 +/- 5.52% at 900-1200 mg/d; 350 mg tid (1050 mg/d, the middle). The model
+    # (0.892) sits at the top of the band.
+    ("moclobemide 350 mg tid MAO-A", lambda: _occ_mean("moclobemide", 350.0, 8.0, 7, "MAO-A"), 0.782, 0.893),
     # nardil_label / clinical target: >= 80% MAO inhibition at 45-60 mg/d
     ("phenelzine 15 mg tid MAO-A", lambda: _occ_mean("phenelzine", 15.0, 8.0, 14, "MAO-A"), 0.80, 1.00),
 ]
@@ -195,10 +213,11 @@ OCCUPANCY_XFAIL = [
     # EC50 is scaled from the ODV PET EC50 by in vitro Ki ratios (owens1997/deecher2006), not fitted.
     ("venlafaxine XR 75 mg SERT", lambda: _occ_mean("venlafaxine", 75.0, 24.0, 10, "SERT", "XR"), 0.76, 0.88,
      "model ~0.73 with EC50s not fitted to Meyer 2004"),
-    # sacher2011: moclobemide 300-600 mg/d, brain MAO-A occupancy 74 +/- 8% ([11C]harmine PET)
+    # sacher2011 / chiuccariello2015: moclobemide 300-600 mg/d, brain MAO-A occupancy 74 +/- 8%; at the
+    # bottom of the dose range (300 mg/d) the model gives less.
     ("moclobemide 150 mg bid MAO-A", lambda: _occ_mean("moclobemide", 150.0, 12.0, 7, "MAO-A"), 0.66, 0.82,
-     ("model ~0.39: the fall in moclobemide clearance over the first week is not represented; ~0.66 with "
-      "the ~60% fall of dingemanse1998 imposed (see moclobemide_trough)")),
+     ("model ~0.53 at 300 mg/d (0.39 before the CYP2C19 inactivation); 0.72 at 450 and 0.77 at 600 mg/d, "
+      "in the band: the PET cohort's individual doses within 300-600 mg/d are not known")),
 ]
 
 

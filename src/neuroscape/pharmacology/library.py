@@ -132,6 +132,32 @@ class CypInhibition(_Strict):
     own_route: bool = False
 
 
+CYP_ENZYMES = ("CYP2D6", "CYP2C19", "CYP2B6", "CYP3A4", "CYP1A2", "CYP2C9")
+
+
+class CypInactivation(_Strict):
+    """Time-dependent (mechanism-based) inactivation of a CYP: the drug destroys active enzyme at
+    kinact L / (1 + L) per unit enzyme, L = C / KI with C the total plasma concentration, and the
+    liver replaces it at the enzyme's own turnover rate (data/cyp_turnover.yaml). The loss builds up
+    over the enzyme's half-life, so exposure rises over days of dosing (moclobemide, gram1995), and
+    it applies to every route through the enzyme, the drug's own included."""
+
+    enzyme: Enzyme
+    kinact_per_h: Sourced = Field(description="maximal inactivation rate per unit active enzyme")
+    ki_ng_per_mL: Sourced = Field(description="total plasma concentration giving half of kinact (KI)")
+
+    @model_validator(mode="after")
+    def _a_cyp_with_positive_constants(self):
+        if self.enzyme not in CYP_ENZYMES:
+            raise ValueError(f"cyp_inactivation of {self.enzyme}: only CYP enzymes carry an activity "
+                             f"that drugs change; allowed: {', '.join(CYP_ENZYMES)}")
+        for field in ("kinact_per_h", "ki_ng_per_mL"):
+            if not getattr(self, field).value > 0:
+                raise ValueError(f"cyp_inactivation of {self.enzyme}: {field} must be > 0 "
+                                 "(leave the entry out for a drug that does not inactivate the enzyme)")
+        return self
+
+
 class GenotypeCeiling(_Strict):
     gene: str
     phenotype: Literal["poor", "intermediate", "normal", "rapid", "ultrarapid"]
@@ -167,6 +193,7 @@ class Drug(_Strict):
     elimination: tuple[Pathway, ...]
     targets: tuple[Target, ...] = ()
     cyp_inhibition: tuple[CypInhibition, ...] = ()
+    cyp_inactivation: tuple[CypInactivation, ...] = ()
     routes: tuple[Literal["oral", "iv", "ip"], ...] = ("oral",)
     clearance_covariates: tuple[Covariate, ...] = ()
     description: str = ""
@@ -203,6 +230,19 @@ class Drug(_Strict):
             raise ValueError("first_pass_follows_clearance weights the first pass by the linear routes' "
                              "clearances: give at least one elimination route a clearance_L_per_h, or "
                              "drop the flag (F is then fixed)")
+        return self
+
+    @model_validator(mode="after")
+    def _inactivated_enzymes_have_a_turnover(self):
+        seen = [i.enzyme for i in self.cyp_inactivation]
+        if len(seen) != len(set(seen)):
+            raise ValueError("cyp_inactivation names an enzyme twice; give one entry per enzyme")
+        turnover = cyp_turnover()
+        for enzyme in seen:
+            if enzyme not in turnover:
+                raise ValueError(f"cyp_inactivation of {enzyme}: the enzyme has no turnover half-life in "
+                                 "pharmacology/data/cyp_turnover.yaml (needed for its resynthesis); add one "
+                                 f"with its source (known: {', '.join(sorted(turnover))})")
         return self
 
     def formulation(self, name: str | None) -> str | None:
@@ -265,6 +305,29 @@ def load_drug(name: str) -> Drug:
     if drug.name != name:
         raise DataError(f"drug file {name}.yaml declares name {drug.name!r}; they must match")
     return drug
+
+
+class _Turnover(_Strict):
+    half_life_h: Sourced
+
+
+@lru_cache(maxsize=1)
+def cyp_turnover() -> dict[str, Sourced]:
+    """Hepatic turnover half-life of each CYP that a library drug inactivates (enzyme -> h)."""
+    text = resources.files("neuroscape.pharmacology").joinpath("data/cyp_turnover.yaml").read_text()
+    out = {}
+    for enzyme, entry in (yaml.safe_load(text) or {}).items():
+        if enzyme not in CYP_ENZYMES:
+            raise DataError(f"cyp_turnover.yaml: {enzyme!r} is not a CYP of the model "
+                            f"({', '.join(CYP_ENZYMES)})")
+        try:
+            half_life = _Turnover.model_validate(entry).half_life_h
+        except ValidationError as exc:
+            raise DataError(f"cyp_turnover.yaml: entry {enzyme} is invalid: {exc}") from None
+        if not half_life.value > 0:
+            raise DataError(f"cyp_turnover.yaml: {enzyme} half_life_h must be > 0")
+        out[enzyme] = half_life
+    return out
 
 
 @lru_cache(maxsize=1)

@@ -13,6 +13,7 @@ Irreversible inhibitors inactivate the enzyme pool at kinact L / (1 + L) per uni
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from functools import lru_cache
 
@@ -28,14 +29,14 @@ from ..model.network import (
     Readout,
     Species,
 )
-from .library import Drug, load_drug
+from .library import CYP_ENZYMES, Drug, cyp_turnover, load_drug
 
 # Which hook a target fills and how (see model/modules/enzymes.py)
 COMPETITIVE_HOOK = {"SERT": "x_SERT", "DAT": "x_DAT", "NET": "x_NET", "D2": "x_D2"}
 FRACTION_HOOK = {"MAO-A": "inh_MAO_A", "MAO-B": "inh_MAO_B", "GABAA-BZ": "occ_GABAA_BZ",
                  "AADC-peripheral": "inh_AADC_peripheral"}
 IRREVERSIBLE_HOOK = {"MAO-A": "kin_MAO_A", "MAO-B": "kin_MAO_B", "GABA-T": "kin_GABAT"}
-CYPS = ("CYP2D6", "CYP2C19", "CYP2B6", "CYP3A4", "CYP1A2", "CYP2C9")
+CYPS = CYP_ENZYMES
 LDOPA_LAT1_KM = 30.0  # uM; Kageyama et al. 2000 (LAT1 transports L-DOPA), see references
 LDOPA_5HT_UPTAKE = 0.13  # 1/h; fitted to Tanaka 1999 (see levodopa_module and tests/pharmacology)
 
@@ -191,6 +192,7 @@ def pd_module(drugs: tuple[Drug, ...]) -> tuple[Module, dict[str, str]]:
     hooks: dict[str, str] = {}
     enzymes_used = {p.enzyme for d in drugs for p in d.elimination}
     inhibitors: dict[str, list[tuple[str, str]]] = {}
+    inactivators: dict[str, list[str]] = {}
     for drug in drugs:
         n = ident(drug.name)
         for inh in drug.cyp_inhibition:
@@ -198,6 +200,14 @@ def pd_module(drugs: tuple[Drug, ...]) -> tuple[Module, dict[str, str]]:
                              "ng/mL", inh.ki_ng_per_mL, "pharmacodynamics"))
             inhibitors.setdefault(inh.enzyme, []).append(
                 (n, f"{n}_conc * {n}_mw / {n}_kicyp_{ident(inh.enzyme)}", inh.own_route))
+        for mbi in drug.cyp_inactivation:
+            e = ident(mbi.enzyme)
+            params += [_p(f"{n}_kinact_{e}", mbi.kinact_per_h.value, "1/h", mbi.kinact_per_h,
+                          "pharmacodynamics"),
+                       _p(f"{n}_kiinact_{e}", mbi.ki_ng_per_mL.value, "ng/mL", mbi.ki_ng_per_mL,
+                          "pharmacodynamics")]
+            load = f"({n}_conc * {n}_mw / {n}_kiinact_{e})"
+            inactivators.setdefault(mbi.enzyme, []).append(f"{n}_kinact_{e} * {load} / (1 + {load})")
     binders: dict[str, list[tuple[Drug, object]]] = {}
     for drug in drugs:
         for t in drug.targets:
@@ -212,21 +222,12 @@ def pd_module(drugs: tuple[Drug, ...]) -> tuple[Module, dict[str, str]]:
     for enzyme in sorted(enzymes_used):
         e = ident(enzyme)
         if enzyme in CYPS:
-            params.append(Parameter(f"pheno_{e}", 1.0, "dimensionless", "assumed", "assumed",
-                                    f"{enzyme} activity of the subject's phenotype relative to a normal metaboliser (set from the genotype)",
-                                    tags=(f"phenotype:{enzyme}",), module="pharmacodynamics"))
-            terms = inhibitors.get(enzyme, [])
-            inh = " + ".join(t for _, t, _ in terms) or "0"
-            exprs.append(Expression(f"act_{e}", f"pheno_{e} / (1 + {inh})", "dimensionless",
-                                    f"{enzyme} activity (phenotype, drug inhibition)"))
-            # The activity a saturable owner's own route sees (see _route_activity); an own_route
-            # inhibitor's route reads act_<e> itself.
-            for owner, _, own_route in terms:
-                if own_route:
-                    continue
-                others = " + ".join(t for o, t, _ in terms if o != owner) or "0"
-                exprs.append(Expression(f"act_{e}_not_{owner}", f"pheno_{e} / (1 + {others})",
-                                        "dimensionless", f"{enzyme} activity seen by {owner}'s own route"))
+            part = _cyp_activity(enzyme, inhibitors.get(enzyme, []), inactivators.get(enzyme, []))
+            params += part.parameters
+            species += part.species
+            exprs += part.expressions
+            reactions += part.reactions
+            readouts += part.readouts
         elif enzyme == "AADC":
             exprs.append(Expression("act_aadc", "1 - occ_aadc_peripheral" if "AADC-peripheral" in binders
                                     else "1", "dimensionless",
@@ -266,6 +267,47 @@ def pd_module(drugs: tuple[Drug, ...]) -> tuple[Module, dict[str, str]]:
     module = Module("pharmacodynamics", tuple(species), tuple(params), tuple(exprs), tuple(reactions),
                     tuple(r for r in readouts if r is not None))
     return module, hooks
+
+
+def _cyp_activity(enzyme: str, inhibitors: list[tuple[str, str, bool]], inactivators: list[str]) -> Module:
+    """One CYP's activity: act = phenotype x intact fraction / (1 + sum of reversible loads).
+
+    With mechanism-based inactivators the intact fraction is a state (1 without them):
+        d intact / dt = kdeg (1 - intact) - sum_i kinact_i L_i / (1 + L_i) intact,
+    kdeg = ln 2 / the enzyme's turnover half-life; it multiplies every route through the enzyme."""
+    e = ident(enzyme)
+    mod = "pharmacodynamics"
+    params = [Parameter(f"pheno_{e}", 1.0, "dimensionless", "assumed", "assumed",
+                        f"{enzyme} activity of the subject's phenotype relative to a normal metaboliser (set from the genotype)",
+                        tags=(f"phenotype:{enzyme}",), module=mod)]
+    species, reactions = [], []
+    intact = "1"
+    if inactivators:
+        half_life = cyp_turnover()[enzyme]
+        intact = f"{e}_intact"
+        params.append(Parameter(f"{e}_kdeg", math.log(2) / half_life.value, "1/h", half_life.source, "derived",
+                                f"ln 2 / turnover half-life {half_life.value:g} h. {half_life.note}".strip(),
+                                module=mod))
+        species.append(Species(intact, "liver", "dimensionless", 1.0,
+                               f"fraction of {enzyme} not inactivated by drugs", mod))
+        reactions += [Reaction(f"{e}_resynthesis", f"{e}_kdeg * (1 - {intact})", {intact: 1},
+                               f"{enzyme} replaced at its turnover rate", mod),
+                      Reaction(f"{e}_inactivation", f"({' + '.join(inactivators)}) * {intact}", {intact: -1},
+                               f"mechanism-based inactivation of {enzyme}", mod)]
+    inh = " + ".join(t for _, t, _ in inhibitors) or "0"
+    expressions = [Expression(f"act_{e}", f"pheno_{e} * {intact} / (1 + {inh})", "dimensionless",
+                              f"{enzyme} activity (phenotype, inactivation, drug inhibition)")]
+    # The activity a saturable owner's own route sees (see _route_activity); an own_route inhibitor's
+    # route reads act_<e> itself. Inactivation is not a Km effect: every route sees it.
+    for owner, _, own_route in inhibitors:
+        if own_route:
+            continue
+        others = " + ".join(t for o, t, _ in inhibitors if o != owner) or "0"
+        expressions.append(Expression(f"act_{e}_not_{owner}", f"pheno_{e} * {intact} / (1 + {others})",
+                                      "dimensionless", f"{enzyme} activity seen by {owner}'s own route"))
+    readouts = [Readout(f"activity.{enzyme}", None, f"act_{e}", "1",
+                        description=f"hepatic {enzyme} activity relative to a normal metaboliser without drugs")]
+    return Module(mod, tuple(species), tuple(params), tuple(expressions), tuple(reactions), tuple(readouts))
 
 
 def _occupancy_readout(target: str, reversible: bool, irreversible: bool) -> Readout | None:

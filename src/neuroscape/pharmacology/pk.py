@@ -45,7 +45,9 @@ class LinearPK:
 def linear_pk(drug: Drug, *, weight_kg: float = 70.0,
               activity: Mapping[str, float] | None = None, formulation: str | None = None) -> LinearPK:
     """Parameters of a linear drug for one subject; `activity` maps enzyme -> clearance multiplier,
-    `formulation` picks an oral product of the library (None: the default absorption)."""
+    `formulation` picks an oral product of the library (None: the default absorption). A drug's
+    inhibition or inactivation of its own routes (moclobemide) is not applied: these are the
+    parameters of a first, small dose; `neuroscape.simulate` has the rest."""
     activity = activity or {}
     cl = 0.0
     for path in drug.elimination:
