@@ -88,7 +88,7 @@ def test_twelve_weeks_of_training_induce_muscle_kat_but_leave_resting_kynurenine
     # abstract gives the smallest change the studies could detect.
     plan, rest = _training()
     traj = simulate(Subject(), plan, np.array([0.0, rest]))
-    kat = traj.readout("activity.KAT.muscle")[1]
+    kat = traj.readout("activity.KAT-muscle")[1]
     kyn = traj.readout("plasma.kynurenine", relative_to="baseline")[1]
     kyna = traj.readout("plasma.kynurenic_acid", relative_to="baseline")[1]
     assert 2.1 <= kat <= 3.0  # KAT2-4 low end to the geometric mean of KAT1-4
@@ -106,7 +106,7 @@ def test_twelve_weeks_of_training_induce_muscle_kat_but_leave_resting_kynurenine
 def test_muscle_kat_detrains_with_a_12_day_half_life_coyle1984():
     plan, rest = _training()
     traj = simulate(Subject(), plan, np.array([rest, rest + 12 * 24.0, rest + 84 * 24.0]))
-    excess = traj.readout("activity.KAT.muscle") - 1
+    excess = traj.readout("activity.KAT-muscle") - 1
     # first order: the training excess halves in 12 days (mitochondrial enzymes, Coyle 1984) and is gone by 12 weeks
     assert excess[1] / excess[0] == pytest.approx(0.5, abs=0.02)
     assert excess[2] < 0.02
@@ -117,7 +117,7 @@ def test_resistance_sessions_induce_kat_like_endurance_at_the_same_load():
     # Allison 2019's training combined resistance and HIIT; kat_gain is assumed equal for both kinds
     endurance, rest = _training(weeks=4)
     resistance, _ = _training(weeks=4, kind="resistance")
-    kat = [simulate(Subject(), p, np.array([rest])).readout("activity.KAT.muscle")[0] for p in (endurance, resistance)]
+    kat = [simulate(Subject(), p, np.array([rest])).readout("activity.KAT-muscle")[0] for p in (endurance, resistance)]
     assert kat[0] == pytest.approx(kat[1], rel=1e-6) and kat[0] > 1.5
 
 
@@ -140,3 +140,16 @@ def _one_hour_plan():
 def test_bad_intensity_names_the_field_and_fraction():
     with pytest.raises(ProtocolError, match=r"exercise.intensity: 1.5 is outside \(0, 1\]; it is a fraction of VO2max"):
         exercise_inputs("endurance", 0.0, 1.0, 1.5)
+
+
+def test_protocol_offers_kynurenic_acid_and_muscle_kat_readouts():
+    from neuroscape.protocol import parse_protocol
+    from neuroscape.protocol.run import run_protocol
+
+    p = parse_protocol({"protocol": 1, "name": "one-session",
+                        "interventions": [{"exercise": "endurance", "start_h": 1, "duration_h": 1, "intensity": 0.7}],
+                        "readouts": [{"id": "kyna", "quantity": "plasma.kynurenic_acid", "at_h": [0, 3]},
+                                     {"id": "kat", "quantity": "activity.KAT-muscle", "at_h": [0, 3]}]})
+    out = run_protocol(p).to_dict()["readouts"]
+    assert out["kyna"]["unit"] == "uM" and 0.030 <= out["kyna"]["value"][0] <= 0.050  # p0_kyna 40 nM (assumed)
+    assert out["kat"]["value"][0] == pytest.approx(1.0) and out["kat"]["value"][1] == pytest.approx(1.21, abs=0.01)

@@ -66,6 +66,6 @@ def build() -> Module:
                 Readout("plasma.kyn_trp_ratio", None, "p_kyn / p_trp", "uM/mM", 1000.0),
                 Readout("plasma.kynurenic_acid", None, "p_kyna", "uM"),
                 Readout("activity.TDO", None, "tdo", "1"),
-                Readout("activity.KAT.muscle", None, "kat_muscle", "1"),
+                Readout("activity.KAT-muscle", None, "kat_muscle", "1"),
                 Readout("activity.IDO", None, "ido", "1"))
     return Module("kynurenine", species, tuple(params.values()), expressions, reactions, readouts)
