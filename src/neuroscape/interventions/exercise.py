@@ -1,8 +1,7 @@
-"""Acute exercise sessions as held model inputs: NEFA rise (displaces Trp from albumin: free Trp
-up), BCAA uptake by working muscle (Trp/BCAA up), and cortisol above an intensity threshold.
-Training adaptations over weeks (muscle KAT induction) are not modelled: human training studies find KAT
-induced but resting plasma kynurenine unchanged (allison2019, millischer2017 in data/exercise.yaml), and
-no source gives the share of plasma kynurenine that muscle KAT clears."""
+"""Exercise sessions as held model inputs: NEFA rise (displaces Trp from albumin: free Trp
+up), BCAA uptake by working muscle (Trp/BCAA up), cortisol above an intensity threshold, and
+induction of muscle kynurenine aminotransferase (KAT) in proportion to intensity x duration. The KAT
+induction accumulates over weeks of training and decays between sessions (model/modules/kynurenine.py)."""
 
 from __future__ import annotations
 
@@ -32,4 +31,5 @@ def exercise_inputs(kind: str, start_h: float, duration_h: float, intensity: flo
     return [("nefa_fold", start_h, ramp, 1 + (nefa - 1) / 2, "multiply"),
             ("nefa_fold", ramp, end, nefa, "multiply"),
             ("exercise_bcaa_uptake", start_h, end, k["bcaa_uptake_gain"] * intensity, "add"),
+            ("exercise_kat_drive", start_h, end, k["kat_gain"] * intensity, "add"),
             ("cortisol_fold", start_h, end, cortisol, "multiply")]
