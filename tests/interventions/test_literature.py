@@ -269,3 +269,16 @@ def test_fasting_baselines():
     assert 25 <= out["kt"] <= 35         # Kyn/Trp about 25-35 uM/mM (Badawy & Guillemin 2019)
     assert 125 - 54 <= out["hiaa"] <= 125 + 54   # Blennow 1993: lumbar CSF 5-HIAA 125 +- 54 nM (n = 114)
     assert 253 - 109 <= out["hva"] <= 253 + 109  # Blennow 1993: lumbar CSF HVA 253 +- 109 nM
+
+
+# ---------------------------------------------------------------- physiology audit (held-out cases)
+def test_exercise_cortisol_intensity_dependence_hill2008():
+    # Hill 2008 (J Endocrinol Invest 31:587): 30 min at 40/60/80% VO2max, pre-to-post cortisol change
+    # +5.7 +- 11.0%, +39.9 +- 11.8%, +83.1 +- 18.5% (n = 12; SD as tolerance)
+    out = {}
+    for i in (0.4, 0.6, 0.8):
+        out[i] = _series([{"exercise": "endurance", "start_h": 0, "duration_h": 0.5, "intensity": i}],
+                         "plasma.cortisol", times=[0.49])[0]
+    assert abs(out[0.4] - 1.057) <= 0.110
+    assert abs(out[0.6] - 1.399) <= 0.118
+    assert abs(out[0.8] - 1.831) <= 0.185
