@@ -110,3 +110,32 @@ def test_bad_hormone_doses_teach():
     with pytest.raises(ProtocolError, match=r"'thyroxine' cannot be dosed; allowed with dose_mg: cortisol, "
                                             r"estradiol, hydrocortisone, progesterone"):
         _series("plasma.cortisol", [1], [{"hormone": "thyroxine", "dose_mg": 2}])
+
+
+# Held-out audit: allopregnanolone after oral progesterone. The model forms allopregnanolone only from
+# plasma progesterone through a saturable link (ceiling 1.30 nmol/L, Km 3.73 nmol/L), so it misses the
+# first-pass 5alpha-reduction of an oral dose in gut wall and liver (docs/interventions.md, not modelled).
+@pytest.mark.xfail(strict=True, reason=(
+    "Freeman 1993 (Neuroendocrinology 58:478): after 1200 mg oral micronised progesterone, subjects with "
+    "allopregnanolone + pregnanolone above 95.55 nmol/L had side effects (allopregnanolone correlated with "
+    "progesterone, r = 0.85; a 10 nmol/L floor for allopregnanolone alone is a conservative reading). The model's allopregnanolone peaks at 1.29 nmol/L (ceiling 1.30) while plasma "
+    "progesterone reaches 315 nmol/L: no first-pass formation and a saturable plasma link"))
+def test_allopregnanolone_after_1200mg_oral_progesterone_freeman1993():
+    allo = _series("plasma.allopregnanolone", [1, 2, 3, 4, 6], [{"hormone": "progesterone", "dose_mg": 1200}],
+                   {"sex": "female", "cycle_day": 5})
+    assert allo.max() >= 10.0
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "Andreen 2006 (Maturitas 54:238): 20 mg oral progesterone in 8 postmenopausal women raised AUC(0-12 h) "
+    "above the endogenous part by 127% for progesterone and 196% for allopregnanolone (allopregnanolone rose "
+    "relatively more: first-pass formation). The model gives +378% and +182%: its allopregnanolone relative "
+    "rise is 0.48x that of progesterone instead of 1.5x (saturable link from plasma progesterone only, "
+    "postmenopausal baseline progesterone 0.7 nmol/L)"))
+def test_allopregnanolone_rises_more_than_progesterone_after_20mg_andreen2006():
+    t = np.arange(0.0, 12.01, 0.25)
+    doses = [{"hormone": "progesterone", "dose_mg": 20}]
+    p4 = _series("plasma.progesterone", t, doses, POSTMENOPAUSAL)
+    allo = _series("plasma.allopregnanolone", t, doses, POSTMENOPAUSAL)
+    rise = [np.trapezoid(x - x[0], t) / (x[0] * 12) for x in (p4, allo)]
+    assert rise[1] > rise[0]

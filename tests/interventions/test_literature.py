@@ -269,3 +269,64 @@ def test_fasting_baselines():
     assert 25 <= out["kt"] <= 35         # Kyn/Trp about 25-35 uM/mM (Badawy & Guillemin 2019)
     assert 125 - 54 <= out["hiaa"] <= 125 + 54   # Blennow 1993: lumbar CSF 5-HIAA 125 +- 54 nM (n = 114)
     assert 253 - 109 <= out["hva"] <= 253 + 109  # Blennow 1993: lumbar CSF HVA 253 +- 109 nM
+
+
+# ---------------------------------------------------------------- physiology audit (held-out cases)
+def test_exercise_cortisol_intensity_dependence_hill2008():
+    # Hill 2008 (J Endocrinol Invest 31:587): 30 min at 40/60/80% VO2max, pre-to-post cortisol change
+    # +5.7 +- 11.0%, +39.9 +- 11.8%, +83.1 +- 18.5% (n = 12; SD as tolerance)
+    out = {}
+    for i in (0.4, 0.6, 0.8):
+        out[i] = _series([{"exercise": "endurance", "start_h": 0, "duration_h": 0.5, "intensity": i}],
+                         "plasma.cortisol", times=[0.49])[0]
+    assert abs(out[0.4] - 1.057) <= 0.110
+    assert abs(out[0.6] - 1.399) <= 0.118
+    assert abs(out[0.8] - 1.831) <= 0.185
+
+
+ATD_T = [0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 24]
+
+
+def _atd(quantity):
+    return _series([{"nutrition": "tryptophan_depletion_drink", "at_h": 0}], quantity, times=ATD_T)
+
+
+def test_atd_plasma_and_central_tryptophan_falls_carpenter1998_williams1999():
+    trp, brain = _atd("plasma.tryptophan"), _atd("brain.tryptophan")
+    # Carpenter 1998 (PMID 9608574, n = 5): plasma Trp -85%, CSF Trp -92% at their nadirs;
+    # Williams 1999 (PMID 10098872, n = 6): plasma total -86.3%, CSF Trp -92.3% (mean only read: +-30% of the fall)
+    assert 0.0 <= trp.min() <= 1 - 0.7 * 0.86
+    # CSF Trp compared with brain Trp (the model has no lumbar CSF Trp pool; magnitude only)
+    assert 0.0 <= brain.min() <= 1 - 0.7 * 0.92
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "Williams 1999 (PMID 10098872): plasma total and free Trp lowest about 6 h after the Trp-free drink "
+    "(-86%); the model's nadir is at 4 h (0.17) and Trp is already back to 0.27 at 6 h and 0.36 at 7 h "
+    "(recovery too fast; their subjects also ate a 160 mg/day low-Trp diet from 24 h before, which the "
+    "model does not run)"))
+def test_atd_plasma_tryptophan_still_at_its_nadir_at_6h_williams1999():
+    trp = _atd("plasma.tryptophan")
+    assert trp[6] <= 0.14 * 1.4
+
+
+def test_atd_serotonin_synthesis_falls_by_about_90_percent_nishizawa1997():
+    # Nishizawa 1997 (PNAS 94:5308, alpha-[11C]methyl-L-Trp PET), as summarised by the same group: ATD lowered
+    # brain 5-HT synthesis "by 90% or more". Model: about -89% at 4 h
+    syn = _atd("synthesis.serotonin")
+    assert syn.min() <= 0.15
+
+
+def test_atd_csf_5hiaa_reaches_its_lowest_8_to_14h_after_the_drink_carpenter1998():
+    # Carpenter 1998: CSF 5-HIAA lowest 8-12 h after the drink; Williams 1999: still falling at 14 h
+    hiaa = _atd("csf.5hiaa")
+    assert ATD_T[int(hiaa.argmin())] in (8, 10, 12, 14)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "Carpenter 1998: CSF 5-HIAA fell 24-40% (mean 31%); Williams 1999: -32.8%. The model's csf.5hiaa falls "
+    "18.6% (0.814 at 14 h). Both studies added a low-Trp diet for a day before the drink (not run here); the "
+    "model's brain Trp recovers from 6 h on (see the 6 h xfail), which shortens the synthesis deficit"))
+def test_atd_csf_5hiaa_fall_carpenter1998_williams1999():
+    hiaa = _atd("csf.5hiaa")
+    assert 0.60 <= hiaa.min() <= 0.76
