@@ -118,8 +118,9 @@ def test_bad_hormone_doses_teach():
 @pytest.mark.xfail(strict=True, reason=(
     "Freeman 1993 (Neuroendocrinology 58:478): after 1200 mg oral micronised progesterone, subjects with "
     "allopregnanolone + pregnanolone above 95.55 nmol/L had side effects (allopregnanolone correlated with "
-    "progesterone, r = 0.85; a 10 nmol/L floor for allopregnanolone alone is a conservative reading). The model's allopregnanolone peaks at 1.29 nmol/L (ceiling 1.30) while plasma "
-    "progesterone reaches 315 nmol/L: no first-pass formation and a saturable plasma link"))
+    "progesterone, r = 0.85; a 10 nmol/L floor for allopregnanolone alone is a conservative reading). "
+    "The model's allopregnanolone peaks at 1.29 nmol/L (ceiling 1.30) while plasma progesterone reaches "
+    "315 nmol/L: no first-pass formation and a saturable plasma link"))
 def test_allopregnanolone_after_1200mg_oral_progesterone_freeman1993():
     allo = _series("plasma.allopregnanolone", [1, 2, 3, 4, 6], [{"hormone": "progesterone", "dose_mg": 1200}],
                    {"sex": "female", "cycle_day": 5})

@@ -111,12 +111,12 @@ def test_every_washout_pair_belongs_to_a_combination_rule():
     combos = [r for r in rules if r.kind == "contraindicated_combination"]
     for w in (r for r in rules if r.kind == "washout"):
         for e in w.after:
-            for l in w.before:
-                if e.drug == l.drug:
+            for b in w.before:
+                if e.drug == b.drug:
                     continue
-                assert any(({e.drug, l.drug} <= {m.drug for m in c.a + c.b}) and
-                           ({e.drug, l.drug} & {m.drug for m in c.a}) and
-                           ({e.drug, l.drug} & {m.drug for m in c.b}) for c in combos), (w.id, e, l)
+                assert any(({e.drug, b.drug} <= {m.drug for m in c.a + c.b}) and
+                           ({e.drug, b.drug} & {m.drug for m in c.a}) and
+                           ({e.drug, b.drug} & {m.drug for m in c.b}) for c in combos), (w.id, e, b)
 
 
 def test_parse_rules_rejects_malformed_files():

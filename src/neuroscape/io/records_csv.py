@@ -80,7 +80,8 @@ def _check_header(header: list[str], label: str) -> None:
     if missing or unknown or twice:
         raise DataError(f"{label}: " + "; ".join(
             ([f"missing column(s) {', '.join(missing)}"] if missing else []) +
-            ([f"unknown column(s) {', '.join(unknown)}; allowed: {', '.join(REQUIRED + OPTIONAL)}"] if unknown else []) +
+            ([f"unknown column(s) {', '.join(unknown)}; allowed: {', '.join(REQUIRED + OPTIONAL)}"]
+             if unknown else []) +
             ([f"column(s) {', '.join(twice)} given twice; keep one"] if twice else [])))
 
 

@@ -176,6 +176,7 @@ def check_network(network: Network) -> None:
         except pint.errors.DimensionalityError:
             factor = None
         if factor is None or abs(factor - ro.scale) > 1e-9 * max(1.0, abs(ro.scale)):
+            needed = format(factor, '.6g') if factor is not None else '(incompatible)'
             raise ModelError(f"{where}: expression has units {units:~P}, which is {ro.unit} only with scale "
-                             f"{format(factor, '.6g') if factor is not None else '(incompatible)'}; the readout says scale "
-                             f"{ro.scale:g}; fix the scale, the unit or the expression")
+                             f"{needed}; the readout says scale {ro.scale:g}; "
+                             "fix the scale, the unit or the expression")

@@ -28,8 +28,8 @@ def base_modules(adaptation_kind: str = "homeostatic") -> list[Module]:
     """Every drug-free module, every region (pharmacology adds drug modules and fills the hooks).
     `adaptation_kind` picks the slow-adaptation hypothesis (modules/adaptation.py)."""
     return [plasma.build(), bbb.build(load_table("plasma")), cofactors.build(), enzymes.build(),
-            kynurenine.build(), hormones.build(), serotonin.build(), dopamine.build(), norepinephrine.build(), gaba.build(),
-            adaptation.build(adaptation_kind)]
+            kynurenine.build(), hormones.build(), serotonin.build(), dopamine.build(), norepinephrine.build(),
+            gaba.build(), adaptation.build(adaptation_kind)]
 
 
 @lru_cache(maxsize=1)

@@ -723,7 +723,7 @@ def _protocol_error(source: str, lines: list[str]) -> ProtocolError:
     if len(lines) == 1:
         error = ProtocolError(f"{source}: {lines[0]}")
     else:
-        error = ProtocolError(f"{source}: {len(lines)} problems:\n" + "\n".join(f"  {l}" for l in lines))
+        error = ProtocolError(f"{source}: {len(lines)} problems:\n" + "\n".join(f"  {line}" for line in lines))
     error.problems = lines  # type: ignore[attr-defined]  # for callers that show problems one by one
     return error
 
