@@ -303,8 +303,12 @@ def test_atd_plasma_and_central_tryptophan_falls_carpenter1998_williams1999():
 @pytest.mark.xfail(strict=True, reason=(
     "Williams 1999 (PMID 10098872): plasma total and free Trp lowest about 6 h after the Trp-free drink "
     "(-86%); the model's nadir is at 4 h (0.17) and Trp is already back to 0.27 at 6 h and 0.36 at 7 h "
-    "(recovery too fast; their subjects also ate a 160 mg/day low-Trp diet from 24 h before, which the "
-    "model does not run)"))
+    "(recovery too fast; their subjects also ate a 160 mg/day low-Trp diet from 46 h before, which the "
+    "model does not run). Not the gut: the model absorbs the drink's LNAA half in 2.1 h, about 1.6 kcal/min of "
+    "drink, no faster than caloric gastric emptying (Hunt & Stubbs 1975; Calbet & MacLean 1997: 3.5-8.5 "
+    "kcal/min early on for a 75 kg adult), and slower absorption only trades depth for time (abs_vmax 2000 -> "
+    "1200, about 1 kcal/min: nadir 0.26 at 6 h, still above 0.196 and Williams's 0.14) Not the diet either: run as Williams did (trp_intake "
+    "x0.16 from 46 h before), the nadir moves earlier (0.20 at 3 h vs the pre-drink level)"))
 def test_atd_plasma_tryptophan_still_at_its_nadir_at_6h_williams1999():
     trp = _atd("plasma.tryptophan")
     assert trp[6] <= 0.14 * 1.4
@@ -326,7 +330,10 @@ def test_atd_csf_5hiaa_reaches_its_lowest_8_to_14h_after_the_drink_carpenter1998
 @pytest.mark.xfail(strict=True, reason=(
     "Carpenter 1998: CSF 5-HIAA fell 24-40% (mean 31%); Williams 1999: -32.8%. The model's csf.5hiaa falls "
     "18.6% (0.814 at 14 h). Both studies added a low-Trp diet for a day before the drink (not run here); the "
-    "model's brain Trp recovers from 6 h on (see the 6 h xfail), which shortens the synthesis deficit"))
+    "model's brain Trp recovers from 6 h on (see the 6 h xfail), which shortens the synthesis deficit. Slower "
+    "absorption does not close it (abs_vmax 1000: 0.784); Williams's 160 mg/day diet from 46 h before and "
+    "continued gives 0.742 vs the pre-drink level, inside the band, but the model's plasma Trp then falls 45% "
+    "on the diet alone, which no source here checks"))
 def test_atd_csf_5hiaa_fall_carpenter1998_williams1999():
     hiaa = _atd("csf.5hiaa")
     assert 0.60 <= hiaa.min() <= 0.76
