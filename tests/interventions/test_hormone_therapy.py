@@ -112,31 +112,61 @@ def test_bad_hormone_doses_teach():
         _series("plasma.cortisol", [1], [{"hormone": "thyroxine", "dose_mg": 2}])
 
 
-# Held-out audit: allopregnanolone after oral progesterone. The model forms allopregnanolone only from
-# plasma progesterone through a saturable link (ceiling 1.30 nmol/L, Km 3.73 nmol/L), so it misses the
-# first-pass 5alpha-reduction of an oral dose in gut wall and liver (docs/interventions.md, not modelled).
-@pytest.mark.xfail(strict=True, reason=(
-    "Freeman 1993 (Neuroendocrinology 58:478): after 1200 mg oral micronised progesterone, subjects with "
-    "allopregnanolone + pregnanolone above 95.55 nmol/L had side effects (allopregnanolone correlated with "
-    "progesterone, r = 0.85; a 10 nmol/L floor for allopregnanolone alone is a conservative reading). "
-    "The model's allopregnanolone peaks at 1.29 nmol/L (ceiling 1.30) while plasma progesterone reaches "
-    "315 nmol/L: no first-pass formation and a saturable plasma link"))
+# Allopregnanolone after oral progesterone: besides the saturable link from plasma progesterone
+# (ceiling 1.30 nmol/L, Km 3.73 nmol/L), 1.76% of an oral dose reaches plasma as allopregnanolone in
+# its first pass through gut wall and liver (allo_fp_frac, from Andreen 2006's dose-normalised exposure),
+# cleared with brexanolone's IV clearance (89 L/h) and volume (210 L).
 def test_allopregnanolone_after_1200mg_oral_progesterone_freeman1993():
+    # Freeman 1993 (Neuroendocrinology 58:478): after 1200 mg, subjects with allopregnanolone + pregnanolone
+    # above 95.55 nmol/L had side effects (allopregnanolone correlated with progesterone, r = 0.85); a
+    # 10 nmol/L floor for allopregnanolone alone is a conservative reading. Held out of the calibration
+    # (20 mg, Andreen 2006). The model peaks at 140 nmol/L (was 1.29 with the plasma link alone).
     allo = _series("plasma.allopregnanolone", [1, 2, 3, 4, 6], [{"hormone": "progesterone", "dose_mg": 1200}],
                    {"sex": "female", "cycle_day": 5})
     assert allo.max() >= 10.0
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Andreen 2006 (Maturitas 54:238): 20 mg oral progesterone in 8 postmenopausal women raised AUC(0-12 h) "
-    "above the endogenous part by 127% for progesterone and 196% for allopregnanolone (allopregnanolone rose "
-    "relatively more: first-pass formation). The model gives +378% and +182%: its allopregnanolone relative "
-    "rise is 0.48x that of progesterone instead of 1.5x (saturable link from plasma progesterone only, "
-    "postmenopausal baseline progesterone 0.7 nmol/L)"))
 def test_allopregnanolone_rises_more_than_progesterone_after_20mg_andreen2006():
+    # Andreen 2006 (Maturitas 54:238): 20 mg oral progesterone in 8 postmenopausal women raised AUC(0-12 h)
+    # above the endogenous part by 127% (progesterone) and 196% (allopregnanolone): ratio 1.54. Not
+    # independent: allo_fp_frac comes from the same study (with the GC-MS postmenopausal allopregnanolone/
+    # progesterone ratio 0.39; the model's base ratio is 0.29, hence 1.72 here, was 0.48)
     t = np.arange(0.0, 12.01, 0.25)
     doses = [{"hormone": "progesterone", "dose_mg": 20}]
     p4 = _series("plasma.progesterone", t, doses, POSTMENOPAUSAL)
     allo = _series("plasma.allopregnanolone", t, doses, POSTMENOPAUSAL)
     rise = [np.trapezoid(x - x[0], t) / (x[0] * 12) for x in (p4, allo)]
     assert rise[1] > rise[0]
+    assert rise[1] / rise[0] == pytest.approx(1.96 / 1.27, rel=0.25)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "Andreen 2006: 20 mg oral progesterone raised progesterone AUC(0-12 h) 127% above the endogenous part "
+    "(postmenopausal). The model gives +399% (allopregnanolone +687% against 196%): its progesterone PK "
+    "(F 0.086, volume fitted to the immunoassay Prometrium label) puts 3x more progesterone in plasma per mg "
+    "than this study, and the postmenopausal base progesterone is 0.7 nmol/L (not read in Andreen 2006)"))
+def test_progesterone_auc_rise_after_20mg_andreen2006():
+    t = np.arange(0.0, 12.01, 0.25)
+    p4 = _series("plasma.progesterone", t, [{"hormone": "progesterone", "dose_mg": 20}], POSTMENOPAUSAL)
+    assert np.trapezoid(p4 - p4[0], t) / (p4[0] * 12) == pytest.approx(1.27, rel=0.3)
+
+
+def test_allopregnanolone_trough_on_20mg_twice_daily_is_in_the_cycle_range_andreen2006():
+    # Andreen 2006: steady-state troughs on 20 mg twice daily were in the range of the menstrual cycle;
+    # the model's own cycle range is 0.07 (follicular) to 1.15 nmol/L (luteal). Model: 0.40 nmol/L
+    t = np.arange(132.0, 144.01, 0.25)
+    allo = _series("plasma.allopregnanolone", t, [{"hormone": "progesterone", "dose_mg": 20, "every_h": 12,
+                                                    "count": 12}], POSTMENOPAUSAL)
+    assert 0.07 < allo.min() < 1.15
+
+
+def test_allopregnanolone_peaks_about_2h_after_oral_progesterone_and_scales_with_dose():
+    # Hughes-Medlicott 2025: allopregnanolone Cmax at 2 h after 200/400/600 mg, linear in dose (Cmax values
+    # not read). Model: 1.75 h; 25.9 / 50.5 / 75.2 nmol/L (8.2 / 16.1 / 23.9 ng/mL)
+    t = np.arange(0.0, 8.01, 0.25)
+    peaks = []
+    for dose in (200, 400, 600):
+        allo = _series("plasma.allopregnanolone", t, [{"hormone": "progesterone", "dose_mg": dose}], POSTMENOPAUSAL)
+        assert 1.0 <= t[int(allo.argmax())] <= 3.0
+        peaks.append(allo.max() - allo[0])
+    assert peaks[2] / peaks[0] == pytest.approx(3.0, rel=0.05)

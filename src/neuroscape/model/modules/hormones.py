@@ -3,7 +3,8 @@
 readouts, estradiol's slow (days) effects on serotonin genes: TPH2 up, MAO-A down (Bethea 2002;
 Hernandez-Hernandez 2019), SERT down (Jovanovic 2015; Pecins-Thompson 1998), raphe 5-HT1A
 autoreceptors down (Lu & Bethea 2002) and cortical 5-HT2A up (Moses 2000; Kugaya 2003), and
-allopregnanolone formed from progesterone. Each expression state relaxes toward
+allopregnanolone formed from progesterone (saturable, from plasma progesterone, plus first-pass
+formation from an oral dose). Each expression state relaxes toward
 estradiol_rel**(+-gain) with its own rate, so every state is 1 at the subject's own estradiol.
 Cortisol's effect on hepatic TDO is in kynurenine.py; allopregnanolone's on GABA-A in gaba.py.
 
@@ -54,10 +55,22 @@ def build() -> Module:
             Reaction(f"{h}_elimination", f"{h}_cl / {h}_v * {h}_dosed", {f"{h}_dosed": -1}),
         ]
         readouts.append(Readout(f"plasma.{h}", None, f"{base} * {h}_rel", conc))
+    # Oral progesterone is 5-alpha/3-alpha reduced in gut wall and liver on its first pass: a fraction
+    # of the dose (allo_fp_frac, part of the 1 - F that never reaches the circulation as progesterone)
+    # enters plasma as allopregnanolone with allopregnanolone's own one-compartment PK. It adds to the
+    # saturable link from circulating progesterone, which the cycle data calibrate.
+    species.append(Species("allo_dosed", "plasma", "nmol", 0.0,
+                           "allopregnanolone formed in the first pass of oral progesterone", "hormones"))
+    reactions += [
+        Reaction("allo_first_pass_formation", "progesterone_ka * allo_fp_frac * progesterone_gut",
+                 {"allo_dosed": 1}, "share of progesterone_first_pass that reaches plasma as allopregnanolone"),
+        Reaction("allo_elimination", "allo_cl / allo_v * allo_dosed", {"allo_dosed": -1}),
+    ]
     expressions.append(Expression(
         "allopregnanolone", "allo_vmax * progesterone_base * progesterone_rel"
-                            " / (allo_km + progesterone_base * progesterone_rel)", "nmol/L",
-        "plasma allopregnanolone: saturable 5-alpha/3-alpha reduction of progesterone"))
+                            " / (allo_km + progesterone_base * progesterone_rel) + allo_dosed / allo_v", "nmol/L",
+        "plasma allopregnanolone: saturable 5-alpha/3-alpha reduction of circulating progesterone plus "
+        "first-pass formation from oral progesterone"))
     reactions += [
         Reaction(f"e2_{target}_expression",
                  f"{rate} * (estradiol_rel**({sign}e2_{target}_gain) - e2_{target})", {f"e2_{target}": 1})
