@@ -307,7 +307,8 @@ def test_atd_plasma_and_central_tryptophan_falls_carpenter1998_williams1999():
     "model does not run). Not the gut: the model absorbs the drink's LNAA half in 2.1 h, about 1.6 kcal/min of "
     "drink, no faster than caloric gastric emptying (Hunt & Stubbs 1975; Calbet & MacLean 1997: 3.5-8.5 "
     "kcal/min early on for a 75 kg adult), and slower absorption only trades depth for time (abs_vmax 2000 -> "
-    "1200, about 1 kcal/min: nadir 0.26 at 6 h, still above 0.196 and Williams's 0.14) Not the diet either: run as Williams did (trp_intake "
+    "1200, about 1 kcal/min: nadir 0.26 at 6 h, still above 0.196 and Williams's 0.14) "
+    "Not the diet either: run as Williams did (trp_intake "
     "x0.16 from 46 h before), the nadir moves earlier (0.20 at 3 h vs the pre-drink level)"))
 def test_atd_plasma_tryptophan_still_at_its_nadir_at_6h_williams1999():
     trp = _atd("plasma.tryptophan")

@@ -383,7 +383,8 @@ def test_bupropion_metabolite_exposure_matches_the_label(bupropion_steady_state)
     for m in BUP_METABOLITES:
         met = load_drug(m)
         cl_form = sum(p.clearance_L_per_h.value * p.fraction_to_metabolite for p in bup.elimination if p.forms == m)
-        expected = cl_form / met.total_clearance_L_per_h() * met.molar_mass_g_per_mol.value / bup.molar_mass_g_per_mol.value
+        expected = (cl_form / met.total_clearance_L_per_h()
+                    * met.molar_mass_g_per_mol.value / bup.molar_mass_g_per_mol.value)
         assert ratio[m] == pytest.approx(expected, rel=0.02), m
     # Wellbutrin labels: hydroxybupropion AUC ~13x (XL label) to ~17x (SR label) the parent's at steady
     # state; threohydrobupropion ~7x, erythrohydrobupropion ~1.5x (wellbutrin_label)

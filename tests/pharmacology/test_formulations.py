@@ -112,7 +112,8 @@ def test_ode_network_matches_the_analytic_solution_per_formulation():
 
 def test_a_model_without_formulations_has_no_extra_gut():
     assert "bupropion_gut_sr" not in {s.name for s in network_for(("bupropion",)).species}
-    assert model_for(add_dose(Plan(), "bupropion", 0.0, 150.0)).network.name.endswith("bupropion+erythrohydrobupropion+hydroxybupropion+threohydrobupropion")
+    name = model_for(add_dose(Plan(), "bupropion", 0.0, 150.0)).network.name
+    assert name.endswith("bupropion+erythrohydrobupropion+hydroxybupropion+threohydrobupropion")
 
 
 def test_unknown_formulation_lists_the_products():

@@ -241,7 +241,8 @@ def pd_module(drugs: tuple[Drug, ...]) -> tuple[Module, dict[str, str]]:
         if reversible:
             for drug, x in reversible:
                 n = ident(drug.name)
-                params.append(_p(f"{n}_ec50_{t}", x.ec50_ng_per_mL.value, "ng/mL", x.ec50_ng_per_mL, "pharmacodynamics"))
+                params.append(_p(f"{n}_ec50_{t}", x.ec50_ng_per_mL.value, "ng/mL", x.ec50_ng_per_mL,
+                                 "pharmacodynamics"))
                 emax = x.emax.value if x.emax else 1.0
                 params.append(_p(f"{n}_emax_{t}", emax, "dimensionless", x.emax or "assumed", "pharmacodynamics",
                                  "" if x.emax else "Full occupancy assumed at saturation",
@@ -278,7 +279,8 @@ def _cyp_activity(enzyme: str, inhibitors: list[tuple[str, str, bool]], inactiva
     e = ident(enzyme)
     mod = "pharmacodynamics"
     params = [Parameter(f"pheno_{e}", 1.0, "dimensionless", "assumed", "assumed",
-                        f"{enzyme} activity of the subject's phenotype relative to a normal metaboliser (set from the genotype)",
+                        f"{enzyme} activity of the subject's phenotype relative to a normal metaboliser "
+                        "(set from the genotype)",
                         tags=(f"phenotype:{enzyme}",), module=mod)]
     species, reactions = [], []
     intact = "1"
@@ -392,7 +394,8 @@ def levodopa_module(drugs: tuple[Drug, ...]) -> tuple[Module | None, dict[str, s
             reactions.append(Reaction(f"release_da_5ht_{r}_to_{target}", f"{release} * ht_density_{r}",
                                       {f"eda_{target}": 1}, f"dopamine from {r}-type 5-HT terminals"))
         readouts.append(Readout("synthesis.dopamine.serotonergic", r,
-                                f"aadc_vmax_5ht * plp_sat * {ld} / (aadc_km_ldopa * (1 + htp_{r} / aadc_km_5htp) + {ld})",
+                                f"aadc_vmax_5ht * plp_sat * {ld}"
+                                f" / (aadc_km_ldopa * (1 + htp_{r} / aadc_km_5htp) + {ld})",
                                 "uM/h", description="dopamine made from levodopa per serotonin terminal"))
     return Module("drug:levodopa:brain", tuple(species), params, (), tuple(reactions), tuple(readouts)), hooks
 
