@@ -34,7 +34,7 @@ TRP_MW = 204.23  # g/mol
 DOSE_MG = 1000.0
 DAYS = 60
 RR_RTOL, RR_ATOL = 1e-6, 1e-12
-NS_RTOLS = [3e-4, 2e-4, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8]
+NS_RTOLS = [3e-4, 2e-4, 1e-4, 3e-5, 1e-5, 5e-6, 2e-6, 1e-6, 1e-7, 1e-8]  # a fine ladder, so the matched rung is not a coarse step tighter than needed
 NS_ATOL_FACTOR = 1e-2  # neuroscape atol = rtol * factor (relative to each state's baseline)
 BATCH_CHUNK = 250  # neuroscape batch is run in chunks to bound memory (B x 1441 x n doubles)
 
