@@ -180,11 +180,6 @@ def events_for(plan: Plan, model: CompiledModel, p: np.ndarray | None = None) ->
     for item in plan.intakes:
         for aa, umol in item.amino_acids_umol.items():
             rows.append((item.at_h, 0, si[GUT_SPECIES[aa]], umol, pi["aa_volume"]))
-        for aa, umol in item.solid_umol.items():
-            short = GUT_SPECIES[aa].removeprefix("gut_")
-            rows.append((item.at_h, 0, si[f"solid_{short}"], umol, pi["aa_volume"]))
-        for aa, g_per_l in item.solubility_g_per_L.items():
-            rows.append((item.at_h, 1, pi[f"solubility_{GUT_SPECIES[aa].removeprefix('gut_')}"], g_per_l, -1))
         if item.carbohydrate_g:
             rows.append((item.at_h, 0, si["gut_carb"], item.carbohydrate_g, -1))
         for species, umol in item.compounds_umol.items():

@@ -30,9 +30,6 @@ class Intake:
     amino_acids_umol: dict[str, float]
     carbohydrate_g: float = 0.0
     compounds_umol: dict[str, float] = field(default_factory=dict)
-    # a poorly soluble supplement: amounts that arrive undissolved (solid_<aa>) and their solubility (g/L)
-    solid_umol: dict[str, float] = field(default_factory=dict)
-    solubility_g_per_L: dict[str, float] = field(default_factory=dict)
 
 
 @lru_cache(maxsize=1)
@@ -107,9 +104,4 @@ def intake(name: str, at_h: float, *, protein_g: float | None = None,
         umol = dose_mg * 1000.0 / preset["molar_mass_g_per_mol"]
         return Intake(at_h=float(at_h), amino_acids_umol={}, compounds_umol={preset["gut_species"]: umol})
     umol = {aa: g / MOLAR_MASS[aa] * 1e6 for aa, g in grams.items() if aa in MOLAR_MASS}
-    if preset["kind"] == "supplement" and "solubility_g_per_L" in preset:
-        # taken as a powder: it dissolves only as far as the gut water allows (plasma module)
-        aa = preset["amino_acid"]
-        return Intake(at_h=float(at_h), amino_acids_umol={}, solid_umol=umol,
-                      solubility_g_per_L={aa: float(preset["solubility_g_per_L"])})
     return Intake(at_h=float(at_h), amino_acids_umol=umol, carbohydrate_g=float(carbohydrate_g or 0.0))

@@ -33,8 +33,6 @@ def build() -> Module:
         species += [
             Species(f"gut_{aa}", "gut", "uM", 0.0, f"ingested {aa} not yet absorbed (plasma-equivalent)"),
             Species(f"p_{aa}", "plasma", "uM", params[f"p0_{aa}"].value, f"plasma total {aa}"),
-            Species(f"solid_{aa}", "gut", "uM", 0.0,
-                    f"ingested {aa} not yet dissolved in gut water (plasma-equivalent)"),
         ]
         flux = f"protein_turnover * protein_fraction_{aa} / molar_mass_{aa} * umol_per_mol / aa_volume"
         sat = f"p_{aa} / (ps_km_factor * p0_{aa} + p_{aa}) * (ps_km_factor + 1)"
@@ -42,19 +40,7 @@ def build() -> Module:
                                       f"{aa} released by basal protein breakdown"))
         expressions.append(Expression(f"uptake_{aa}", f"abs_vmax * gut_{aa} / (abs_km + gut_load)", "uM/h",
                                       f"{aa} taken up from the gut lumen (plasma-equivalent)"))
-        # A poorly soluble supplement (its preset declares solubility_g_per_L) dissolves only up to
-        # saturation of the small-intestinal water; the solid dissolves as the dissolved part is absorbed
-        # (fast, so the cap limits) and what is still solid leaves with small-bowel transit.
-        expressions.append(Expression(
-            f"gut_cap_{aa}", f"solubility_{aa} * gut_water / molar_mass_{aa} * umol_per_mol / aa_volume", "uM",
-            f"{aa} that saturates the small-intestinal water (plasma-equivalent)"))
-        deficit = f"(1 - gut_{aa} / gut_cap_{aa})"
         reactions += [
-            Reaction(f"dissolve_{aa}",
-                     f"k_dissolve * solid_{aa} * ({deficit} + sqrt({deficit}**2 + 1e-6)) / 2",
-                     {f"solid_{aa}": -1, f"gut_{aa}": 1}, "dissolution toward saturation"),
-            Reaction(f"transit_{aa}", f"solid_{aa} / sb_transit_h", {f"solid_{aa}": -1},
-                     "undissolved material carried past the small intestine, not absorbed"),
             Reaction(f"absorb_{aa}", f"uptake_{aa}", {f"gut_{aa}": -1, f"p_{aa}": 1}),
             Reaction(f"breakdown_{aa}", f"basal_flux_{aa}", {f"p_{aa}": 1}),
             Reaction(f"synthesis_{aa}", f"basal_flux_{aa} * ps_drive * {sat}", {f"p_{aa}": -1},
