@@ -83,9 +83,12 @@ _TYR_LOAD = ("Plasma Tyr after an oral Tyr load peaks at 1 h in the model (100 m
              "close it: splanchnic first-pass protein synthesis needs the other amino acids (none in a single "
              "load); a 42% first-pass sink on Tyr (from Moller 2000 splanchnic uptake) gave 3.2x at 2 h but put "
              "the balanced mixture's Tyr below its measured band (1.6x at 5 h); hepatic catabolism at portal "
-             "levels (well-stirred liver, 20 mL/min/kg) 3.8x. Tyr's low solubility (about 0.45 g/L at 25 C, "
-             "recalled; 7.5 g cannot dissolve in gut fluid) probably slows and limits its absorption, but no "
-             "dissolution or transit data were read to size it")
+             "levels (well-stirred liver, 20 mL/min/kg) 3.8x. A dissolution cap (commit ab80971, reverted): Tyr "
+             "0.68 g/L at 37 C (Merck Index 0.045 g/100 g at 25 C, 0.105 at 50 C, interpolated) saturating "
+             "Schiller 2005's 105 mL fasted small-intestinal water, the rest lost with 4 h small-bowel transit, "
+             "gives 1.20x at 1 h and 1.31x at 2 h at both doses (too little, and no dose response); the measured "
+             "2 h values need an effective dissolution volume of about 0.3-0.6 L (0.3 L: 1.84x; 0.6 L: 2.50x), "
+             "which co-ingested fluid, secretions and acid gastric dissolution could supply but were not sourced")
 
 
 @pytest.mark.xfail(strict=True, reason=_TYR_LOAD)
