@@ -123,7 +123,8 @@ def _start_state(model: CompiledModel, p: np.ndarray, y_ss: np.ndarray, history,
             raise EngineError(f"the subject's hormone history before t = 0 could not be integrated ({status}); "
                               "check the subject's modifications and parameters")
         y, change = out[-1], np.max(np.abs(out[-1] - y) / size)
-        if not history.periodic or change <= PERIODIC_TOL:
+        # the cycle-to-cycle change cannot fall below the integration's own noise
+        if not history.periodic or change <= max(PERIODIC_TOL, 0.1 * solver.rtol):
             return y
     raise EngineError(f"no periodic state of the menstrual cycle after {MAX_RUN_IN_CYCLES} cycles (the last "
                       f"cycle still moved a state by {change:.1e} of its size); check the subject's "

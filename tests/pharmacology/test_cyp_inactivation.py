@@ -72,7 +72,7 @@ def _entry(enzyme="CYP2C19", kinact=5.0, ki=50980.0) -> dict:
     ([_entry(kinact=0.0)], "kinact_per_h must be > 0"),
     ([_entry(ki=0.0)], "ki_ng_per_mL must be > 0"),
     ([_entry(enzyme="CYP3A4")], "cyp_turnover.yaml"),
-    ([_entry(), _entry()], "names an enzyme twice"),
+    ([_entry(), _entry()], "CYP2C19 more than once"),
 ])
 def test_malformed_inactivation_is_refused_with_the_fix(entries, message):
     with pytest.raises(ValidationError, match=message):

@@ -128,7 +128,7 @@ class CypInhibition(_Strict):
     enzyme: Enzyme
     ki_ng_per_mL: Sourced = Field(description="total plasma concentration for half inhibition in vivo")
     # Competitive auto-inhibition: the Ki also lowers the drug's own route through this enzyme. Off
-    # by default, because a saturable route's Km (e.g. paroxetine's) already holds it.
+    # by default, because a saturable route's Km (e.g. fluoxetine's) already holds it.
     own_route: bool = False
 
 
@@ -236,7 +236,8 @@ class Drug(_Strict):
     def _inactivated_enzymes_have_a_turnover(self):
         seen = [i.enzyme for i in self.cyp_inactivation]
         if len(seen) != len(set(seen)):
-            raise ValueError("cyp_inactivation names an enzyme twice; give one entry per enzyme")
+            twice = sorted({str(e) for e in seen if seen.count(e) > 1})
+            raise ValueError(f"cyp_inactivation names {', '.join(twice)} more than once; give one entry per enzyme")
         turnover = cyp_turnover()
         for enzyme in seen:
             if enzyme not in turnover:

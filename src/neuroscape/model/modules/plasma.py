@@ -121,7 +121,12 @@ def _catabolism(aa: str, expressions: list) -> list[Reaction]:
              else f"basal_flux_{aa} * aa_oxidation_fraction / (1 - aa_oxidation_fraction)")
     expressions.append(Expression(f"ox_basal_{aa}", basal, "uM/h", f"{aa} catabolised at fasting"))
     products = {f"p_{aa}": -1, "p_tyr": 1} if aa == "phe" else {f"p_{aa}": -1}
-    diet = "ox_basal_tyr - ox_basal_phe" if aa == "tyr" else f"ox_basal_{aa}"
+    # Tyr's diet is what Tyr oxidation needs beyond Phe hydroxylation; a smooth floor keeps it positive
+    # where sampled parameters (protein_turnover and phe_hydroxylation vary independently in the
+    # calibration priors) would put Phe hydroxylation above Tyr oxidation (at the defaults: +0.02%)
+    diet = ("0.5 * ((ox_basal_tyr - ox_basal_phe)"
+            " + sqrt((ox_basal_tyr - ox_basal_phe)**2 + (0.01 * ox_basal_tyr)**2))"
+            if aa == "tyr" else f"ox_basal_{aa}")
     return [
         Reaction(f"oxidation_{aa}", f"ox_basal_{aa} * (p_{aa} / p0_{aa})**aa_ox_order_{aa}", products,
                  "hydroxylation to Tyr" if aa == "phe" else "oxidation"),
