@@ -120,6 +120,9 @@ def test_supplement_errors_name_the_field():
         add_nutrition(Plan(), "vitamin_b6", 0.0, dose_mg=10.0, protein_g=5)
     with pytest.raises(ProtocolError, match="dose_mg: -1 mg is outside"):
         add_nutrition(Plan(), "vitamin_b6", 0.0, dose_mg=-1)
+    # a dose above 10x the IOM upper level (100 mg/day) is refused, naming the limit and why
+    with pytest.raises(ProtocolError, match=r"dose_mg: 5000 mg is outside 0-1000 mg for vitamin_b6.*upper level"):
+        add_nutrition(Plan(), "vitamin_b6", 0.0, dose_mg=5000)
     with pytest.raises(ProtocolError, match=r"interventions\[0\]\.dose_mg: required key is missing"):
         parse_protocol({"protocol": 1, "name": "x", "interventions": [{"nutrition": "vitamin_b6"}],
                         "readouts": [{"id": "p", "quantity": "plasma.plp", "at_h": 1}]})

@@ -62,9 +62,11 @@ def held_inputs(name: str, at_h: float, *, dose_mg: float | None = None, where: 
                                 "dose_mg; remove it")
     if dose_mg is None:
         raise ProtocolError(f"{where}.dose_mg: a {name} supplement needs dose_mg (e.g. 25)")
-    if not 0 < dose_mg <= MAX_NUTRIENT_G * 1000:
-        raise ProtocolError(f"{where}.dose_mg: {dose_mg} mg is outside 0-{MAX_NUTRIENT_G * 1000:g} mg; give a "
-                            "positive dose in milligrams")
+    ceiling = float(preset.get("max_dose_mg", MAX_NUTRIENT_G * 1000))
+    if not 0 < dose_mg <= ceiling:
+        raise ProtocolError(f"{where}.dose_mg: {dose_mg:g} mg is outside 0-{ceiling:g} mg for {name}; give a "
+                            "positive dose in milligrams" + (f" ({preset['max_dose_note']})"
+                                                             if "max_dose_note" in preset else ""))
     spread = float(preset["spread_h"])
     per_day = dose_mg * 24.0 / spread
     return [(preset["input"], float(at_h), float(at_h) + spread, per_day, "add")]
