@@ -36,7 +36,6 @@ COMPETITIVE_HOOK = {"SERT": "x_SERT", "DAT": "x_DAT", "NET": "x_NET", "D2": "x_D
 FRACTION_HOOK = {"MAO-A": "inh_MAO_A", "MAO-B": "inh_MAO_B", "GABAA-BZ": "occ_GABAA_BZ",
                  "AADC-peripheral": "inh_AADC_peripheral"}
 IRREVERSIBLE_HOOK = {"MAO-A": "kin_MAO_A", "MAO-B": "kin_MAO_B", "GABA-T": "kin_GABAT"}
-CYPS = CYP_ENZYMES
 LDOPA_LAT1_KM = 30.0  # uM; Kageyama et al. 2000 (LAT1 transports L-DOPA), see references
 LDOPA_5HT_UPTAKE = 0.13  # 1/h; fitted to Tanaka 1999 (see levodopa_module and tests/pharmacology)
 
@@ -219,9 +218,10 @@ def pd_module(drugs: tuple[Drug, ...]) -> tuple[Module, dict[str, str]]:
             if not drug.distribution.crosses_bbb and t.target != "AADC-peripheral":
                 continue
             binders.setdefault(t.target, []).append((drug, t))
-    for enzyme in sorted(enzymes_used):
+    # an inactivated CYP gets its intact-fraction state even if no drug of the plan is cleared by it
+    for enzyme in sorted(enzymes_used | set(inactivators)):
         e = ident(enzyme)
-        if enzyme in CYPS:
+        if enzyme in CYP_ENZYMES:
             part = _cyp_activity(enzyme, inhibitors.get(enzyme, []), inactivators.get(enzyme, []))
             params += part.parameters
             species += part.species
