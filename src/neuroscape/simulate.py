@@ -111,9 +111,18 @@ def simulate(subject: Subject = Subject(), plan: Plan = Plan(), times=(0.0,), *,
 
 def _start_state(model: CompiledModel, p: np.ndarray, y_ss: np.ndarray, history, solver: Solver) -> np.ndarray:
     """The state the subject's history (interventions.reproductive.History, or None) leads to from
-    her steady state; a periodic history is repeated until its end state repeats."""
+    her steady state y_ss; a periodic history is repeated until its end state repeats."""
     if history is None:
         return y_ss
+    return _run_in(model, np.ascontiguousarray(p, dtype=float).tobytes(), history, solver).copy()
+
+
+@lru_cache(maxsize=32)
+def _run_in(model: CompiledModel, p_key: bytes, history, solver: Solver) -> np.ndarray:
+    """Cached per model, parameter vector, history and solver: a plan search simulates the same cycling
+    subject many times, and the run-in (about nine cycles) costs several times a month's simulation."""
+    p = np.frombuffer(p_key)
+    y_ss = model.steady_state(p).y
     events = events_for(hold_inputs(Plan(), history.holds), model, p)
     size = np.where(np.abs(y_ss) > 0, np.abs(y_ss), solver.zero_scale)
     y = y_ss
@@ -125,6 +134,7 @@ def _start_state(model: CompiledModel, p: np.ndarray, y_ss: np.ndarray, history,
         y, change = out[-1], np.max(np.abs(out[-1] - y) / size)
         # the cycle-to-cycle change cannot fall below the integration's own noise
         if not history.periodic or change <= max(PERIODIC_TOL, 0.1 * solver.rtol):
+            y.setflags(write=False)
             return y
     raise EngineError(f"no periodic state of the menstrual cycle after {MAX_RUN_IN_CYCLES} cycles (the last "
                       f"cycle still moved a state by {change:.1e} of its size); check the subject's "
