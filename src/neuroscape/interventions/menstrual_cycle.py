@@ -8,18 +8,11 @@ start-up drift of the slow estradiol states or the 5-HT1A homeostasis.
 
 from __future__ import annotations
 
-from ..errors import ProtocolError
 from . import DAY_H, Hold, load_data
 
 
 def cycle_data() -> dict:
     return load_data("menstrual_cycle")
-
-
-def check_cycle_day(day: float, where: str = "cycle_day") -> None:
-    top = cycle_data()["max_cycle_day"]
-    if not (isinstance(day, (int, float)) and 1 <= day <= top):
-        raise ProtocolError(f"{where}: {day!r} is outside 1-{top}; day 1 is the first day of menstruation")
 
 
 def phase_of(day: int) -> dict:
@@ -31,8 +24,8 @@ def phase_of(day: int) -> dict:
 
 def cycle_inputs(cycle_day: float, end_h: float, estradiol_base: float, progesterone_base: float) -> list[Hold]:
     """Daily estradiol_fold and progesterone_fold holds (relative to the subject's baseline levels)
-    from t = 0 to `end_h`, the cycle starting at `cycle_day` (a fraction of a day is kept)."""
-    check_cycle_day(cycle_day)
+    from t = 0 to `end_h`, the cycle starting at `cycle_day` (a fraction of a day is kept; the range
+    1-35 is checked where the subject is made, Subject and the protocol schema)."""
     length = cycle_data()["cycle_length_days"]
     holds: list[Hold] = []
     day, t = int(cycle_day), -(cycle_day - int(cycle_day)) * DAY_H

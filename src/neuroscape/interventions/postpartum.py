@@ -12,18 +12,11 @@ from __future__ import annotations
 
 import math
 
-from ..errors import ProtocolError
 from . import DAY_H, Hold, load_data
 
 
 def postpartum_data() -> dict:
     return load_data("postpartum")
-
-
-def check_postpartum_day(day: float, where: str = "postpartum_day") -> None:
-    top = postpartum_data()["max_postpartum_day"]
-    if not (isinstance(day, (int, float)) and 0 <= day <= top):
-        raise ProtocolError(f"{where}: {day!r} is outside 0-{top}; day 0 is the day of delivery")
 
 
 def _kinetic(hormone: str) -> tuple[float, float, float]:
@@ -49,8 +42,8 @@ def postpartum_inputs(postpartum_day: float, end_h: float, estradiol_base: float
                       progesterone_base: float) -> list[Hold]:
     """estradiol_fold and progesterone_fold holds (relative to the subject's baseline levels) from
     t = 0 to `end_h`, t = 0 being `postpartum_day` days after delivery: steps of step_h (each the mean
-    of the decline over the step) until the excess is below 1% of the floor, then the floor."""
-    check_postpartum_day(postpartum_day)
+    of the decline over the step) until the excess is below 1% of the floor, then the floor (the range
+    0-365 is checked where the subject is made, Subject and the protocol schema)."""
     step = float(postpartum_data()["step_h"])
     offset = postpartum_day * DAY_H
     holds: list[Hold] = []
