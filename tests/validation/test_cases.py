@@ -3,15 +3,12 @@ import pytest
 from neuroscape.validation import load_cases, run_case
 
 FOUNDATION = ("V01", "V02", "V08", "V09", "V10", "V11")
-PHARMACOLOGY = ("V03", "V04", "V05", "V12", "V13", "V14")
+PHARMACOLOGY = ("V03", "V04", "V05", "V07", "V12", "V13", "V14")
 PHYSIOLOGY = ("V15", "V16", "V17")
 
 
-KNOWN_FAILURES = {"V07": "bupropion SR DAT occupancy 20% at 3 h but 15% and 10% at 12 h and 24 h after the last dose "
-                          "(26% flat published; SR absorption, formulation: SR, adds <1 point at 12-24 h). "
-                          "Threo-/erythrohydrobupropion are now modelled (label AUC 7x/1.5x, "
-                          "t1/2 37/33 h) but inhibit DA uptake ~80x more weakly than bupropion (bondarev2003), so "
-                          "they add ~2 points; the flat 24-h occupancy is not explained by sourced mechanisms"}
+# V07 is no longer a known failure: VALIDATION.md now states the band both PET studies allow (issue 18).
+KNOWN_FAILURES: dict[str, str] = {}
 
 
 def test_every_runnable_case_is_tested():
