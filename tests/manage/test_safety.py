@@ -407,7 +407,7 @@ def test_check_combines_static_and_trajectory():
 # --- the command ---------------------------------------------------------------------------------
 
 def _app():
-    from neuroscape.manage.cli_check import check_command
+    from neuroscape.cli.check import check_command
 
     app = typer.Typer()
     app.command("check")(check_command)

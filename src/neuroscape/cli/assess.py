@@ -15,6 +15,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..errors import DataError, NeuroscapeError
+from ._common import err, fail
 
 DISCLAIMER = ("Simulated scenario for a qualified clinician or researcher; not medical advice. Brain "
               "quantities are model inferences from peripheral and imaging data, with the stated uncertainty.")
@@ -29,9 +30,8 @@ def assess_command(
     seed: int = typer.Option(0, help="random seed (draws are reproducible)"),
 ):
     """Import a person's records, calibrate their virtual patient and report the landscape."""
-    from ..cli import err, fail
+    from ..assess.run import assess
     from ..io.patient import read_patient
-    from .run import assess
 
     console = Console()
     if method not in ("laplace", "mcmc"):

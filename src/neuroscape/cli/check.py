@@ -44,7 +44,7 @@ def check_command(file: Path = typer.Argument(..., help="protocol file (.yaml or
     """Check a protocol against the hard safety rules (contraindicated combinations, wash-outs, dose
     ceilings, D2 occupancy and serotonin-toxicity ceilings on the simulation)."""
     from ..protocol import load_protocol  # noqa: PLC0415
-    from .safety import check  # noqa: PLC0415
+    from ..manage.safety import check  # noqa: PLC0415
 
     as_json = as_json if isinstance(as_json, bool) else False  # called directly from Python
     out, err = Console(), Console(stderr=True)

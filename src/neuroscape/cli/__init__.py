@@ -1,0 +1,35 @@
+"""Command-line interface: `neuroscape --help` lists every command.
+
+One small module per command (or command group); this package only assembles them into the typer
+`app`. Imports run one way: this `__init__` imports the command modules, the command modules import
+`_common` and the library below them, and nothing below the CLI imports it.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from . import assess, check, cite, demo, drugs, protocol, sbml, validate
+from ._common import console, err, fail
+
+app = typer.Typer(help="neuroscape: mechanistic neurochemical landscape modelling "
+                       "(research and decision-support software, not medical advice).",
+                  no_args_is_help=True, add_completion=False)
+app.add_typer(protocol.protocol_app, name="protocol")
+app.add_typer(drugs.drugs_app, name="drugs")
+# Registration order is the order `--help` lists the commands in.
+app.command()(validate.validate)
+app.command()(cite.cite)
+app.command()(cite.parameters)
+app.command("export-sbml")(sbml.export_sbml)
+app.command()(demo.demo)
+app.command("check", help="Check a plan (protocol file) against the hard safety rules; exit 1 on any "
+                          "violation.")(check.check_command)
+app.command("assess", help="Import a patient file (FHIR R4 JSON or CSV), calibrate the virtual patient "
+                           "and report the landscape.")(assess.assess_command)
+
+__all__ = ["app", "console", "err", "fail", "main"]
+
+
+def main() -> None:  # pragma: no cover - entry point
+    app()

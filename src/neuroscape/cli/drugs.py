@@ -1,0 +1,84 @@
+"""`neuroscape drugs list|show`: the drug library, every number with its source."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from ..errors import NeuroscapeError
+from ._common import all_references, console, err
+
+drugs_app = typer.Typer(help="The drug library: PK, targets and limits, with sources.", no_args_is_help=True)
+
+
+@drugs_app.command("list")
+def drugs_list(as_json: bool = typer.Option(False, "--json", help="print as JSON")):
+    """List the drugs and active metabolites in the library."""
+    from ..pharmacology.library import drug_names, load_drug
+    from ..pharmacology.pk import half_life_h, linear_pk
+
+    rows = []
+    for name in drug_names():
+        d = load_drug(name)
+        try:
+            t_half = round(half_life_h(linear_pk(d)), 1)
+        except NeuroscapeError:
+            t_half = None  # non-linear PK
+        rows.append({"name": name, "kind": d.kind, "class": d.drug_class,
+                     "targets": [t.target for t in d.targets], "half_life_h": t_half,
+                     "label_max_daily_mg": d.label_max_daily_mg.value if d.label_max_daily_mg else None})
+    if as_json:
+        sys.stdout.write(json.dumps(rows, indent=1) + "\n")
+        return
+    table = Table(title="drug library")
+    for col in ("name", "kind", "class", "targets", "t1/2 (h)", "label max (mg/d)"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r["name"], r["kind"], r["class"], ", ".join(r["targets"]),
+                      "non-linear" if r["half_life_h"] is None else f"{r['half_life_h']:g}",
+                      "" if r["label_max_daily_mg"] is None else f"{r['label_max_daily_mg']:g}")
+    console.print(table)
+
+
+@drugs_app.command("show")
+def drugs_show(name: str = typer.Argument(..., help="a drug name from `neuroscape drugs list`"),
+               as_json: bool = typer.Option(False, "--json", help="print as JSON")):
+    """Show one drug with every number and its source."""
+    from ..pharmacology.library import load_drug
+
+    try:
+        drug = load_drug(name)
+    except NeuroscapeError as exc:
+        err.print(f"error: {escape(str(exc))}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2)
+    data = drug.model_dump(exclude_none=True)
+    if as_json:
+        sys.stdout.write(json.dumps(data, indent=1) + "\n")
+        return
+    refs = all_references()
+    used = set()
+
+    def show(obj, indent=0):
+        pad = "  " * indent
+        for key, value in obj.items() if isinstance(obj, dict) else enumerate(obj):
+            if isinstance(value, dict) and "value" in value and "source" in value:
+                used.add(value["source"])
+                note = f" ({value['note']})" if value.get("note") else ""
+                console.print(f"{pad}{key}: {value['value']:g} [{value['source']}]{note}", highlight=False)
+            elif isinstance(value, (dict, list, tuple)):
+                if value:
+                    console.print(f"{pad}{key}:", highlight=False)
+                    show(value, indent + 1)
+            else:
+                console.print(f"{pad}{key}: {value}", highlight=False)
+
+    show(data)
+    console.print("\nsources:")
+    for key in sorted(used):
+        ref = refs.get(key, {})
+        ident = f" doi:{ref['doi']}" if ref.get("doi") else (f" PMID {ref['pmid']}" if ref.get("pmid") else "")
+        console.print(f"  [{key}] {ref.get('citation', '(see note)')}{ident}", highlight=False)

@@ -1,0 +1,60 @@
+"""`neuroscape validate [--json] [--report DIR] [--case ID ...]`: the published validation cases."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.table import Table
+
+from ._common import all_references, console, err
+
+
+def validate(as_json: bool = typer.Option(False, "--json", help="print results as JSON"),
+             report: Optional[Path] = typer.Option(None, "--report", help="write an HTML report into DIR"),
+             case: Optional[list[str]] = typer.Option(None, "--case", help="run only these case ids")):
+    """Run the published validation cases (VALIDATION.md); exit 1 on any failure."""
+    from rich.progress import Progress
+
+    from ..validation import load_cases, run_validation
+
+    known = {c["id"] for c in load_cases()}
+    unknown = sorted(set(case or ()) - known)
+    if unknown:
+        err.print(f"error: --case {', '.join(unknown)}: unknown case id; known: {', '.join(sorted(known))}",
+                  highlight=False, soft_wrap=True)
+        raise typer.Exit(2)
+
+    with Progress(console=err, transient=True) as progress:
+        task = progress.add_task("validation cases", total=None)
+        results = run_validation(case, progress=lambda cid: progress.update(task, advance=1,
+                                                                           description=f"case {cid}"))
+    if as_json:
+        payload = [{"id": r.id, "finding": r.finding, "status": r.status, "reason": r.reason,
+                    "sources": list(r.sources),
+                    "checks": [{"label": c.label, "value": c.value, "min": c.min, "max": c.max,
+                                "passed": c.passed} for c in r.checks]} for r in results]
+        sys.stdout.write(json.dumps(payload, indent=1) + "\n")
+    else:
+        table = Table(title="neuroscape validation")
+        for col in ("case", "status", "model value", "target"):
+            table.add_column(col)
+        colour = {"pass": "green", "fail": "red", "missing": "dim", "error": "yellow", "reference": "blue"}
+        for r in results:
+            values = "\n".join(f"{c.label}: {c.value:.4g}" for c in r.checks) or r.reason
+            targets = "\n".join(c.band for c in r.checks) or r.finding
+            table.add_row(r.id, f"[{colour[r.status]}]{r.status}[/]", values, targets)
+        console.print(table)
+        counts = {s: sum(r.status == s for r in results)
+                  for s in ("pass", "fail", "missing", "error", "reference")}
+        console.print(", ".join(f"{n} {s}" for s, n in counts.items()))
+    if report:
+        from ..report.html import validation_report
+
+        path = validation_report(results, report, all_references())
+        err.print(f"report written to {path}")
+    if any(r.status in ("fail", "error") for r in results):
+        raise typer.Exit(1)
