@@ -9,7 +9,6 @@ the library yet is skipped, naming them.
 from __future__ import annotations
 
 import json
-import math
 from collections import defaultdict
 from importlib import resources
 
@@ -23,9 +22,7 @@ from typer.testing import CliRunner
 
 from neuroscape.errors import DataError, ModelError, NotModelledError, ProtocolError
 from neuroscape.manage import safety
-from neuroscape.manage.safety import (
-    SafetyReport, Violation, check, check_static, check_trajectory, load_rules, parse_rules,
-)
+from neuroscape.manage.safety import SafetyReport, Violation, load_rules, parse_rules
 from neuroscape.pharmacology import library
 from neuroscape.protocol import parse_protocol
 
@@ -38,6 +35,8 @@ LIBRARY_NAMES = {
     "paliperidone", "moclobemide", "phenelzine", "selegiline", "vigabatrin", "diazepam", "desmethyldiazepam",
     "lorazepam",
 }
+# supplements of the nutrition library that rules may name (plan search proposes them)
+SUPPLEMENT_NAMES = {"tryptophan", "5-htp", "tryptophan_loading_drink"}
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -60,6 +59,21 @@ def plan(*items: dict, genotypes: dict | None = None):
     return parse_protocol({"protocol": 1, "name": "test", "subject": {"genotypes": genotypes or {}},
                            "interventions": list(items),
                            "readouts": [{"id": "r", "quantity": "occupancy.SERT", "at_h": 0}]})
+
+
+def check_static(protocol, rules=None):
+    """The rules on the file's plan, as `neuroscape check` runs them."""
+    p, subject, labels = safety.from_protocol(protocol)
+    return safety.check_static(p, subject, rules, labels=labels)
+
+
+def check(protocol, readout=None, rules=None):
+    p, subject, labels = safety.from_protocol(protocol)
+    return safety.check(p, subject, readout, rules, labels=labels)
+
+
+def check_trajectory(protocol, readout, rules=None):
+    return safety.check_trajectory(safety.from_protocol(protocol)[0], readout, rules)
 
 
 def ceiling(drug: str) -> float | None:
@@ -97,7 +111,8 @@ def test_rules_load_with_every_kind_and_a_source():
     assert len({r.id for r in rules}) == len(rules)
     for r in rules:
         assert len(r.reason) > 30 and len(r.source) > 30, r.id
-        assert set(r.drugs()) <= LIBRARY_NAMES, (r.id, set(r.drugs()) - LIBRARY_NAMES)
+        names = LIBRARY_NAMES | SUPPLEMENT_NAMES
+        assert set(r.drugs()) <= names, (r.id, set(r.drugs()) - names)
     by_id = {r.id: r for r in rules}
     assert by_id["d2-occupancy-eps"].max_value == 0.78
     assert "10.1176/appi.ajp.157.4.514" in by_id["d2-occupancy-eps"].source
@@ -169,8 +184,10 @@ def test_maoi_with_bupropion_and_two_maois():
 
 
 def test_each_drug_alone_passes():
+    # metabolites are not dosable (a plan refuses them, as `protocol run` does); their parents are
     for name in sorted(LIBRARY_NAMES & set(library.drug_names())):
-        assert check_static(plan(daily(name, 3))) == [], name
+        if library.load_drug(name).kind != "metabolite":
+            assert check_static(plan(daily(name, 3))) == [], name
 
 
 def test_same_moiety_duplication_but_a_direct_switch_passes():
@@ -281,20 +298,39 @@ def _label(drug):
     return d.label_max_daily_mg.value
 
 
-def test_label_ceiling_sums_doses_per_calendar_day():
+def test_label_ceiling_sums_doses_in_every_24_hours():
     needs("escitalopram")
     top = _label("escitalopram")
     assert check_static(plan(daily("escitalopram", 7, dose=top))) == []
     assert check_static(plan(course("escitalopram", top / 2, 0, 12, 14))) == []
-    # two full doses at 2 h and 20 h: same calendar day [0, 24)
+    # two full doses at 2 h and 20 h: one 24-hour window from the first dose
     v = check_static(plan(course("escitalopram", top, 2, 18, 2)))
     assert ids(v) == {"label-max-daily-dose"}
-    assert v[0].at_h == 0 and f"{2 * top:g} mg" in v[0].message and f"{top:g} mg/day" in v[0].message
-    # 20 h and 30 h: different calendar days
-    assert check_static(plan(course("escitalopram", top, 20, 10, 2))) == []
+    assert v[0].at_h == 2 and f"{2 * top:g} mg within 24 h (2 to 26 h)" in v[0].message
+    assert f"{top:g} mg/day" in v[0].message
+    # 20 h and 30 h: twice the maximum within 10 hours across midnight of day 1 is as much an overdose
+    # (calendar days [0, 24) and [24, 48) used to split it and pass it)
+    v = check_static(plan(course("escitalopram", top, 20, 10, 2)))
+    assert ids(v) == {"label-max-daily-dose"} and v[0].at_h == 20
+    assert f"{2 * top:g} mg within 24 h (20 to 44 h)" in v[0].message
+    # a full dose every 23 h: each window from a dose holds the next one too
+    v = check_static(plan(course("escitalopram", top, 0, 23, 5)))
+    assert ids(v) == {"label-max-daily-dose"} and "above it in 4 such windows" in v[0].message
+    # exactly 24 h apart is the next window
+    assert check_static(plan(course("escitalopram", top, 7.5, 24, 5))) == []
     # two interventions of one drug add up
     v = check_static(plan(daily("escitalopram", 3, dose=top), daily("escitalopram", 3, start_h=6, dose=1)))
     assert ids(v) == {"label-max-daily-dose"}
+    assert f"{top + 1:g} mg within 24 h (0 to 24 h)" in v[0].message
+
+
+def test_conditional_member_uses_the_24_hour_total():
+    """Selegiline counts as non-selective above 10 mg/day: 7.5 mg at 20 h and at 28 h is 15 mg in 8 hours."""
+    needs("selegiline", "levodopa", "carbidopa")
+    straddle = plan(course("selegiline", 7.5, 20, 8, 2), daily("levodopa", 3), daily("carbidopa", 3))
+    assert "nonselective-maoi-with-levodopa" in ids(check_static(straddle))
+    apart = plan(course("selegiline", 7.5, 20, 24, 2), daily("levodopa", 3), daily("carbidopa", 3))
+    assert "nonselective-maoi-with-levodopa" not in ids(check_static(apart))
 
 
 def _genotype_ceiling(drug, gene="CYP2C19", pheno="poor"):
@@ -424,12 +460,12 @@ def _write(tmp_path, *items, name="p.yaml"):
 
 @pytest.fixture
 def no_simulation(monkeypatch):
-    import neuroscape.protocol.run as run
+    from neuroscape.manage import peaks
 
-    def unavailable(protocol):
+    def unavailable(plan, subject, **kwargs):
         raise NotModelledError("drugs are not modelled yet")
 
-    monkeypatch.setattr(run, "trajectory_readout", unavailable, raising=False)
+    monkeypatch.setattr(peaks, "dense_readout", unavailable)
 
 
 def test_cli_exit_codes_and_json(tmp_path, no_simulation):
@@ -455,16 +491,16 @@ def test_cli_exit_codes_and_json(tmp_path, no_simulation):
 
 
 def test_cli_uses_the_simulation_when_available(tmp_path, monkeypatch):
-    import neuroscape.protocol.run as run
+    from neuroscape.manage import peaks
 
-    monkeypatch.setattr(run, "trajectory_readout", lambda protocol: fake_readout(d2=0.95), raising=False)
+    monkeypatch.setattr(peaks, "dense_readout", lambda plan, subject, **kwargs: fake_readout(d2=0.95))
     res = CliRunner().invoke(_app(), ["check", str(_write(tmp_path, course("escitalopram", 1))), "--json"])
     assert res.exit_code == 1
     assert [v["rule_id"] for v in json.loads(res.stdout)["violations"]] == ["d2-occupancy-eps"]
 
 
 # --- property: an independent re-derivation of the static verdict --------------------------------
-# Written from the rules file's header, with its own loops; it shares no code with safety.py.
+# Written from the rules file's header, with its own loops; it shares no code with safety.py or courses.py.
 
 RAW_RULES = yaml.safe_load(resources.files("neuroscape.manage").joinpath("data/safety_rules.yaml").read_text())
 TOL = 1e-9
@@ -513,21 +549,31 @@ def _phenotypes(genotypes):
 
 def independent_problems(items, genotypes) -> set[tuple[str, frozenset]]:
     """(kind, drugs) of every rule the plan breaks, derived from the rules file's text."""
-    courses = []
+    doses = defaultdict(list)  # drug -> [(t, mg)]
     for it in items:
         every, count = it.get("every_h"), it.get("count", 1)
         times = [it["start_h"] + k * every for k in range(count)] if every else [it["start_h"]]
-        courses.append({"drug": it["drug"], "times": times, "first": min(times), "last": max(times)})
-    per_day = defaultdict(lambda: defaultdict(float))
-    for it, c in zip(items, courses):
-        for t in c["times"]:
-            per_day[c["drug"]][math.floor(t / 24)] += it["dose_mg"]
+        doses[it["drug"]] += [(t, it["dose_mg"]) for t in times]
+    courses = []  # a pause of more than a week starts a new course
+    for drug, entries in doses.items():
+        entries.sort()
+        run = [entries[0]]
+        for e in entries[1:] + [None]:
+            if e is None or e[0] - run[-1][0] > 168:
+                times = [t for t, _ in run]
+                courses.append({"drug": drug, "times": times, "first": times[0], "last": times[-1]})
+                run = []
+            if e is not None:
+                run.append(e)
+
+    def in_24h(drug, start):
+        return sum(mg for t, mg in doses[drug] if start <= t < start + 24 - 1e-6)
 
     def is_member(members, c):
         for drug, above in members:
             if drug == c["drug"]:
-                days = {math.floor(t / 24) for t in c["times"]}
-                if above is None or max(per_day[drug][d] for d in days) > above + TOL:
+                starts = {t for t, _ in doses[drug] if c["first"] - 24 < t <= c["last"]}
+                if above is None or max(in_24h(drug, s) for s in starts) > above + TOL:
                     return True
         return False
 
@@ -577,14 +623,35 @@ def independent_problems(items, genotypes) -> set[tuple[str, frozenset]]:
                     for cl in uncovered_doses(cl0, r.get("unless_with")):
                         if cl["first"] > ce["last"] + TOL and cl["first"] - ce["last"] + TOL < r["min_h"]:
                             problems.add(("washout", frozenset((ce["drug"], cl["drug"]))))
+        elif r["kind"] == "therapeutic_duplication":
+            for i, ca in enumerate(courses):
+                cls = library.load_drug(ca["drug"]).drug_class
+                for cb in courses[i + 1:]:
+                    if cls not in r["classes"] or cb["drug"] == ca["drug"] \
+                            or library.load_drug(cb["drug"]).drug_class != cls:
+                        continue
+                    start, end = max(ca["first"], cb["first"]), min(ca["last"], cb["last"])
+                    if end < start - TOL:
+                        continue
+                    pair = ("therapeutic_duplication", frozenset((ca["drug"], cb["drug"])))
+                    if end - start > r["max_overlap_h"] + TOL:
+                        problems.add(pair)
+                        continue
+                    tops = [library.load_drug(c["drug"]).label_max_daily_mg for c in (ca, cb)]
+                    if any(top is None for top in tops):
+                        continue
+                    for s in {t for c in (ca, cb) for t in c["times"] if start - 24 < t <= end + TOL}:
+                        if sum(in_24h(c["drug"], s) / top.value for c, top in zip((ca, cb), tops)) \
+                                > r["max_label_fraction"] + TOL:
+                            problems.add(pair)
     phenos = _phenotypes(genotypes)
-    for drug, days in per_day.items():
+    for drug, entries in doses.items():
         d = library.load_drug(drug)
         limits = [("label_ceiling", d.label_max_daily_mg.value)] if d.label_max_daily_mg else []
         limits += [("genotype_ceiling", c.max_daily_mg.value) for c in d.genotype_ceilings
                    if phenos.get(c.gene) == c.phenotype]
         for kind, limit in limits:
-            if any(mg > limit + TOL for mg in days.values()):
+            if any(in_24h(drug, t) > limit + TOL for t, _ in entries):
                 problems.add((kind, frozenset((drug,))))
     return problems
 
@@ -606,7 +673,7 @@ def _genotype_values():
 
 @st.composite
 def random_plans(draw):
-    names = sorted(library.drug_names())
+    names = sorted(n for n in library.drug_names() if library.load_drug(n).kind != "metabolite")
     in_rules = sorted({d for r in load_rules() for d in r.drugs()} & set(names)) or names
     items = []
     for _ in range(draw(st.integers(1, 4))):
