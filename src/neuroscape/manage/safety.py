@@ -264,23 +264,19 @@ def _duplicate_dose(rule: Rule, facts: Facts, ca: Course, cb: Course, start: flo
     labels = [_library().load_drug(c.drug).label_max_daily_mg for c in (ca, cb)]
     if any(lab is None for lab in labels):
         return None
-    # 24-hour windows starting at a dose of either course that reach into the overlap
+    # 24-hour windows starting at a dose of either course that reach into the overlap; the first one above
+    # the limit is reported
     starts = sorted({t for c in (ca, cb) for t in c.times_h if start - 24.0 < t <= end + _EPS})
-    worst = None
     for s in starts:
         mg = [facts.total_at(c.drug, s) for c in (ca, cb)]
         fraction = sum(m / lab.value for m, lab in zip(mg, labels))
-        if fraction > rule.max_label_fraction + _EPS and (worst is None or fraction > worst[1] + _EPS):
-            worst = (s, fraction, mg)
-            break  # the first window over the limit is reported
-    if worst is None:
-        return None
-    s, fraction, mg = worst
-    parts = ", ".join(f"{c.drug} {m:g} of {lab.value:g} mg/day" for c, m, lab in zip((ca, cb), mg, labels))
-    msg = (f"{both} are taken together at {fraction:.3g} label maximum daily doses combined in the 24 h from "
-           f"{_fmt_h(s)} ({parts}): above the {rule.max_label_fraction:g} a cross-taper allows; therapeutic "
-           f"duplication ({rule.id}). Source: {rule.source}")
-    return Violation(rule.id, rule.kind, msg, rule.reason, rule.source, s, (ca.drug, cb.drug))
+        if fraction > rule.max_label_fraction + _EPS:
+            parts = ", ".join(f"{c.drug} {m:g} of {lab.value:g} mg/day" for c, m, lab in zip((ca, cb), mg, labels))
+            msg = (f"{both} are taken together at {fraction:.3g} label maximum daily doses combined in the 24 h "
+                   f"from {_fmt_h(s)} ({parts}): above the {rule.max_label_fraction:g} a cross-taper allows; "
+                   f"therapeutic duplication ({rule.id}). Source: {rule.source}")
+            return Violation(rule.id, rule.kind, msg, rule.reason, rule.source, s, (ca.drug, cb.drug))
+    return None
 
 
 def _library():
