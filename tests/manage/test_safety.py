@@ -994,3 +994,14 @@ def test_property_a_python_plan_and_its_protocol_file_get_one_verdict(case, tmp_
     data = json.loads(res.stdout)
     assert _verdict(data["violations"]) == _verdict(v.to_dict() for v in report.violations)
     assert [n["rule_id"] for n in data["not_evaluated"]] == [n.rule_id for n in report.not_evaluated]
+
+
+def test_cli_checks_the_continuous_trajectory(tmp_path):
+    """The file of the haloperidol case above: `neuroscape check` now exits 1 (its hourly readout passed it)."""
+    needs("haloperidol")
+    path = _write(tmp_path, {"drug": "haloperidol", "dose_mg": 1.95, "start_h": 10.05, "route": "iv"})
+    res = CliRunner().invoke(_app(), ["check", str(path), "--json"])
+    assert res.exit_code == 1, res.output
+    (v,) = json.loads(res.stdout)["violations"]
+    assert v["rule_id"] == "d2-occupancy-eps" and v["at_h"] == pytest.approx(10.05, abs=peaks.PEAK_TOL_H)
+    assert "maximum 0.783 at 10.05 h" in v["message"]
