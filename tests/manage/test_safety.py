@@ -23,9 +23,7 @@ from typer.testing import CliRunner
 
 from neuroscape.errors import DataError, ModelError, NotModelledError, ProtocolError
 from neuroscape.manage import safety
-from neuroscape.manage.safety import (
-    SafetyReport, Violation, check, check_static, check_trajectory, load_rules, parse_rules,
-)
+from neuroscape.manage.safety import SafetyReport, Violation, load_rules, parse_rules
 from neuroscape.pharmacology import library
 from neuroscape.protocol import parse_protocol
 
@@ -38,6 +36,8 @@ LIBRARY_NAMES = {
     "paliperidone", "moclobemide", "phenelzine", "selegiline", "vigabatrin", "diazepam", "desmethyldiazepam",
     "lorazepam",
 }
+# supplements of the nutrition library that rules may name (plan search proposes them)
+SUPPLEMENT_NAMES = {"tryptophan", "5-htp", "tryptophan_loading_drink"}
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -60,6 +60,21 @@ def plan(*items: dict, genotypes: dict | None = None):
     return parse_protocol({"protocol": 1, "name": "test", "subject": {"genotypes": genotypes or {}},
                            "interventions": list(items),
                            "readouts": [{"id": "r", "quantity": "occupancy.SERT", "at_h": 0}]})
+
+
+def check_static(protocol, rules=None):
+    """The rules on the file's plan, as `neuroscape check` runs them."""
+    p, subject, labels = safety.from_protocol(protocol)
+    return safety.check_static(p, subject, rules, labels=labels)
+
+
+def check(protocol, readout=None, rules=None):
+    p, subject, labels = safety.from_protocol(protocol)
+    return safety.check(p, subject, readout, rules, labels=labels)
+
+
+def check_trajectory(protocol, readout, rules=None):
+    return safety.check_trajectory(safety.from_protocol(protocol)[0], readout, rules)
 
 
 def ceiling(drug: str) -> float | None:
@@ -97,7 +112,8 @@ def test_rules_load_with_every_kind_and_a_source():
     assert len({r.id for r in rules}) == len(rules)
     for r in rules:
         assert len(r.reason) > 30 and len(r.source) > 30, r.id
-        assert set(r.drugs()) <= LIBRARY_NAMES, (r.id, set(r.drugs()) - LIBRARY_NAMES)
+        names = LIBRARY_NAMES | SUPPLEMENT_NAMES
+        assert set(r.drugs()) <= names, (r.id, set(r.drugs()) - names)
     by_id = {r.id: r for r in rules}
     assert by_id["d2-occupancy-eps"].max_value == 0.78
     assert "10.1176/appi.ajp.157.4.514" in by_id["d2-occupancy-eps"].source
@@ -169,8 +185,10 @@ def test_maoi_with_bupropion_and_two_maois():
 
 
 def test_each_drug_alone_passes():
+    # metabolites are not dosable (a plan refuses them, as `protocol run` does); their parents are
     for name in sorted(LIBRARY_NAMES & set(library.drug_names())):
-        assert check_static(plan(daily(name, 3))) == [], name
+        if library.load_drug(name).kind != "metabolite":
+            assert check_static(plan(daily(name, 3))) == [], name
 
 
 def test_same_moiety_duplication_but_a_direct_switch_passes():
@@ -281,20 +299,39 @@ def _label(drug):
     return d.label_max_daily_mg.value
 
 
-def test_label_ceiling_sums_doses_per_calendar_day():
+def test_label_ceiling_sums_doses_in_every_24_hours():
     needs("escitalopram")
     top = _label("escitalopram")
     assert check_static(plan(daily("escitalopram", 7, dose=top))) == []
     assert check_static(plan(course("escitalopram", top / 2, 0, 12, 14))) == []
-    # two full doses at 2 h and 20 h: same calendar day [0, 24)
+    # two full doses at 2 h and 20 h: one 24-hour window from the first dose
     v = check_static(plan(course("escitalopram", top, 2, 18, 2)))
     assert ids(v) == {"label-max-daily-dose"}
-    assert v[0].at_h == 0 and f"{2 * top:g} mg" in v[0].message and f"{top:g} mg/day" in v[0].message
-    # 20 h and 30 h: different calendar days
-    assert check_static(plan(course("escitalopram", top, 20, 10, 2))) == []
+    assert v[0].at_h == 2 and f"{2 * top:g} mg within 24 h (2 to 26 h)" in v[0].message
+    assert f"{top:g} mg/day" in v[0].message
+    # 20 h and 30 h: twice the maximum within 10 hours across midnight of day 1 is as much an overdose
+    # (calendar days [0, 24) and [24, 48) used to split it and pass it)
+    v = check_static(plan(course("escitalopram", top, 20, 10, 2)))
+    assert ids(v) == {"label-max-daily-dose"} and v[0].at_h == 20
+    assert f"{2 * top:g} mg within 24 h (20 to 44 h)" in v[0].message
+    # a full dose every 23 h: each window from a dose holds the next one too
+    v = check_static(plan(course("escitalopram", top, 0, 23, 5)))
+    assert ids(v) == {"label-max-daily-dose"} and "above it in 4 such windows" in v[0].message
+    # exactly 24 h apart is the next window
+    assert check_static(plan(course("escitalopram", top, 7.5, 24, 5))) == []
     # two interventions of one drug add up
     v = check_static(plan(daily("escitalopram", 3, dose=top), daily("escitalopram", 3, start_h=6, dose=1)))
     assert ids(v) == {"label-max-daily-dose"}
+    assert f"{top + 1:g} mg within 24 h (0 to 24 h)" in v[0].message
+
+
+def test_conditional_member_uses_the_24_hour_total():
+    """Selegiline counts as non-selective above 10 mg/day: 7.5 mg at 20 h and at 28 h is 15 mg in 8 hours."""
+    needs("selegiline", "levodopa", "carbidopa")
+    straddle = plan(course("selegiline", 7.5, 20, 8, 2), daily("levodopa", 3), daily("carbidopa", 3))
+    assert "nonselective-maoi-with-levodopa" in ids(check_static(straddle))
+    apart = plan(course("selegiline", 7.5, 20, 24, 2), daily("levodopa", 3), daily("carbidopa", 3))
+    assert "nonselective-maoi-with-levodopa" not in ids(check_static(apart))
 
 
 def _genotype_ceiling(drug, gene="CYP2C19", pheno="poor"):
@@ -424,12 +461,12 @@ def _write(tmp_path, *items, name="p.yaml"):
 
 @pytest.fixture
 def no_simulation(monkeypatch):
-    import neuroscape.protocol.run as run
+    from neuroscape.manage import peaks
 
-    def unavailable(protocol):
+    def unavailable(plan, subject, **kwargs):
         raise NotModelledError("drugs are not modelled yet")
 
-    monkeypatch.setattr(run, "trajectory_readout", unavailable, raising=False)
+    monkeypatch.setattr(peaks, "dense_readout", unavailable)
 
 
 def test_cli_exit_codes_and_json(tmp_path, no_simulation):
@@ -455,16 +492,16 @@ def test_cli_exit_codes_and_json(tmp_path, no_simulation):
 
 
 def test_cli_uses_the_simulation_when_available(tmp_path, monkeypatch):
-    import neuroscape.protocol.run as run
+    from neuroscape.manage import peaks
 
-    monkeypatch.setattr(run, "trajectory_readout", lambda protocol: fake_readout(d2=0.95), raising=False)
+    monkeypatch.setattr(peaks, "dense_readout", lambda plan, subject, **kwargs: fake_readout(d2=0.95))
     res = CliRunner().invoke(_app(), ["check", str(_write(tmp_path, course("escitalopram", 1))), "--json"])
     assert res.exit_code == 1
     assert [v["rule_id"] for v in json.loads(res.stdout)["violations"]] == ["d2-occupancy-eps"]
 
 
 # --- property: an independent re-derivation of the static verdict --------------------------------
-# Written from the rules file's header, with its own loops; it shares no code with safety.py.
+# Written from the rules file's header, with its own loops; it shares no code with safety.py or courses.py.
 
 RAW_RULES = yaml.safe_load(resources.files("neuroscape.manage").joinpath("data/safety_rules.yaml").read_text())
 TOL = 1e-9
@@ -513,21 +550,31 @@ def _phenotypes(genotypes):
 
 def independent_problems(items, genotypes) -> set[tuple[str, frozenset]]:
     """(kind, drugs) of every rule the plan breaks, derived from the rules file's text."""
-    courses = []
+    doses = defaultdict(list)  # drug -> [(t, mg)]
     for it in items:
         every, count = it.get("every_h"), it.get("count", 1)
         times = [it["start_h"] + k * every for k in range(count)] if every else [it["start_h"]]
-        courses.append({"drug": it["drug"], "times": times, "first": min(times), "last": max(times)})
-    per_day = defaultdict(lambda: defaultdict(float))
-    for it, c in zip(items, courses):
-        for t in c["times"]:
-            per_day[c["drug"]][math.floor(t / 24)] += it["dose_mg"]
+        doses[it["drug"]] += [(t, it["dose_mg"]) for t in times]
+    courses = []  # a pause of more than a week starts a new course
+    for drug, entries in doses.items():
+        entries.sort()
+        run = [entries[0]]
+        for e in entries[1:] + [None]:
+            if e is None or e[0] - run[-1][0] > 168:
+                times = [t for t, _ in run]
+                courses.append({"drug": drug, "times": times, "first": times[0], "last": times[-1]})
+                run = []
+            if e is not None:
+                run.append(e)
+
+    def in_24h(drug, start):
+        return sum(mg for t, mg in doses[drug] if start <= t < start + 24 - 1e-6)
 
     def is_member(members, c):
         for drug, above in members:
             if drug == c["drug"]:
-                days = {math.floor(t / 24) for t in c["times"]}
-                if above is None or max(per_day[drug][d] for d in days) > above + TOL:
+                starts = {t for t, _ in doses[drug] if c["first"] - 24 < t <= c["last"]}
+                if above is None or max(in_24h(drug, s) for s in starts) > above + TOL:
                     return True
         return False
 
@@ -577,14 +624,35 @@ def independent_problems(items, genotypes) -> set[tuple[str, frozenset]]:
                     for cl in uncovered_doses(cl0, r.get("unless_with")):
                         if cl["first"] > ce["last"] + TOL and cl["first"] - ce["last"] + TOL < r["min_h"]:
                             problems.add(("washout", frozenset((ce["drug"], cl["drug"]))))
+        elif r["kind"] == "therapeutic_duplication":
+            for i, ca in enumerate(courses):
+                cls = library.load_drug(ca["drug"]).drug_class
+                for cb in courses[i + 1:]:
+                    if cls not in r["classes"] or cb["drug"] == ca["drug"] \
+                            or library.load_drug(cb["drug"]).drug_class != cls:
+                        continue
+                    start, end = max(ca["first"], cb["first"]), min(ca["last"], cb["last"])
+                    if end < start - TOL:
+                        continue
+                    pair = ("therapeutic_duplication", frozenset((ca["drug"], cb["drug"])))
+                    if end - start > r["max_overlap_h"] + TOL:
+                        problems.add(pair)
+                        continue
+                    tops = [library.load_drug(c["drug"]).label_max_daily_mg for c in (ca, cb)]
+                    if any(top is None for top in tops):
+                        continue
+                    for s in {t for c in (ca, cb) for t in c["times"] if start - 24 < t <= end + TOL}:
+                        if sum(in_24h(c["drug"], s) / top.value for c, top in zip((ca, cb), tops)) \
+                                > r["max_label_fraction"] + TOL:
+                            problems.add(pair)
     phenos = _phenotypes(genotypes)
-    for drug, days in per_day.items():
+    for drug, entries in doses.items():
         d = library.load_drug(drug)
         limits = [("label_ceiling", d.label_max_daily_mg.value)] if d.label_max_daily_mg else []
         limits += [("genotype_ceiling", c.max_daily_mg.value) for c in d.genotype_ceilings
                    if phenos.get(c.gene) == c.phenotype]
         for kind, limit in limits:
-            if any(mg > limit + TOL for mg in days.values()):
+            if any(in_24h(drug, t) > limit + TOL for t, _ in entries):
                 problems.add((kind, frozenset((drug,))))
     return problems
 
@@ -606,7 +674,7 @@ def _genotype_values():
 
 @st.composite
 def random_plans(draw):
-    names = sorted(library.drug_names())
+    names = sorted(n for n in library.drug_names() if library.load_drug(n).kind != "metabolite")
     in_rules = sorted({d for r in load_rules() for d in r.drugs()} & set(names)) or names
     items = []
     for _ in range(draw(st.integers(1, 4))):
@@ -651,3 +719,289 @@ def test_regionless_occupancy_is_read_without_a_region():
         return inner(quantity, region, relative_to)
 
     assert ids(check_trajectory(p, readout).violations) == {"d2-occupancy-eps"}
+
+
+# --- plans built in Python -----------------------------------------------------------------------
+
+from neuroscape.interventions.nutrition import Intake  # noqa: E402
+from neuroscape.manage.courses import COURSE_GAP_H, courses_of  # noqa: E402
+from neuroscape.plan import Plan, add_dose, add_nutrition  # noqa: E402
+from neuroscape.subject import Subject  # noqa: E402
+
+
+def doses(p: Plan, drug: str, dose_mg: float, start_h: float = 0.0, count: int = 1, every_h: float = 24.0) -> Plan:
+    return add_dose(p, drug, start_h, dose_mg, every_h=every_h if count > 1 else None, count=count)
+
+
+def test_a_python_plan_is_checked_with_the_subjects_genotypes():
+    needs("citalopram", "phenelzine", "sertraline")
+    pm, top = _genotype_ceiling("citalopram"), _label("citalopram")
+    p = doses(Plan(), "citalopram", (pm + top) / 2, count=7)
+    assert safety.check_static(p, Subject()) == []
+    v = safety.check_static(p, Subject(genotypes={"CYP2C19": "poor"}))
+    assert ids(v) == {"genotype-max-daily-dose"} and f"{pm:g} mg/day" in v[0].message
+    # messages name the plan's doses when there is no file
+    p = doses(doses(Plan(), "phenelzine", low("phenelzine"), count=14), "sertraline", low("sertraline"), 7 * DAY, 7)
+    v = safety.check_static(p)
+    assert ids(v) == {"maoi-with-sri"} and v[0].at_h == 7 * DAY
+    assert "sertraline (plan.doses[14:21]) is given while phenelzine (plan.doses[0:14]" in v[0].message
+    report = safety.check(p, Subject())
+    assert not report.ok and {n.rule_id for n in report.not_evaluated} == {"d2-occupancy-eps",
+                                                                            "serotonin-toxicity-index"}
+
+
+def test_courses_are_runs_without_a_pause_longer_than_a_week():
+    needs("sertraline", "phenelzine")
+    p = doses(Plan(), "sertraline", 50, 0, 7)                       # 0-144 h
+    p = doses(p, "sertraline", 50, 144 + COURSE_GAP_H, 7)             # a pause of exactly a week: same course
+    p = doses(p, "sertraline", 50, 2000, 3)                           # after a longer pause: a new course
+    got = [(c.first, c.last, c.label) for c in courses_of(p)]
+    assert got == [(0.0, 456.0, "plan.doses[0:14]"), (2000.0, 2048.0, "plan.doses[14:17]")]
+    # sertraline stopped at 48 h, phenelzine from day 17 to day 20, sertraline again from day 36: both
+    # switches keep their 14-day wash-outs, so no combination is reported across the pause
+    p = doses(doses(Plan(), "sertraline", 50, 0, 3), "phenelzine", low("phenelzine"), 17 * DAY, 4)
+    p = doses(p, "sertraline", 50, 20 * DAY + 336, 3)
+    assert safety.check_static(p) == []
+    assert [c.drug for c in courses_of(p)] == ["sertraline", "sertraline", "phenelzine"]
+
+
+# --- therapeutic duplication ---------------------------------------------------------------------
+
+def _dup_rule():
+    return next(r for r in load_rules() if r.kind == "therapeutic_duplication")
+
+
+def test_duplication_rule_is_sourced_data():
+    rule = _dup_rule()
+    assert rule.classes == ("SSRI", "SNRI") and rule.max_overlap_h == 7 * DAY and rule.max_label_fraction == 1.0
+    raw = next(r for r in RAW_RULES["rules"] if r["id"] == rule.id)
+    assert raw["basis"] == "assumed" and "Aust Prescr" in rule.source and "Maudsley" in rule.source
+    assert library.load_drug("sertraline").drug_class == library.load_drug("escitalopram").drug_class == "SSRI"
+
+
+def test_two_ssris_at_full_dose_for_two_weeks_is_duplication():
+    needs("sertraline", "escitalopram")
+    s_top, e_top = _label("sertraline"), _label("escitalopram")
+    p = doses(doses(Plan(), "sertraline", s_top, 0, 14), "escitalopram", e_top, 0, 14)
+    v = safety.check_static(p)
+    assert ids(v) == {"same-class-antidepressant-duplication"} and kinds(v) == {"therapeutic_duplication"}
+    assert v[0].at_h == 0 and "312 h (13 days)" in v[0].message and "both SSRI" in v[0].message
+    assert "168 h (7 days)" in v[0].message
+
+
+def test_short_overlap_at_full_doses_is_duplication_but_a_cross_taper_is_not():
+    needs("sertraline", "escitalopram")
+    s_top, e_top = _label("sertraline"), _label("escitalopram")
+    # 3 days of both at the label maximum: 2 label maxima combined
+    p = doses(doses(Plan(), "sertraline", s_top, 0, 10), "escitalopram", e_top, 7 * DAY, 10)
+    v = safety.check_static(p)
+    assert ids(v) == {"same-class-antidepressant-duplication"} and v[0].at_h == 7 * DAY
+    assert "at 2 label maximum daily doses combined" in v[0].message
+    # cross-taper over 6 days: sertraline at 1/2, 1/4 of its maximum while escitalopram runs 1/4, 1/2
+    p = doses(Plan(), "sertraline", s_top, 0, 7)
+    p = doses(p, "sertraline", s_top / 2, 7 * DAY, 3)
+    p = doses(p, "sertraline", s_top / 4, 10 * DAY, 3)
+    p = doses(p, "escitalopram", e_top / 4, 7 * DAY, 3)
+    p = doses(p, "escitalopram", e_top / 2, 10 * DAY, 3)
+    p = doses(p, "escitalopram", e_top, 13 * DAY, 30)
+    assert safety.check_static(p) == []
+    # the same taper held for 8 days of overlap (longer than 7) is duplication even at low doses
+    p = doses(doses(Plan(), "sertraline", s_top / 4, 0, 9), "escitalopram", e_top / 4, 0, 9)
+    v = safety.check_static(p)
+    assert ids(v) == {"same-class-antidepressant-duplication"} and "192 h (8 days)" in v[0].message
+    # a direct switch (stop one day, start the next) passes
+    p = doses(doses(Plan(), "sertraline", s_top, 0, 14), "escitalopram", e_top, 14 * DAY, 14)
+    assert safety.check_static(p) == []
+
+
+# --- supplements ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("supplement, mg", [("tryptophan", 1000), ("5-htp", 100)])
+def test_serotonin_precursor_with_an_maoi_is_contraindicated(supplement, mg):
+    needs("phenelzine", "moclobemide")
+    for maoi in ("phenelzine", "moclobemide"):
+        p = add_nutrition(doses(Plan(), maoi, low(maoi), 0, 7), supplement, 3 * DAY + 2, dose_mg=mg)
+        v = safety.check_static(p)
+        assert ids(v) == {"maoi-with-serotonin-precursor"}, (maoi, [x.message for x in v])
+        assert v[0].at_h == 3 * DAY + 2 and set(v[0].drugs) == {maoi, supplement}
+        assert f"{supplement} (plan.intakes[0])" in v[0].message and "Pope" in v[0].source
+
+
+def test_serotonin_precursor_after_an_maoi():
+    needs("phenelzine", "moclobemide")
+    last = 6 * DAY
+    for gap_days, expected in ((20, set()), (7, {"washout-irreversible-maoi-before-serotonin-precursor"})):
+        p = add_nutrition(doses(Plan(), "phenelzine", low("phenelzine"), 0, 7), "5-htp", last + gap_days * DAY,
+                          dose_mg=100)
+        assert ids(safety.check_static(p)) == expected, gap_days
+    # moclobemide is reversible: its 5 half-lives decide
+    tail = safety.elimination_tail_h("moclobemide")
+    for gap, n in ((tail + 1, 0), (tail - 1, 1)):
+        p = add_nutrition(doses(Plan(), "moclobemide", low("moclobemide"), 0, 7), "tryptophan", last + gap,
+                          dose_mg=1000)
+        assert len(safety.check_static(p)) == n, gap
+
+
+def test_dietary_tryptophan_is_not_a_supplement_but_a_hand_made_intake_is():
+    needs("phenelzine")
+    p = add_nutrition(doses(Plan(), "phenelzine", low("phenelzine"), 0, 7), "meal", DAY, protein_g=40)
+    assert safety.check_static(p) == []
+    by_hand = Plan(intakes=(Intake(DAY, {"tryptophan": 4896.0}),), doses=p.doses)  # 1 g, no preset name
+    v = safety.check_static(by_hand)
+    assert ids(v) == {"maoi-with-serotonin-precursor"} and "tryptophan" in v[0].drugs
+    assert [round(c.doses_mg[0]) for c in courses_of(by_hand) if c.supplement] == [1000]
+
+
+def test_cli_names_the_supplement_intervention(tmp_path, no_simulation):
+    needs("phenelzine")
+    path = _write(tmp_path, daily("phenelzine", 7), {"nutrition": "tryptophan", "at_h": 26, "dose_mg": 1000})
+    res = CliRunner().invoke(_app(), ["check", str(path), "--json"])
+    assert res.exit_code == 1
+    v = json.loads(res.stdout)["violations"]
+    assert [x["rule_id"] for x in v] == ["maoi-with-serotonin-precursor"]
+    assert "tryptophan (interventions[1]) is given while phenelzine (interventions[0]" in v[0]["message"]
+
+
+# --- ceilings on the continuous trajectory ---------------------------------------------------------
+
+from neuroscape.manage import peaks  # noqa: E402
+
+PEAK_T, PEAK_W = 10.37, 0.02  # h: a peak 2.4 minutes wide, between the hourly samples 10 and 11
+
+
+class _Spike:
+    """A stand-in for simulate(): a Gaussian spike of height 1 at PEAK_T, sampled at `times`."""
+
+    calls = 0
+
+    def __init__(self, times):
+        self.times = np.asarray(times)
+        _Spike.calls += 1
+
+    def readout(self, quantity, region=None, relative_to=None):
+        return np.exp(-0.5 * ((self.times - PEAK_T) / PEAK_W) ** 2)
+
+
+def _spike_rule(level):
+    return parse_rules({"version": 1, "rules": [
+        {"id": "spike", "kind": "trajectory_ceiling", "quantity": "x", "max_value": level,
+         "reason": "a reason long enough", "source": "a source long enough"}]})
+
+
+def test_a_peak_between_hourly_samples_is_found_and_placed():
+    p = add_dose(Plan(), "escitalopram", 10.3, 10, route="iv")  # the event the sampling starts from
+    hourly = np.arange(0.0, 48.0 + 1)
+    assert _Spike(hourly).readout("x").max() < 1e-50  # what the hourly check saw
+    assert check_trajectory_on(p, lambda q, r, rel: (hourly, _Spike(hourly).readout(q)), 0.9) == ()
+    dense = peaks.DenseReadout(_Spike, peaks.peak_grid(p, 48.0))
+    times, values = dense("x")
+    k = int(np.argmax(values))
+    assert values[k] == pytest.approx(1.0, abs=1e-4) and times[k] == pytest.approx(PEAK_T, abs=peaks.PEAK_TOL_H)
+    assert dense.simulations <= peaks.MAX_ROUNDS + 1
+    (v,) = check_trajectory_on(p, dense, 0.9)
+    crossing = PEAK_T - PEAK_W * math.sqrt(2 * math.log(1 / 0.9))  # 10.36082 h
+    assert v.at_h == pytest.approx(crossing, abs=peaks.PEAK_TOL_H) and v.at_h >= crossing
+    assert "x exceeds 0.9 from 10.36" in v.message and "(maximum 1 at 10.3" in v.message
+
+
+def check_trajectory_on(p, readout, level):
+    return safety.check_trajectory(p, readout, _spike_rule(level)).violations
+
+
+def test_peak_grid_follows_each_dose():
+    p = add_dose(Plan(), "escitalopram", 10.3, 10, route="iv", every_h=24, count=2)
+    grid = peaks.peak_grid(p, 60.0)
+    for t in (10.3, 10.31, 10.33, 10.4, 12.3, 22.3, 34.3, 34.31, 46.3, 60.0):
+        assert np.any(np.isclose(grid, t)), t
+    assert grid.max() == 60.0 and np.all(np.diff(grid) > 0)
+
+
+def test_iv_haloperidol_peak_between_hourly_samples_breaks_the_d2_ceiling():
+    """A 1.95 mg IV bolus at 10.05 h: D2 occupancy peaks at the bolus, just above the 0.78 ceiling, and has
+    fallen below it by the next hourly sample (11 h): the hourly check passed it, the continuous one does not."""
+    needs("haloperidol")
+    from neuroscape.simulate import simulate
+
+    p = add_dose(Plan(), "haloperidol", 10.05, 1.95, route="iv")
+    hourly = np.arange(0.0, 10.05 + peaks.TAIL_H + 1)
+    old = simulate(Subject(), p, hourly).readout("occupancy.D2")
+    assert old.max() < 0.78  # the hourly samples never see the peak
+    report = safety.check(p, Subject(), "simulate")
+    hit = [v for v in report.violations if v.rule_id == "d2-occupancy-eps"]
+    assert hit and hit[0].at_h == pytest.approx(10.05, abs=peaks.PEAK_TOL_H)
+    dense = peaks.dense_readout(p, Subject())
+    times, values = dense("occupancy.D2", None, None)
+    assert values.max() > 0.78 and times[np.argmax(values)] == pytest.approx(10.05, abs=peaks.PEAK_TOL_H)
+    assert values.max() - old.max() > 0.005
+
+
+# --- property: a plan built in Python and the same plan written as a protocol file ----------------
+
+@st.composite
+def python_plans(draw):
+    """(protocol interventions, genotypes): drugs and serotonin-precursor supplements on random schedules."""
+    names = sorted(n for n in library.drug_names() if library.load_drug(n).kind != "metabolite")
+    in_rules = sorted({d for r in load_rules() for d in r.drugs()} & set(names))
+    items = []
+    for _ in range(draw(st.integers(1, 5))):
+        start = float(draw(st.sampled_from([0, 6, 20, 30, 48, 100, 168, 336, 500, 900])))
+        every = draw(st.sampled_from([None, 8, 12, 23, 24, 48]))
+        count = draw(st.integers(1, 10)) if every else 1
+        if draw(st.integers(0, 4)) == 0:
+            item = {"nutrition": draw(st.sampled_from(["tryptophan", "5-htp"])), "at_h": start,
+                    "dose_mg": float(draw(st.sampled_from([50, 100, 1000])))}
+        else:
+            drug = draw(st.one_of(st.sampled_from(in_rules), st.sampled_from(names)))
+            label = library.load_drug(drug).label_max_daily_mg
+            top = label.value if label else 10.0
+            item = {"drug": drug, "start_h": start,
+                    "dose_mg": float(top * draw(st.sampled_from([0.1, 0.25, 0.5, 1.0, 2.0])))}
+        if every:
+            item.update(every_h=float(every), count=count)
+        items.append(item)
+    genotypes = draw(st.dictionaries(st.sampled_from(["CYP2C19"]), st.sampled_from(_genotype_values()), max_size=1))
+    return items, genotypes
+
+
+def _python_plan(items) -> Plan:
+    p = Plan()
+    for it in items:
+        every, count = it.get("every_h"), it.get("count", 1)
+        if "drug" in it:
+            p = add_dose(p, it["drug"], it["start_h"], it["dose_mg"], every_h=every, count=count)
+        else:
+            for k in range(count):
+                p = add_nutrition(p, it["nutrition"], it["at_h"] + k * (every or 0.0), dose_mg=it["dose_mg"])
+    return p
+
+
+def _verdict(violations):
+    return [(v["rule_id"], v["kind"], v["at_h"], tuple(v["drugs"]), v["reason"], v["source"]) for v in violations]
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(case=python_plans())
+def test_property_a_python_plan_and_its_protocol_file_get_one_verdict(case, tmp_path, no_simulation):
+    items, genotypes = case
+    report = safety.check(_python_plan(items), Subject(genotypes=genotypes))
+    path = tmp_path / "plan.yaml"
+    path.write_text(yaml.safe_dump({"protocol": 1, "name": "p", "subject": {"genotypes": genotypes},
+                                    "interventions": items,
+                                    "readouts": [{"id": "r", "quantity": "occupancy.SERT", "at_h": 0}]}))
+    res = CliRunner().invoke(_app(), ["check", str(path), "--json"])
+    assert res.exit_code == (0 if report.ok else 1), res.output
+    data = json.loads(res.stdout)
+    assert _verdict(data["violations"]) == _verdict(v.to_dict() for v in report.violations)
+    assert [n["rule_id"] for n in data["not_evaluated"]] == [n.rule_id for n in report.not_evaluated]
+
+
+def test_cli_checks_the_continuous_trajectory(tmp_path):
+    """The file of the haloperidol case above: `neuroscape check` now exits 1 (its hourly readout passed it)."""
+    needs("haloperidol")
+    path = _write(tmp_path, {"drug": "haloperidol", "dose_mg": 1.95, "start_h": 10.05, "route": "iv"})
+    res = CliRunner().invoke(_app(), ["check", str(path), "--json"])
+    assert res.exit_code == 1, res.output
+    (v,) = json.loads(res.stdout)["violations"]
+    assert v["rule_id"] == "d2-occupancy-eps" and v["at_h"] == pytest.approx(10.05, abs=peaks.PEAK_TOL_H)
+    assert "maximum 0.783 at 10.05 h" in v["message"]

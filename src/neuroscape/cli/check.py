@@ -2,8 +2,9 @@
 
 Registered by the CLI as `app.command("check")(check_command)`. Exit status: 0 when no rule is violated,
 1 when one is, 2 when the file is malformed (ProtocolError). The static rules (combinations, wash-outs,
-dose ceilings) always run; the trajectory rules run when `neuroscape.protocol.run.trajectory_readout`
-can simulate the protocol, and are listed as not evaluated otherwise.
+dose ceilings, duplication) always run, on the file's plan (`safety.from_protocol`, the plan `protocol run`
+simulates); the trajectory rules run on the peak-resolving simulation (`peaks.dense_readout`) when the plan can
+be simulated, and are listed as not evaluated otherwise.
 """
 
 from __future__ import annotations
@@ -24,16 +25,12 @@ DISCLAIMER = ("neuroscape is research and decision-support software, not medical
               "thereby safe for a person. Decisions about medication belong to a qualified clinician.")
 
 
-def _trajectory_readout(protocol, notes: list[str]):
-    """The simulation's readout callable, or None (with a note saying why)."""
+def _trajectory_readout(plan, subject, end_h: float, notes: list[str]):
+    """The simulation's peak-resolving readout (peaks.dense_readout), or None (with a note saying why)."""
+    from ..manage import peaks  # noqa: PLC0415
+
     try:
-        from ..protocol.run import trajectory_readout  # noqa: PLC0415 - written in parallel
-    except ImportError:
-        notes.append("the simulation (neuroscape.protocol.run.trajectory_readout) is not available in this "
-                     "version: static checks only")
-        return None
-    try:
-        return trajectory_readout(protocol)
+        return peaks.dense_readout(plan, subject, end_h=end_h)
     except (NotModelledError, ModelError, EngineError) as exc:
         notes.append(f"the protocol could not be simulated ({exc}): static checks only")
         return None
@@ -44,19 +41,22 @@ def check_command(file: Path = typer.Argument(..., help="protocol file (.yaml or
     """Check a protocol against the hard safety rules (contraindicated combinations, wash-outs, dose
     ceilings, D2 occupancy and serotonin-toxicity ceilings on the simulation)."""
     from ..protocol import load_protocol  # noqa: PLC0415
-    from ..manage.safety import check  # noqa: PLC0415
+    from ..protocol.run import protocol_end_h  # noqa: PLC0415
+    from ..manage.peaks import TAIL_H  # noqa: PLC0415
+    from ..manage.safety import check, from_protocol  # noqa: PLC0415
 
     as_json = as_json if isinstance(as_json, bool) else False  # called directly from Python
     out, err = Console(), Console(stderr=True)
     notes: list[str] = []
     try:
         protocol = load_protocol(file)
-        readout = _trajectory_readout(protocol, notes)
+        plan, subject, labels = from_protocol(protocol)
+        readout = _trajectory_readout(plan, subject, protocol_end_h(protocol) + TAIL_H, notes)
         try:
-            report = check(protocol, readout)
+            report = check(plan, subject, readout, labels=labels)
         except EngineError as exc:  # the simulation failed part-way: keep the static result
             notes.append(f"the simulation failed ({exc}): static checks only")
-            report = check(protocol, None)
+            report = check(plan, subject, None, labels=labels)
     except ProtocolError as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None

@@ -30,6 +30,7 @@ class Intake:
     amino_acids_umol: dict[str, float]
     carbohydrate_g: float = 0.0
     compounds_umol: dict[str, float] = field(default_factory=dict)
+    name: str | None = None  # the preset it came from (the safety rules name supplements)
 
 
 @lru_cache(maxsize=1)
@@ -104,6 +105,7 @@ def intake(name: str, at_h: float, *, protein_g: float | None = None,
         if dose_mg is None:
             raise ProtocolError(f"{where}.dose_mg: a {name} supplement needs dose_mg (e.g. 100)")
         umol = dose_mg * 1000.0 / preset["molar_mass_g_per_mol"]
-        return Intake(at_h=float(at_h), amino_acids_umol={}, compounds_umol={preset["gut_species"]: umol})
+        return Intake(at_h=float(at_h), amino_acids_umol={}, compounds_umol={preset["gut_species"]: umol},
+                      name=name)
     umol = {aa: g / MOLAR_MASS[aa] * 1e6 for aa, g in grams.items() if aa in MOLAR_MASS}
-    return Intake(at_h=float(at_h), amino_acids_umol=umol, carbohydrate_g=float(carbohydrate_g or 0.0))
+    return Intake(at_h=float(at_h), amino_acids_umol=umol, carbohydrate_g=float(carbohydrate_g or 0.0), name=name)
