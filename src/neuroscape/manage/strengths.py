@@ -1,0 +1,85 @@
+"""Marketed strengths (data/strengths.yaml): which single doses a plan may propose for a drug product.
+
+    products("bupropion")                      # (Product(formulation=None, ...), SR, XL)
+    admissible_doses("escitalopram", max_units=2)   # (5, 10, 15, 20, 25, 30, 40) mg
+
+A dose is a sum of at most `max_units` whole tablets or capsules of one product (a clinician writes
+"10 mg + 5 mg", not "12.3 mg"); the label ceilings are applied by the safety rules, not here, so that a
+search sees every dose and the rules say which ones they exclude and why.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+from itertools import combinations_with_replacement
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from ..errors import DataError
+
+
+class Product(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    drug: str
+    formulation: str | None
+    form: Literal["tablet", "capsule"]
+    strengths_mg: tuple[float, ...] = Field(min_length=1)
+    source: str
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _positive_and_sorted(self) -> "Product":
+        if any(s <= 0 for s in self.strengths_mg) or list(self.strengths_mg) != sorted(set(self.strengths_mg)):
+            raise ValueError(f"{self.drug}: strengths_mg must be positive, distinct and ascending; "
+                             f"got {list(self.strengths_mg)}")
+        return self
+
+
+class _File(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: Literal[1]
+    products: tuple[Product, ...]
+
+
+@lru_cache(maxsize=1)
+def _products() -> tuple[Product, ...]:
+    text = resources.files("neuroscape.manage").joinpath("data", "strengths.yaml").read_text(encoding="utf-8")
+    try:
+        data = _File.model_validate(yaml.safe_load(text))
+    except ValidationError as exc:
+        raise DataError(f"manage/data/strengths.yaml is malformed: {exc}") from None
+    from ..pharmacology.library import load_drug
+
+    for p in data.products:  # a product of an unknown drug or formulation is a data error, found at load
+        drug = load_drug(p.drug)
+        if p.formulation is not None:
+            drug.formulation(p.formulation)
+    return data.products
+
+
+def products(drug: str) -> tuple[Product, ...]:
+    """The marketed products of `drug` (default product first); none for a metabolite."""
+    from ..pharmacology.library import load_drug
+
+    load_drug(drug)  # an unknown name gets the library's error, with its suggestions
+    found = tuple(p for p in _products() if p.drug == drug)
+    return tuple(sorted(found, key=lambda p: (p.formulation is not None, p.formulation or "")))
+
+
+def admissible_doses(drug: str, formulation: str | None = None, *, max_units: int = 2) -> tuple[float, ...]:
+    """Every single dose (mg) made of 1 to `max_units` units of the product, ascending."""
+    if not 1 <= max_units <= 6:
+        raise DataError(f"max_units = {max_units!r}; use 1 to 6 tablets or capsules per dose")
+    product = next((p for p in products(drug) if p.formulation == formulation), None)
+    if product is None:
+        have = [p.formulation or "default" for p in products(drug)]
+        raise DataError(f"{drug!r} has no marketed product {formulation or 'default'!r} in manage/data/strengths.yaml"
+                        + (f"; products: {', '.join(have)}" if have else "; it is not dosed on its own"))
+    doses = {round(sum(c), 6) for k in range(1, max_units + 1)
+             for c in combinations_with_replacement(product.strengths_mg, k)}
+    return tuple(sorted(doses))
