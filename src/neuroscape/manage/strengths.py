@@ -28,6 +28,7 @@ class Product(BaseModel):
     formulation: str | None
     form: Literal["tablet", "capsule"]
     strengths_mg: tuple[float, ...] = Field(min_length=1)
+    every_h: tuple[float, ...] = Field(min_length=1, description="the label's dosing intervals, usual first")
     source: str
     note: str = ""
 
@@ -39,27 +40,51 @@ class Product(BaseModel):
         return self
 
 
+class Supplement(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    strengths_mg: tuple[float, ...] = Field(min_length=1)
+    every_h: tuple[float, ...] = Field(min_length=1)
+    source: str
+    note: str = ""
+
+
 class _File(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     version: Literal[1]
     products: tuple[Product, ...]
+    supplements: tuple[Supplement, ...] = ()
 
 
 @lru_cache(maxsize=1)
-def _products() -> tuple[Product, ...]:
+def _file() -> _File:
     text = resources.files("neuroscape.manage").joinpath("data", "strengths.yaml").read_text(encoding="utf-8")
     try:
         data = _File.model_validate(yaml.safe_load(text))
     except ValidationError as exc:
         raise DataError(f"manage/data/strengths.yaml is malformed: {exc}") from None
+    from ..interventions.nutrition import preset_names
     from ..pharmacology.library import load_drug
 
     for p in data.products:  # a product of an unknown drug or formulation is a data error, found at load
         drug = load_drug(p.drug)
         if p.formulation is not None:
             drug.formulation(p.formulation)
-    return data.products
+    for s in data.supplements:
+        if s.name not in preset_names():
+            raise DataError(f"manage/data/strengths.yaml: supplement {s.name!r} is not a nutrition preset")
+    return data
+
+
+def _products() -> tuple[Product, ...]:
+    return _file().products
+
+
+def supplements() -> tuple[Supplement, ...]:
+    """The supplements a plan search may propose, with their unit sizes."""
+    return _file().supplements
 
 
 def products(drug: str) -> tuple[Product, ...]:
@@ -75,11 +100,31 @@ def admissible_doses(drug: str, formulation: str | None = None, *, max_units: in
     """Every single dose (mg) made of 1 to `max_units` units of the product, ascending."""
     if not 1 <= max_units <= 6:
         raise DataError(f"max_units = {max_units!r}; use 1 to 6 tablets or capsules per dose")
-    product = next((p for p in products(drug) if p.formulation == formulation), None)
-    if product is None:
+    found = next((p for p in products(drug) if p.formulation == formulation), None)
+    if found is None:
         have = [p.formulation or "default" for p in products(drug)]
         raise DataError(f"{drug!r} has no marketed product {formulation or 'default'!r} in manage/data/strengths.yaml"
                         + (f"; products: {', '.join(have)}" if have else "; it is not dosed on its own"))
-    doses = {round(sum(c), 6) for k in range(1, max_units + 1)
-             for c in combinations_with_replacement(product.strengths_mg, k)}
+    return _sums(found.strengths_mg, max_units)
+
+
+def product(drug: str, formulation: str | None = None) -> Product:
+    found = next((p for p in products(drug) if p.formulation == formulation), None)
+    if found is None:
+        raise DataError(f"{drug!r} has no marketed product {formulation or 'default'!r} in manage/data/strengths.yaml")
+    return found
+
+
+def supplement_doses(name: str, *, max_units: int = 2) -> tuple[float, ...]:
+    entry = next((s for s in supplements() if s.name == name), None)
+    if entry is None:
+        raise DataError(f"supplement {name!r} is not in manage/data/strengths.yaml; allowed: "
+                        f"{', '.join(s.name for s in supplements())}")
+    return _sums(entry.strengths_mg, max_units)
+
+
+def _sums(strengths: tuple[float, ...], max_units: int) -> tuple[float, ...]:
+    if not 1 <= max_units <= 6:
+        raise DataError(f"max_units = {max_units!r}; use 1 to 6 tablets or capsules per dose")
+    doses = {round(sum(c), 6) for k in range(1, max_units + 1) for c in combinations_with_replacement(strengths, k)}
     return tuple(sorted(doses))

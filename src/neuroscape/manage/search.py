@@ -1,0 +1,547 @@
+"""Plan search under uncertainty and hard safety rules: `optimise(person, targets, ...)`.
+
+    result = optimise(assessment, load_profile("ssri-efficacy"), levers=Levers(), horizon_h=12 * 7 * 24)
+    result.plans[0].pta["joint"], result.plans[0].cvar, result.excluded, result.reached
+
+1. The plan space (`space.candidate_space`): "continue as now" and every admissible change.
+2. Hard rules first: each candidate's whole plan (the current medication up to where the plan stops it,
+   then the new regimens) goes through `safety.check_static` (combinations, wash-outs, duplication,
+   label and genotype ceilings). A candidate that breaks one is excluded with the rule's message.
+3. Screening: the remaining candidates are simulated on `screen_draws` posterior draws (common random
+   numbers: the same draws for every candidate, `draws.draws_for`) and scored against the profile
+   (`targets.attainment`). The trajectory ceilings of the safety rules (D2 occupancy, serotonin-toxicity
+   index) are read on every draw on a grid that holds a ladder of times after each dose
+   (`peaks.peak_grid`); a draw within `REFINE_MARGIN` of a ceiling has its peaks resolved to
+   `peaks.PEAK_TOL_H` by re-simulating that draw (`peaks.DenseReadout`). A candidate with any draw above
+   a ceiling is excluded: no returned plan breaks a rule on any evaluated draw.
+4. The best `finalists` by the screening rank (and "continue as now") are evaluated again on all `draws`.
+5. Ranking (documented objective): joint probability of target attainment (higher first), then the CVaR
+   of the loss at `cvar_level` (lower first), then the expected loss, then burden (pills per day, then
+   changes). The Pareto front over (joint PTA, CVaR, pills per day) is marked, so the efficacy-risk
+   trade-off is shown rather than one number. `reached` is False when no safe plan attains the profile
+   jointly with probability `required_pta`; the best safe partial plan is still ranked first.
+
+Deterministic: the same inputs and seed give the same plans, byte for byte (`PlanSearch.to_dict`).
+Every plan is a simulated scenario for a qualified clinician, never medical advice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..engine.compiled import Solver
+from ..errors import EngineError, ModelError, NotModelledError, ProtocolError
+from ..plan import Plan, add_dose, add_nutrition
+from ..subject import Subject
+from .draws import draws_for
+from .risk import Proportion, cvar, pta
+from .space import Candidate, Levers, Regimen, candidate_space
+from .targets import TargetProfile, attainment, resolve_reference
+
+DEFAULT_HORIZON_H = 12 * 7 * 24.0
+REFINE_MARGIN = 0.02  # relative: draws whose grid maximum is this close below a ceiling get their peaks resolved
+GRID_STEP_H = 2.0
+SEARCH_SOLVER = Solver(rtol=1e-5, atol=1e-8)
+DISCLAIMER = ("Every plan is a simulated scenario for a qualified clinician, never medical advice. neuroscape is "
+              "research and decision-support software; the safety rules it applies are the ones in "
+              "neuroscape/manage/data/safety_rules.yaml, and a plan that passes them is not thereby safe for a person.")
+
+
+@dataclass(frozen=True)
+class Burden:
+    interventions: int
+    pills_per_day: float
+    changes: int
+
+    def to_dict(self) -> dict:
+        return {"interventions": self.interventions, "pills_per_day": self.pills_per_day, "changes": self.changes}
+
+
+@dataclass(frozen=True)
+class ScoredPlan:
+    candidate: Candidate
+    draws: int
+    failed_draws: int
+    pta: dict[str, Proportion]          # band id -> PTA; "joint" -> all bands together
+    statistic: dict[str, float]         # band id -> median over draws of the band's statistic
+    expected_loss: float
+    cvar: float
+    cvar_level: float
+    ceiling_margin: dict[str, float]    # safety rule id -> highest value over draws / ceiling
+    burden: Burden
+    trajectories: dict[str, dict]       # band id -> {times_h, median, low, high, unit, band}
+    stage: str = "final"
+    rank: int = 0
+    pareto: bool = False
+
+    def to_dict(self) -> dict:
+        return {"rank": self.rank, "label": self.candidate.label, "pareto": self.pareto,
+                "interventions": self.candidate.interventions(),
+                "pta": {k: v.to_dict() for k, v in self.pta.items()},
+                "statistic": {k: _r(v) for k, v in self.statistic.items()},
+                "expected_loss": _r(self.expected_loss), "cvar": _r(self.cvar), "cvar_level": self.cvar_level,
+                "ceiling_margin": {k: _r(v) for k, v in self.ceiling_margin.items()},
+                "burden": self.burden.to_dict(), "draws": self.draws, "failed_draws": self.failed_draws,
+                "stage": self.stage}
+
+
+@dataclass(frozen=True)
+class Excluded:
+    candidate: Candidate
+    reasons: tuple[str, ...]
+    rule_ids: tuple[str, ...]
+
+    def to_dict(self) -> dict:
+        return {"label": self.candidate.label, "rules": list(self.rule_ids), "reasons": list(self.reasons),
+                "interventions": self.candidate.interventions()}
+
+
+@dataclass(frozen=True)
+class PlanSearch:
+    profile: TargetProfile
+    subject: Subject
+    now_h: float
+    horizon_h: float
+    seed: int
+    plans: tuple[ScoredPlan, ...]
+    excluded: tuple[Excluded, ...]
+    screened: tuple[ScoredPlan, ...]
+    reached: bool
+    required_pta: float
+    message: str
+    candidates: int
+    seconds: float = 0.0
+    notes: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict:
+        s = self.subject
+        return {"profile": self.profile.name, "now_h": self.now_h, "horizon_h": self.horizon_h, "seed": self.seed,
+                "subject": {"sex": s.sex, "age_years": s.age_years, "weight_kg": s.weight_kg,
+                            "genotypes": dict(s.genotypes)},
+                "reached": self.reached, "required_pta": self.required_pta, "message": self.message,
+                "candidates": self.candidates, "plans": [p.to_dict() for p in self.plans],
+                "excluded": [e.to_dict() for e in self.excluded], "notes": list(self.notes),
+                "disclaimer": DISCLAIMER}
+
+    def protocol(self, plan: ScoredPlan, readouts: list[dict] | None = None) -> dict:
+        """The plan as a PROTOCOL.md protocol (version 1) that `neuroscape protocol run` and `check` accept."""
+        return plan_protocol(plan.candidate, self.subject, self.profile, self.now_h + self.horizon_h, readouts)
+
+
+def _r(x: float) -> float | None:
+    return None if not np.isfinite(x) else float(round(x, 10))
+
+
+# --- plans from regimens -------------------------------------------------------------------------
+
+def plan_of_regimens(regimens: tuple[Regimen, ...]) -> Plan:
+    """The Plan the regimens describe, built as `protocol run` builds a protocol's interventions."""
+    plan = Plan()
+    for r in regimens:
+        if r.kind == "drug":
+            plan = add_dose(plan, r.name, r.start_h, r.dose_mg, every_h=r.every_h, count=r.count,
+                            formulation=r.formulation)
+        else:
+            for k in range(r.count):
+                plan = add_nutrition(plan, r.name, r.start_h + k * (r.every_h or 0.0), dose_mg=r.dose_mg)
+    return plan
+
+
+def subject_spec(subject: Subject) -> dict:
+    out: dict = {"sex": subject.sex, "age_years": subject.age_years, "weight_kg": subject.weight_kg}
+    for key in ("genotypes", "modifications"):
+        if getattr(subject, key):
+            out[key] = dict(getattr(subject, key))
+    for key in ("cycle_day", "reproductive_stage", "postpartum_day"):
+        if getattr(subject, key) is not None:
+            out[key] = getattr(subject, key)
+    if subject.parameters:
+        raise NotModelledError("a subject with fitted parameter values cannot be written as a protocol file "
+                               "(PROTOCOL.md has no parameters key yet)")
+    return out
+
+
+def plan_protocol(candidate: Candidate, subject: Subject, profile: TargetProfile, end_h: float,
+                  readouts: list[dict] | None = None) -> dict:
+    if readouts is None:
+        readouts = []
+        for band in profile.bands:
+            for k, q in enumerate((band.quantity, *band.plus)):
+                ro = {"id": band.id if k == 0 else f"{band.id}_{k}", "quantity": q,
+                      "at_h": [float(end_h)]}
+                if band.region:
+                    ro["region"] = band.region
+                if band.relative_to:
+                    ro["relative_to"] = band.relative_to
+                readouts.append(ro)
+    return {"protocol": 1, "name": f"{profile.name}: {candidate.label}"[:120], "subject": subject_spec(subject),
+            "interventions": candidate.interventions(), "readouts": readouts}
+
+
+def current_regimens(plan: Plan) -> tuple[Regimen, ...]:
+    """A plan's drug doses and supplement intakes as regimens: runs of equal doses at equal intervals."""
+    from .courses import _intake_mg, intake_name
+
+    runs: list[Regimen] = []
+    entries: dict[tuple, list[float]] = {}
+    for d in plan.doses:
+        if d.route != "oral" or d.infusion_h:
+            raise NotModelledError(f"plan search keeps oral regimens of the current medication; {d.drug} is given "
+                                   f"{d.route}{' as an infusion' if d.infusion_h else ''}")
+        entries.setdefault(("drug", d.drug, d.dose_mg, d.formulation), []).append(d.at_h)
+    for i in plan.intakes:
+        name = intake_name(i)
+        if name is None:
+            continue  # meals are not a lever
+        entries.setdefault(("nutrition", name, round(_intake_mg(i), 6), None), []).append(i.at_h)
+    for (kind, name, dose, form), times in entries.items():
+        times = sorted(times)
+        start = 0
+        while start < len(times):
+            end = start + 1
+            step = times[end] - times[start] if end < len(times) else None
+            while end + 1 < len(times) and abs(times[end + 1] - times[end] - step) < 1e-6:
+                end += 1
+            count = end - start + (1 if step is not None else 0)
+            runs.append(Regimen(kind, name, dose, times[start], step if count > 1 else None, count, form))
+            start += count
+    return tuple(sorted(runs, key=lambda r: (r.start_h, r.name)))
+
+
+# --- scoring one candidate -----------------------------------------------------------------------
+
+class _DrawTrajectory:
+    """`.readout(quantity, region, relative_to)` of one draw's simulation (for peaks.DenseReadout)."""
+
+    def __init__(self, model, states, inputs, baseline_y, baseline_p):
+        self.model, self.states, self.inputs = model, states, inputs
+        self.baseline_y, self.baseline_p = baseline_y, baseline_p
+
+    def readout(self, quantity, region=None, relative_to=None):
+        ro = self.model.network.readout(quantity, region)
+        fn = self.model.readout_function(ro.key)
+        v = np.asarray(fn(self.states, self.inputs), dtype=float)
+        if relative_to == "baseline":
+            v = v / float(fn(self.baseline_y, self.baseline_p))
+        return v
+
+
+def _read(model, Y, Pt, quantity, region):
+    """Readout values (b, T); a model whose occupancies have no regions is read without one."""
+    try:
+        ro = model.network.readout(quantity, region)
+    except ModelError:
+        if region is None or not quantity.startswith("occupancy."):
+            raise
+        ro = model.network.readout(quantity, None)
+    return np.asarray(model.readout_function(ro.key)(Y, Pt), dtype=float), ro.unit
+
+
+def _burden(candidate: Candidate) -> Burden:
+    from .strengths import products, supplements
+
+    pills = 0.0
+    for r in candidate.future + tuple(h for h in candidate.history if h.end_h >= 0):
+        if r.kind == "drug":
+            strengths = next((p.strengths_mg for p in products(r.name) if p.formulation == r.formulation), ())
+        else:
+            strengths = next((s.strengths_mg for s in supplements() if s.name == r.name), ())
+        units = _units(r.dose_mg, strengths)
+        pills += units * (24.0 / r.every_h if r.every_h else 1.0)
+    return Burden(len(candidate.regimens), float(round(pills, 6)), candidate.changes)
+
+
+def _units(dose: float, strengths: tuple[float, ...]) -> int:
+    """Fewest whole units summing to `dose` (greedy from the largest, exact for marketed ladders)."""
+    left, n = dose, 0
+    for s in sorted(strengths, reverse=True):
+        k = int(left // s + 1e-9)
+        n, left = n + k, left - k * s
+    return n + (1 if left > 1e-6 else 0)
+
+
+class _Evaluator:
+    def __init__(self, subject, posterior, profile, now_h, horizon_h, seed, cvar_level, solver, rules):
+        self.subject, self.posterior, self.profile = subject, posterior, profile
+        self.now_h, self.horizon_h, self.seed = now_h, horizon_h, seed
+        self.cvar_level, self.solver = cvar_level, solver
+        self.ceilings = tuple(r for r in rules if r.kind == "trajectory_ceiling")
+        self.rules = rules
+        self.notes: list[str] = []
+
+    def static(self, candidate: Candidate, plan: Plan) -> Excluded | None:
+        from .safety import check_static
+
+        violations = check_static(plan, self.subject, self.rules)
+        if not violations:
+            return None
+        return Excluded(candidate, tuple(v.message for v in violations), tuple(dict.fromkeys(v.rule_id for v in violations)))
+
+    def evaluate(self, candidate: Candidate, plan: Plan, n_draws: int, stage: str) -> ScoredPlan | Excluded:
+        from ..scenario import scenario
+        from .peaks import DenseReadout, peak_grid
+
+        end = self.now_h + self.horizon_h
+        sc = scenario(self.subject, plan, end)
+        model = sc.model
+        P = draws_for(model, self.subject, self.posterior, n_draws, self.seed)
+        try:
+            batch = sc.start_batch(P, self.solver)
+        except EngineError as exc:
+            return Excluded(candidate, (f"the plan could not be simulated: {exc}",), ("simulation",))
+        grid = peak_grid(plan, end, GRID_STEP_H)
+        times = grid[grid >= self.now_h - 1e-9]
+        Y, status, _ = batch.integrate(times, self.solver)
+        ok = np.array([s == "ok" for s in status])
+        Pt = batch.inputs_at(times)
+        if not ok.any():
+            return Excluded(candidate, (f"no posterior draw could be simulated ({sorted(set(status))})",),
+                            ("simulation",))
+        # hard ceilings on every draw, the peaks resolved where a draw comes close
+        margins: dict[str, float] = {}
+        for rule in self.ceilings:
+            try:
+                values, _ = _read(model, Y[ok], Pt[ok], rule.quantity, rule.region)
+            except (ModelError, NotModelledError):
+                continue
+            if rule.relative_to == "baseline":
+                base, _ = _read(model, batch.steady_states[ok][:, None, :], batch.start_inputs()[ok][:, None, :],
+                                rule.quantity, rule.region)
+                values = values / base
+            top = np.max(values, axis=1)
+            for i in np.flatnonzero(top >= rule.max_value * (1 - REFINE_MARGIN)):
+                row = np.flatnonzero(ok)[i]
+                start = sc.start(self.solver, p=P[row])
+
+                def sample(ts, start=start):
+                    ys, _, _ = start.integrate(ts, self.solver)
+                    return _DrawTrajectory(model, ys, start.inputs_at(ts), start.steady_state,
+                                           sc.start_inputs(start.p[None, :])[0])
+
+                dense = DenseReadout(sample, times)
+                _, v = dense(rule.quantity, rule.region if _has_region(model, rule) else None, rule.relative_to)
+                top[i] = max(top[i], float(np.max(v)))
+            margins[rule.id] = float(np.max(top) / rule.max_value)
+            over = top > rule.max_value
+            if over.any():
+                return Excluded(candidate, (
+                    f"{rule.quantity} above its ceiling {rule.max_value:g} on {int(over.sum())} of {int(ok.sum())} "
+                    f"posterior draws (highest {float(np.max(top)):.3g}) ({rule.id}). Source: {rule.source}",),
+                    (rule.id,))
+        # targets
+        baseline_cache: dict = {}
+
+        def series(band):
+            total = 0.0
+            for q in (band.quantity, *band.plus):
+                v, _ = _read(model, Y[ok], Pt[ok], q, band.region)
+                total = total + v
+            if band.relative_to == "baseline":
+                if band.id not in baseline_cache:
+                    b = 0.0
+                    for q in (band.quantity, *band.plus):
+                        bv, _ = _read(model, batch.steady_states[ok][:, None, :],
+                                      batch.start_inputs()[ok][:, None, :], q, band.region)
+                        b = b + bv
+                    baseline_cache[band.id] = b
+                total = total / baseline_cache[band.id]
+            return times - self.now_h, total
+
+        dosed = tuple(dict.fromkeys(d.drug for d in plan.doses))
+        att = attainment(self.profile, series, self.horizon_h, dosed)
+        losses = att.total_loss(self.profile.stability)
+        band_pta = {bid: pta(att.attained[j]) for j, bid in enumerate(att.band_ids) if att.applies[j]}
+        band_pta["joint"] = pta(att.jointly)
+        trajectories = {}
+        for j, band in enumerate(self.profile.bands):
+            if not att.applies[j]:
+                continue
+            t, v = series(band)
+            keep = np.linspace(0, t.size - 1, min(t.size, 400)).astype(int)
+            trajectories[band.id] = {"times_h": t[keep].tolist(), "median": np.median(v, axis=0)[keep].tolist(),
+                                     "low": np.quantile(v, 0.05, axis=0)[keep].tolist(),
+                                     "high": np.quantile(v, 0.95, axis=0)[keep].tolist(),
+                                     "band": [band.low, band.high], "quantity": band.quantity, "region": band.region}
+        stats = {bid: float(np.median(att.statistic[j])) for j, bid in enumerate(att.band_ids) if att.applies[j]}
+        return ScoredPlan(candidate, int(ok.size), int((~ok).sum()), band_pta, stats, float(np.mean(losses)),
+                          cvar(losses, self.cvar_level), self.cvar_level, margins, _burden(candidate),
+                          trajectories, stage)
+
+
+def _has_region(model, rule) -> bool:
+    try:
+        model.network.readout(rule.quantity, rule.region)
+        return True
+    except ModelError:
+        return False
+
+
+def _rank_key(p: ScoredPlan):
+    return (-p.pta["joint"].p, p.cvar, p.expected_loss, p.burden.pills_per_day, p.burden.changes, p.candidate.label)
+
+
+def _pareto(plans: list[ScoredPlan]) -> set[int]:
+    front = set()
+    for i, a in enumerate(plans):
+        ka = (-a.pta["joint"].p, a.cvar, a.burden.pills_per_day)
+        dominated = False
+        for j, b in enumerate(plans):
+            kb = (-b.pta["joint"].p, b.cvar, b.burden.pills_per_day)
+            if j != i and all(x <= y for x, y in zip(kb, ka)) and any(x < y for x, y in zip(kb, ka)):
+                dominated = True
+                break
+        if not dominated:
+            front.add(i)
+    return front
+
+
+def _ranked(plans: list[ScoredPlan]) -> tuple[ScoredPlan, ...]:
+    from dataclasses import replace
+
+    plans = sorted(plans, key=_rank_key)
+    front = _pareto(plans)
+    return tuple(replace(p, rank=k + 1, pareto=k in front) for k, p in enumerate(plans))
+
+
+def optimise(person, targets: TargetProfile, *, levers: Levers = Levers(), horizon_h: float = DEFAULT_HORIZON_H,
+             current: Plan | None = None, draws: int = 100, screen_draws: int = 20, finalists: int = 6,
+             cvar_level: float = 0.9, required_pta: float = 0.8, seed: int = 0, rules=None,
+             solver: Solver = SEARCH_SOLVER, progress: Callable[[int, int, str], None] | None = None) -> PlanSearch:
+    """Search plans for `person` (an `assess` Assessment, a calibration Posterior, or a Subject with an
+    optional `current` Plan) that bring the `targets` profile's bands into range over `horizon_h` hours from
+    now (the end of the record; 0 for a Subject). See the module docstring for the steps and the ranking."""
+    import time
+
+    from ..assess.posterior import Posterior
+    from .rules import load_rules
+
+    t_start = time.perf_counter()
+    if not 0 < horizon_h <= 5 * 365 * 24:
+        raise ProtocolError(f"horizon_h = {horizon_h!r}; give 1 h to 5 years (e.g. 2016 for 12 weeks)")
+    if not 0 < required_pta <= 1:
+        raise ProtocolError(f"required_pta = {required_pta!r}; it is a probability in (0, 1]")
+    if draws < 0 or screen_draws < 0:
+        raise ProtocolError("draws and screen_draws must be >= 0 (0 = the point estimate only)")
+    posterior, now_h = None, 0.0
+    if isinstance(person, Subject):
+        subject = person
+        regimens = current_regimens(current or Plan())
+        now_h = max([0.0] + [r.end_h for r in regimens])
+    else:
+        posterior = getattr(person, "posterior", person)
+        if not isinstance(posterior, Posterior):
+            raise ProtocolError(f"optimise: person is a {type(person).__name__}; give an Assessment "
+                                "(neuroscape.assess.assess), a Posterior or a Subject")
+        subject = posterior.subject
+        regimens = current_regimens(posterior.plan)
+        land = getattr(person, "landscape", None)
+        times = [o.time_h for o in posterior.observations if getattr(o, "time_h", None) is not None]
+        now_h = land.at_h if land is not None else max([0.0] + times + [r.end_h for r in regimens])
+    if any(b.reference for b in targets.bands):
+        from ..assess.landscape import reference_band, reference_columns
+
+        sample = reference_band(subject)
+        cols = reference_columns()
+        targets = resolve_reference(targets, lambda q, r: sample[:, cols[(q, r)]])
+    rules = load_rules() if rules is None else tuple(rules)
+    space = candidate_space(targets, regimens, levers, now_h=now_h, horizon_h=horizon_h)
+    ev = _Evaluator(subject, posterior, targets, now_h, horizon_h, seed, cvar_level, solver, rules)
+    excluded: list[Excluded] = []
+    screened: list[ScoredPlan] = []
+    plans_of = {}
+    total = len(space)
+    for k, cand in enumerate(space):
+        if progress:
+            progress(k, total, cand.label)
+        plan = plan_of_regimens(cand.regimens)
+        plans_of[cand.label] = plan
+        bad = ev.static(cand, plan)
+        if bad is None:
+            res = ev.evaluate(cand, plan, min(screen_draws, draws) if draws else 0, "screen")
+            (excluded if isinstance(res, Excluded) else screened).append(res)
+        else:
+            excluded.append(bad)
+    if progress:
+        progress(total, total, "screened")
+    screened_ranked = _ranked(screened)
+    chosen = [p.candidate for p in screened_ranked[:finalists]]
+    base = space[0]
+    if base.label not in {c.label for c in chosen} and any(p.candidate.label == base.label for p in screened):
+        chosen.append(base)
+    final: list[ScoredPlan] = []
+    if draws > screen_draws:
+        for k, cand in enumerate(chosen):
+            if progress:
+                progress(k, len(chosen), f"final: {cand.label}")
+            res = ev.evaluate(cand, plans_of[cand.label], draws, "final")
+            (excluded if isinstance(res, Excluded) else final).append(res)
+    else:
+        final = [p for p in screened if p.candidate.label in {c.label for c in chosen}]
+    plans = _ranked(final)
+    reached = bool(plans) and plans[0].pta["joint"].p >= required_pta
+    if not plans:
+        message = "no candidate plan passed the hard safety rules; see the excluded list"
+    elif reached:
+        message = (f"{plans[0].candidate.label}: every band attained on {plans[0].pta['joint'].p:.0%} of "
+                   f"{plans[0].draws} posterior draws (required {required_pta:.0%})")
+    else:
+        message = (f"the targets were not reached safely: the best safe plan ({plans[0].candidate.label}) attains "
+                   f"every band on {plans[0].pta['joint'].p:.0%} of {plans[0].draws} posterior draws, below the "
+                   f"required {required_pta:.0%}; it is shown as the best partial plan")
+    return PlanSearch(targets, subject, now_h, horizon_h, seed, plans, tuple(excluded), screened_ranked, reached,
+                      required_pta, message, total, time.perf_counter() - t_start, tuple(ev.notes))
+
+
+def continuous_dose(person, targets: TargetProfile, drug: str, every_h: float, *, band: str | None = None,
+                    formulation: str | None = None, horizon_h: float = DEFAULT_HORIZON_H,
+                    bounds_mg: tuple[float, float] = (0.1, 2000.0), solver: Solver = SEARCH_SOLVER,
+                    xtol: float = 1e-4) -> float:
+    """The continuous dose (mg every `every_h` h from now) whose band statistic equals the band's target
+    at the point estimate (the MAP, or the subject's typical values): the centre of a two-sided band, the
+    bound of a one-sided one. The statistic (a trough, a mean occupancy) rises with dose, so the dose is the
+    root of statistic(dose) - target, found on the log-dose scale by Brent's method (scipy.optimize.brentq).
+    Marketed strengths are the search's business (`optimise`); this is the number a dose-finding tool
+    (mapbayr, posologyr) would report, before rounding."""
+    from scipy.optimize import brentq
+
+    from ..assess.posterior import Posterior
+
+    chosen = next((b for b in targets.bands if band is None or b.id == band), None)
+    if chosen is None:
+        raise ProtocolError(f"band {band!r} is not in profile {targets.name!r}; bands: "
+                            f"{', '.join(b.id for b in targets.bands)}")
+    if chosen.reference:
+        raise ProtocolError(f"band {chosen.id!r} refers to the population band; continuous_dose needs fixed bounds")
+    lo, hi = chosen.low, chosen.high
+    target = (lo + hi) / 2 if lo is not None and hi is not None else (lo if lo is not None else hi)
+    single = targets.model_copy(update=dict(bands=(chosen,), stability=None))
+    if isinstance(person, Subject):
+        subject, posterior, now_h = person, None, 0.0
+    else:
+        posterior = getattr(person, "posterior", person)
+        if not isinstance(posterior, Posterior):
+            raise ProtocolError(f"continuous_dose: person is a {type(person).__name__}; give an Assessment, "
+                                "a Posterior or a Subject")
+        subject, now_h = posterior.subject, 0.0
+    ev = _Evaluator(subject, posterior, single, now_h, horizon_h, 0, 0.9, solver, ())
+
+    def statistic(log_dose: float) -> float:
+        dose = float(np.exp(log_dose))
+        course = Regimen("drug", drug, dose, now_h, every_h,
+                         int((horizon_h - 1e-9) // every_h) + 1, formulation)
+        cand = Candidate("continuous", (), (course,))
+        res = ev.evaluate(cand, plan_of_regimens(cand.regimens), 0, "continuous")
+        if isinstance(res, Excluded):
+            raise EngineError(f"continuous_dose: {dose:.4g} mg could not be evaluated: {res.reasons[0]}")
+        return res.statistic[chosen.id] - target
+
+    a, b = np.log(bounds_mg[0]), np.log(bounds_mg[1])
+    fa, fb = statistic(a), statistic(b)
+    if fa * fb > 0:
+        raise ProtocolError(f"band {chosen.id!r}: the target {target:g} is not crossed between "
+                            f"{bounds_mg[0]:g} and {bounds_mg[1]:g} mg (statistic - target: {fa:.3g}, {fb:.3g}); "
+                            "widen bounds_mg or check the band")
+    return float(np.exp(brentq(statistic, a, b, xtol=xtol)))

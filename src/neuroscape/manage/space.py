@@ -1,0 +1,255 @@
+"""The plan space: which plans a search may propose, from the person's current medication and the levers.
+
+    levers = Levers(drugs=None, supplements=("tryptophan",), drug_changes=True)
+    space = candidate_space(profile, current, levers, now_h=0.0)   # tuple[Candidate, ...]
+
+A candidate is a list of regimens, each a PROTOCOL.md intervention (`drug`, `dose_mg`, `start_h`,
+`every_h`, `count`, `formulation`; or `nutrition` with `dose_mg`), so that any plan can be written out
+as a protocol file and re-run or checked on its own. The person's current medication is the starting
+point: "continue as now" is always a candidate; a change stops the current regimen at `now_h` (a dose
+change of the same drug, a direct switch the next day, or a switch after the old drug's wash-out tail of
+5 half-lives) and starts the new one. Doses are whole tablets of marketed strengths at the label's
+dosing intervals (`strengths.yaml`). Nothing here judges safety: every candidate goes through the hard
+rules, which exclude what breaks one and say why.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from ..errors import ProtocolError
+from .strengths import products, supplement_doses, supplements
+from .targets import TargetProfile
+
+# Which drug targets move which readouts: a profile's band on one of these quantities (prefix) makes
+# the library drugs acting on these targets candidates.
+SYSTEM_TARGETS: dict[str, tuple[str, ...]] = {
+    "brain.serotonin": ("SERT", "MAO-A"),
+    "synthesis.serotonin": ("SERT", "MAO-A"),
+    "brain.5hiaa": ("SERT", "MAO-A"),
+    "brain.dopamine": ("DAT", "D2", "MAO-B"),
+    "synthesis.dopamine": ("DAT", "D2"),
+    "brain.hva": ("DAT", "D2", "MAO-B"),
+    "brain.norepinephrine": ("NET", "DAT"),
+    "brain.gaba": ("GABA-T",),
+    "signalling.GABAA": ("GABAA-BZ", "GABA-T"),
+}
+SYSTEM_SUPPLEMENTS: dict[str, tuple[str, ...]] = {
+    "brain.serotonin": ("tryptophan", "5-htp"), "synthesis.serotonin": ("tryptophan", "5-htp"),
+    "brain.5hiaa": ("tryptophan", "5-htp"), "brain.dopamine": ("tyrosine",), "synthesis.dopamine": ("tyrosine",),
+    "brain.gaba": ("vitamin_b6",), "signalling.GABAA": ("vitamin_b6",),
+}
+WASHOUT_HALF_LIVES = 5.0
+
+
+@dataclass(frozen=True)
+class Levers:
+    """What the search may change. `drugs` None: the library drugs acting on the profile's readouts;
+    () with `drug_changes=False`: "no drug changes"; `supplements` None: those acting on the profile's
+    readouts, () none ("drugs only")."""
+
+    drugs: tuple[str, ...] | None = None
+    drug_changes: bool = True
+    supplements: tuple[str, ...] | None = ()
+    max_units: int = 2
+    switch_modes: tuple[str, ...] = ("direct", "washout")
+    max_candidates: int = 100
+
+    def __post_init__(self) -> None:
+        bad = set(self.switch_modes) - {"direct", "washout"}
+        if bad:
+            raise ProtocolError(f"Levers.switch_modes: {sorted(bad)}; allowed: direct, washout")
+        if not 1 <= self.max_candidates <= 10_000:
+            raise ProtocolError(f"Levers.max_candidates = {self.max_candidates}; use 1-10000")
+
+
+@dataclass(frozen=True)
+class Regimen:
+    """One PROTOCOL.md intervention: a drug course or a supplement course (times in h from t = 0)."""
+
+    kind: str  # drug | nutrition
+    name: str
+    dose_mg: float
+    start_h: float
+    every_h: float | None
+    count: int
+    formulation: str | None = None
+
+    @property
+    def end_h(self) -> float:
+        return self.start_h + (self.count - 1) * (self.every_h or 0.0)
+
+    def to_intervention(self) -> dict:
+        when = "start_h" if self.kind == "drug" else "at_h"  # PROTOCOL.md's names for the two kinds
+        out: dict = {self.kind: self.name, "dose_mg": _num(self.dose_mg), when: _num(self.start_h)}
+        if self.count > 1:
+            out.update(every_h=_num(self.every_h), count=self.count)
+        if self.formulation:
+            out["formulation"] = self.formulation
+        return out
+
+    def until(self, stop_h: float) -> "Regimen | None":
+        """The regimen with its doses at or after `stop_h` removed (None when none is left)."""
+        if self.start_h >= stop_h:
+            return None
+        if not self.every_h:
+            return self
+        count = min(self.count, int(math.floor((stop_h - self.start_h) / self.every_h - 1e-9)) + 1)
+        return Regimen(self.kind, self.name, self.dose_mg, self.start_h, self.every_h if count > 1 else None,
+                       count, self.formulation)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    label: str
+    history: tuple[Regimen, ...]  # the current medication as given to the search, cut where the plan stops it
+    future: tuple[Regimen, ...]   # what the plan adds from now on
+    changes: int = 0              # starts + stops + dose changes relative to continuing as now
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def regimens(self) -> tuple[Regimen, ...]:
+        return self.history + self.future
+
+    def interventions(self) -> list[dict]:
+        return [r.to_intervention() for r in self.regimens]
+
+
+def _num(x: float | None):
+    return None if x is None else (int(x) if float(x).is_integer() else float(x))
+
+
+def profile_drugs(profile: TargetProfile) -> tuple[str, ...]:
+    """The library drugs that act on what the profile's bands read (parents with a marketed product)."""
+    from ..pharmacology.library import drug_names, load_drug
+
+    wanted_targets: set[str] = set()
+    wanted_drugs: set[str] = set()
+    for band in profile.bands:
+        for q in (band.quantity, *band.plus):
+            if band.when_dosed:
+                wanted_drugs.add(band.when_dosed)
+            if q.startswith("occupancy."):
+                wanted_targets.add(q.split(".", 1)[1])
+            elif q.startswith("plasma.") and q.split(".", 1)[1] in drug_names():
+                wanted_drugs.add(q.split(".", 1)[1])
+            for prefix, targets in SYSTEM_TARGETS.items():
+                if q.startswith(prefix):
+                    wanted_targets.update(targets)
+    out = []
+    for name in drug_names():
+        drug = load_drug(name)
+        if drug.absorption is None or not products(name):
+            continue
+        if name in wanted_drugs or any(t.target in wanted_targets for t in drug.targets):
+            out.append(name)
+    return tuple(out)
+
+
+def profile_supplements(profile: TargetProfile) -> tuple[str, ...]:
+    found: list[str] = []
+    for band in profile.bands:
+        for prefix, names in SYSTEM_SUPPLEMENTS.items():
+            if band.quantity.startswith(prefix):
+                found += [n for n in names if n not in found]
+    offered = {s.name for s in supplements()}
+    return tuple(n for n in found if n in offered)
+
+
+def continue_regimen(current: Regimen, until_h: float) -> Regimen:
+    """The current regimen carried on at the same dose and interval to `until_h`."""
+    if not current.every_h:
+        return current
+    count = int(math.floor((until_h - current.start_h) / current.every_h + 1e-9)) + 1
+    return Regimen(current.kind, current.name, current.dose_mg, current.start_h, current.every_h,
+                   max(count, current.count), current.formulation)
+
+
+def _course(kind: str, name: str, dose: float, every_h: float, start_h: float, end_h: float,
+            formulation: str | None) -> Regimen:
+    count = max(1, int(math.floor((end_h - start_h) / every_h + 1e-9)) + 1)
+    return Regimen(kind, name, dose, start_h, every_h if count > 1 else None, count, formulation)
+
+
+def candidate_space(profile: TargetProfile, current: Iterable[Regimen], levers: Levers, *, now_h: float,
+                    horizon_h: float) -> tuple[Candidate, ...]:
+    """Every candidate plan (see the module docstring), "continue as now" first. Raises ProtocolError
+    when the space exceeds `levers.max_candidates`, naming how to narrow it."""
+    from ..pharmacology.library import load_drug
+
+    current = tuple(current)
+    end = now_h + horizon_h
+    current_drugs = [r for r in current if r.kind == "drug"]
+    carried = tuple(continue_regimen(r, end) for r in current)
+    base = Candidate("continue as now" if current else "no change", carried, ())
+    drug_options: list[Candidate] = [base]
+    drugs = (levers.drugs if levers.drugs is not None else profile_drugs(profile)) if levers.drug_changes else ()
+    for name in drugs:
+        if load_drug(name).absorption is None:
+            raise ProtocolError(f"Levers.drugs: {name!r} cannot be given orally (no absorption data)")
+        same = [r for r in current_drugs if r.name == name]
+        others = [r for r in current_drugs if r.name != name]
+        for product in products(name):
+            doses = _doses(product.strengths_mg, levers.max_units)
+            for every_h in product.every_h:
+                for dose in doses:
+                    if same and all(r.dose_mg == dose and r.every_h == every_h and r.formulation == product.formulation
+                                    for r in same):
+                        continue  # that is "continue as now"
+                    new_label = f"{name}{' ' + product.formulation if product.formulation else ''} {_num(dose)} mg " \
+                                f"every {_num(every_h)} h"
+                    modes = ("direct",) if not others else levers.switch_modes
+                    for mode in modes:
+                        start = now_h
+                        if others and mode == "direct":
+                            start = now_h + 24.0
+                        elif others and mode == "washout":
+                            start = now_h + max(_washout_h(r.name) for r in others)
+                        if start >= end:
+                            continue
+                        history = tuple(c for c in (r.until(now_h) for r in current) if c is not None)
+                        # supplements the person takes go on
+                        history = tuple(h if h.kind == "drug" else continue_regimen(h, end) for h in history)
+                        course = _course("drug", name, dose, every_h, start, end, product.formulation)
+                        verb = "change to" if same else ("start" if not current_drugs else "switch to")
+                        label = f"{verb} {new_label}" + (f" ({mode} switch)" if others else "")
+                        changes = 1 if same else len(others) + 1  # a dose change; or stops + the start
+                        drug_options.append(Candidate(label, history, (course,), changes))
+    sup_names = levers.supplements if levers.supplements is not None else profile_supplements(profile)
+    sup_options: list[tuple[str, Regimen | None]] = [("", None)]
+    for name in sup_names:
+        entry = next((s for s in supplements() if s.name == name), None)
+        if entry is None:
+            raise ProtocolError(f"Levers.supplements: {name!r} is not offered; allowed: "
+                                f"{', '.join(s.name for s in supplements())}")
+        for every_h in entry.every_h:
+            for dose in supplement_doses(name, max_units=levers.max_units):
+                sup_options.append((f" + {name} {_num(dose)} mg every {_num(every_h)} h",
+                                    _course("nutrition", name, dose, every_h, now_h, end, None)))
+    out: list[Candidate] = []
+    for cand in drug_options:
+        for text, sup in sup_options:
+            if sup is None:
+                out.append(cand)
+            else:
+                label = text.removeprefix(" + ") if cand is base and not current else cand.label + text
+                out.append(Candidate(label, cand.history, cand.future + (sup,), cand.changes + 1))
+    if len(out) > levers.max_candidates:
+        raise ProtocolError(f"the plan space has {len(out)} candidates, above max_candidates = "
+                            f"{levers.max_candidates}: name fewer drugs (Levers.drugs / --drugs), fewer supplements, "
+                            "max_units=1, or raise max_candidates")
+    return tuple(out)
+
+
+def _doses(strengths: tuple[float, ...], max_units: int) -> tuple[float, ...]:
+    from .strengths import _sums
+
+    return _sums(strengths, max_units)
+
+
+def _washout_h(drug: str) -> float:
+    from .courses import elimination_tail_h
+
+    return float(elimination_tail_h(drug))

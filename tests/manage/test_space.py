@@ -1,0 +1,85 @@
+"""The plan space: candidates from the current medication and the levers, as PROTOCOL.md interventions."""
+
+import pytest
+
+from neuroscape.errors import ProtocolError
+from neuroscape.manage.search import current_regimens, plan_of_regimens
+from neuroscape.manage.space import Levers, Regimen, candidate_space, profile_drugs, profile_supplements
+from neuroscape.manage.targets import load_profile
+from neuroscape.plan import Plan, add_dose, add_nutrition
+from neuroscape.protocol.run import plan_of
+from neuroscape.protocol.schema import parse_protocol
+
+SSRI = load_profile("ssri-efficacy")
+
+
+def test_profile_drugs_are_the_library_drugs_acting_on_the_bands():
+    assert profile_drugs(SSRI) == ("citalopram", "escitalopram", "fluoxetine", "paroxetine", "sertraline",
+                                   "venlafaxine")
+    assert profile_drugs(load_profile("antipsychotic-window")) == ("haloperidol", "risperidone")
+    assert profile_supplements(load_profile("low-serotonergic-tone")) == ("tryptophan", "5-htp")
+    assert profile_supplements(SSRI) == ()
+
+
+def test_current_regimens_recover_the_schedule_of_a_plan():
+    plan = add_dose(Plan(), "escitalopram", 0.0, 10.0, every_h=24, count=28)
+    plan = add_dose(plan, "escitalopram", 28 * 24.0, 20.0, every_h=24, count=3)
+    plan = add_nutrition(plan, "tryptophan", 5.0, dose_mg=1000)
+    regs = current_regimens(plan)
+    assert regs == (Regimen("drug", "escitalopram", 10.0, 0.0, 24.0, 28),
+                    Regimen("nutrition", "tryptophan", 1000.0, 5.0, None, 1),
+                    Regimen("drug", "escitalopram", 20.0, 672.0, 24.0, 3))
+    # and back: the same doses at the same times
+    again = plan_of_regimens(regs)
+    assert sorted((d.at_h, d.dose_mg) for d in again.doses) == sorted((d.at_h, d.dose_mg) for d in plan.doses)
+
+
+def test_candidates_start_from_the_current_medication():
+    current = (Regimen("drug", "escitalopram", 10.0, 0.0, 24.0, 28),)
+    space = candidate_space(SSRI, current, Levers(drugs=("escitalopram", "sertraline")), now_h=648.0,
+                            horizon_h=2016.0)
+    labels = [c.label for c in space]
+    assert labels[0] == "continue as now"
+    assert space[0].interventions() == [{"drug": "escitalopram", "dose_mg": 10, "start_h": 0, "every_h": 24,
+                                         "count": 112}]
+    change = space[labels.index("change to escitalopram 20 mg every 24 h")]
+    assert change.changes == 1
+    assert change.interventions() == [
+        {"drug": "escitalopram", "dose_mg": 10, "start_h": 0, "every_h": 24, "count": 27},
+        {"drug": "escitalopram", "dose_mg": 20, "start_h": 648, "every_h": 24, "count": 85}]
+    direct = space[labels.index("switch to sertraline 50 mg every 24 h (direct switch)")]
+    washout = space[labels.index("switch to sertraline 50 mg every 24 h (washout switch)")]
+    assert direct.future[0].start_h == 648 + 24
+    assert washout.future[0].start_h == pytest.approx(648 + 5 * 30)  # 5 escitalopram half-lives (sogaard2005)
+    assert direct.changes == 2
+    # escitalopram 7 doses (one already taken: 6 changes) + sertraline 7 doses x 2 switch modes + continue
+    assert len(space) == 1 + 6 + 7 * 2
+
+
+def test_levers_constrain_the_space():
+    current = (Regimen("drug", "escitalopram", 10.0, 0.0, 24.0, 28),)
+    frozen = candidate_space(SSRI, current, Levers(drug_changes=False), now_h=648.0, horizon_h=2016.0)
+    assert [c.label for c in frozen] == ["continue as now"]
+    sups = candidate_space(SSRI, current, Levers(drug_changes=False, supplements=("tryptophan",)), now_h=648.0,
+                           horizon_h=2016.0)
+    assert [c.label for c in sups] == ["continue as now", "continue as now + tryptophan 500 mg every 24 h",
+                                       "continue as now + tryptophan 1000 mg every 24 h",
+                                       "continue as now + tryptophan 1500 mg every 24 h",
+                                       "continue as now + tryptophan 2000 mg every 24 h"]
+    with pytest.raises(ProtocolError, match="above max_candidates = 5: name fewer drugs"):
+        candidate_space(SSRI, (), Levers(max_candidates=5), now_h=0.0, horizon_h=2016.0)
+    with pytest.raises(ProtocolError, match="'melatonin' is not offered"):
+        candidate_space(SSRI, (), Levers(drugs=(), supplements=("melatonin",)), now_h=0.0, horizon_h=2016.0)
+
+
+def test_every_candidate_is_a_valid_protocol_with_the_same_plan():
+    current = (Regimen("drug", "escitalopram", 10.0, 0.0, 24.0, 28),)
+    space = candidate_space(SSRI, current, Levers(drugs=("sertraline", "venlafaxine"), supplements=("5-htp",),
+                                                  max_candidates=1000), now_h=648.0, horizon_h=336.0)
+    for cand in space[::7]:
+        protocol = parse_protocol({"protocol": 1, "name": "x", "interventions": cand.interventions(),
+                                   "readouts": [{"id": "o", "quantity": "occupancy.SERT", "at_h": [700]}]})
+        from_file, direct = plan_of(protocol), plan_of_regimens(cand.regimens)
+        assert sorted((d.drug, d.at_h, d.dose_mg, d.formulation) for d in from_file.doses) == \
+            sorted((d.drug, d.at_h, d.dose_mg, d.formulation) for d in direct.doses)
+        assert len(from_file.intakes) == len(direct.intakes)
