@@ -42,7 +42,10 @@ def pta(attained, confidence: float = 0.95) -> Proportion:
     p = k / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return Proportion(p, n, float(max(0.0, centre - half)), float(min(1.0, centre + half)))
+    # the interval's ends are exact at k = 0 and k = n (rounding would leave 1e-17 there)
+    low = 0.0 if k == 0 else float(max(0.0, centre - half))
+    high = 1.0 if k == n else float(min(1.0, centre + half))
+    return Proportion(p, n, low, high)
 
 
 def cvar(losses, level: float = 0.9) -> float:
