@@ -5,9 +5,10 @@ from pathlib import Path
 
 import pytest
 
+from neuroscape.engine.compiled import compile_network
 from neuroscape.engine.figures import figures, sentence
+from neuroscape.model.library import default_network
 from neuroscape.pharmacology.library import drug_names, load_drug
-from neuroscape.simulate import default_model
 
 ROOT = Path(__file__).resolve().parents[1]
 ARCHITECTURE = ROOT / "docs" / "architecture.md"
@@ -19,7 +20,7 @@ _COUNT = re.compile(r"(?<![\w.])([~≈]?\d[\d,]*)\s+(states|reactions|parameters
 
 @pytest.fixture(scope="module")
 def counts():
-    known = figures(default_model())
+    known = figures(compile_network(default_network()))
     known["drugs"] = sum(load_drug(name).kind == "parent" for name in drug_names())
     return known
 
