@@ -86,16 +86,17 @@ def test_sparse_lu_solves_like_dense():
     from neuroscape.engine import codegen  # noqa: F401
     model = compile_network(_net("one", [Species("z", "c", "uM", 1.0)], [("k", 1.0, "1/h")],
                                  [Reaction("d", "k*z", {"z": -1})]))
-    jmap, diag, perm = plan.arrays[0], plan.arrays[1], plan.arrays[2]
+    lu = plan.arrays
+    jmap, diag, perm = lu.jmap, lu.diag, lu.perm
     a = np.zeros(plan.nnz)
     a[jmap] = dense[rows, cols]
     for i in range(n):
         if not np.any((rows == i) & (cols == i)):
             a[diag[np.where(perm == i)[0][0]]] = dense[i, i]
-    assert model.module._factor(a, diag, *plan.arrays[3:9])
+    assert model.module._factor(a, lu)
     b = rng.normal(size=n)
     x = b.copy()
-    model.module._solve(a, x, np.empty(n), perm, diag, *plan.arrays[9:15])
+    model.module._solve(a, x, np.empty(n), lu)
     assert np.allclose(dense @ x, b, atol=1e-10)
 
 

@@ -1,14 +1,18 @@
 """Generate the right-hand side and the sparse analytic Jacobian of a network as Python source.
 
-The source is written to a cache file keyed by the network's content hash and compiled by numba
-(with numba's own on-disk cache), so sympy and LLVM run once per model version, not per process.
+The source is written to a cache file keyed by the network's structure and by everything that
+turns it into code (the sources of the parser, the generator and the kernels; the python, sympy,
+numba, llvmlite and numpy versions), and compiled by numba (with numba's own on-disk cache), so
+sympy and LLVM run once per model version, not per process.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -16,6 +20,7 @@ import numpy as np
 import sympy as sp
 from sympy.printing.pycode import PythonCodePrinter
 
+from ..model import assemble, network as network_module
 from ..model.assemble import inline_expressions, resolve
 from ..model.network import Network
 
@@ -39,13 +44,36 @@ def cache_dir() -> Path:
 
 
 KERNELS = Path(__file__).with_name("_kernels.py")
+# Every module whose code shapes the generated text: the parser and inliner of rate laws, the
+# network's name order, this generator and the kernels appended to its output.
+SOURCES = (Path(assemble.__file__), Path(network_module.__file__), Path(__file__), KERNELS)
+
+
+def source_texts() -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in SOURCES}
+
+
+def toolchain_versions() -> dict[str, str]:
+    """The interpreter and libraries that print (sympy) and compile (numba, llvmlite, numpy) the code."""
+    import llvmlite
+    import numba
+
+    return {"python": sys.version, "sympy": sp.__version__, "numba": numba.__version__,
+            "llvmlite": llvmlite.__version__, "numpy": np.__version__}
+
+
+@functools.cache
+def toolchain_hash() -> str:
+    """Hash of the generator's sources and library versions; computed once per process."""
+    sources = {name: hashlib.sha256(text).hexdigest() for name, text in source_texts().items()}
+    content = {"v": CODEGEN_VERSION, "sources": sources, "versions": toolchain_versions()}
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
 
 def network_hash(network: Network) -> str:
+    """The on-disk cache key: the network's structure and everything that turns it into code."""
     structure = {
-        "v": CODEGEN_VERSION,
-        "kernels": hashlib.sha256(KERNELS.read_bytes()).hexdigest(),
-        "codegen": hashlib.sha256(Path(__file__).read_bytes()).hexdigest(),
+        "toolchain": toolchain_hash(),
         "species": [s.name for s in network.species],
         "params": [p.name for p in network.parameters],
         "exprs": [(e.name, e.expr) for e in network.expressions],

@@ -9,8 +9,32 @@ The result is a set of index arrays that the generic kernels execute.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
+
+
+class LUArrays(NamedTuple):
+    """The index arrays the kernels execute (a named tuple: numba passes it to jitted code and
+    the kernels read its fields by name). Positions index the LU value array of `nnz` entries,
+    in the permuted order."""
+
+    jmap: np.ndarray  # Jacobian entry q (codegen's order) -> its position
+    diag: np.ndarray  # diagonal k -> position
+    perm: np.ndarray  # permuted row k -> original row
+    div_ptr: np.ndarray  # column k's entries below the pivot, divided by it: div_pos[div_ptr[k]:div_ptr[k+1]]
+    div_pos: np.ndarray
+    upd_ptr: np.ndarray  # elimination k's updates a[ij] -= a[ik] * a[kj]: upd_*[upd_ptr[k]:upd_ptr[k+1]]
+    upd_ij: np.ndarray
+    upd_ik: np.ndarray
+    upd_kj: np.ndarray
+    f_ptr: np.ndarray  # forward substitution: column k's rows f_row and positions f_pos
+    f_row: np.ndarray
+    f_pos: np.ndarray
+    u_ptr: np.ndarray  # back substitution: row k's columns u_col and positions u_pos
+    u_col: np.ndarray
+    u_pos: np.ndarray
+    nnz: int
 
 
 @dataclass(frozen=True)
@@ -18,11 +42,11 @@ class LUPlan:
     n: int
     nnz: int
     fill: int
-    arrays: tuple  # the tuple the numba kernels unpack, see _kernels.integrate
+    arrays: LUArrays
 
     @property
     def flops(self) -> int:
-        return int(self.arrays[7].size)  # one multiply-add per update
+        return int(self.arrays.upd_ij.size)  # one multiply-add per update
 
 
 def _minimum_degree(n: int, pattern: set[tuple[int, int]]) -> list[int]:
@@ -96,7 +120,8 @@ def analyse(n: int, rows: np.ndarray, cols: np.ndarray) -> LUPlan:
     def arr(x):
         return np.asarray(x, dtype=np.int64)
 
-    arrays = (jmap, diag, perm, arr(div_ptr), arr(div_pos), arr(upd_ptr), arr(upd_ij),
-              arr(upd_ik), arr(upd_kj), arr(f_ptr), arr(f_row), arr(f_pos), arr(u_ptr),
-              arr(u_col), arr(u_pos), len(positions))
+    arrays = LUArrays(jmap=jmap, diag=diag, perm=perm, div_ptr=arr(div_ptr), div_pos=arr(div_pos),
+                      upd_ptr=arr(upd_ptr), upd_ij=arr(upd_ij), upd_ik=arr(upd_ik), upd_kj=arr(upd_kj),
+                      f_ptr=arr(f_ptr), f_row=arr(f_row), f_pos=arr(f_pos), u_ptr=arr(u_ptr),
+                      u_col=arr(u_col), u_pos=arr(u_pos), nnz=len(positions))
     return LUPlan(n=n, nnz=len(positions), fill=len(positions) - len(pattern), arrays=arrays)
