@@ -278,7 +278,8 @@ class _Evaluator:
         violations = check_static(plan, self.subject, self.rules)
         if not violations:
             return None
-        return Excluded(candidate, tuple(v.message for v in violations), tuple(dict.fromkeys(v.rule_id for v in violations)))
+        return Excluded(candidate, tuple(v.message for v in violations),
+                        tuple(dict.fromkeys(v.rule_id for v in violations)))
 
     def evaluate(self, candidate: Candidate, plan: Plan, n_draws: int, stage: str) -> ScoredPlan | Excluded:
         from ..scenario import scenario

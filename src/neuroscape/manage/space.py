@@ -7,10 +7,10 @@ A candidate is a list of regimens, each a PROTOCOL.md intervention (`drug`, `dos
 `every_h`, `count`, `formulation`; or `nutrition` with `dose_mg`), so that any plan can be written out
 as a protocol file and re-run or checked on its own. The person's current medication is the starting
 point: "continue as now" is always a candidate; a change stops the current regimen at `now_h` (a dose
-change of the same drug, a direct switch the next day, or a switch after the old drug's wash-out tail of
-5 half-lives) and starts the new one. Doses are whole tablets of marketed strengths at the label's
-dosing intervals (`strengths.yaml`). Nothing here judges safety: every candidate goes through the hard
-rules, which exclude what breaks one and say why.
+change of the same drug, a direct switch the next day, or a switch after the old drug's wash-out: 5
+half-lives, or the safety rules' wash-out for the pair where longer) and starts the new one. Doses are
+whole tablets of marketed strengths at the label's dosing intervals (`strengths.yaml`). Nothing here
+judges safety: every candidate goes through the hard rules, which exclude what breaks one and say why.
 """
 
 from __future__ import annotations
@@ -206,7 +206,7 @@ def candidate_space(profile: TargetProfile, current: Iterable[Regimen], levers: 
                         if others and mode == "direct":
                             start = now_h + 24.0
                         elif others and mode == "washout":
-                            start = now_h + max(_washout_h(r.name) for r in others)
+                            start = now_h + max(_washout_h(r.name, name) for r in others)
                         if start >= end:
                             continue
                         history = tuple(c for c in (r.until(now_h) for r in current) if c is not None)
@@ -249,7 +249,15 @@ def _doses(strengths: tuple[float, ...], max_units: int) -> tuple[float, ...]:
     return _sums(strengths, max_units)
 
 
-def _washout_h(drug: str) -> float:
+def _washout_h(old: str, new: str) -> float:
+    """The gap after the last dose of `old` before `new` may start: 5 elimination half-lives, or the
+    longest `washout` rule of the safety rules for the pair (e.g. 14 days from an MAOI to an SSRI)."""
     from .courses import elimination_tail_h
+    from .rules import load_rules
 
-    return float(elimination_tail_h(drug))
+    gaps = [float(elimination_tail_h(old))]
+    for rule in load_rules():
+        if rule.kind == "washout" and rule.min_h is not None and any(m.drug == old for m in rule.after) \
+                and any(m.drug == new for m in rule.before):
+            gaps.append(float(rule.min_h))
+    return max(gaps)
