@@ -192,9 +192,11 @@ def events_for(plan: Plan, model: CompiledModel, p: np.ndarray | None = None) ->
         per_mg = HORMONES[hd.hormone][3]
         where = f"{hd.hormone}_gut" if hd.route == "oral" else f"{hd.hormone}_dosed"
         rows.append((hd.at_h, 0, si[where], hd.dose_mg * per_mg, pi[f"{hd.hormone}_mw"]))
+    from .pharmacology.library import drug_id
+
     infusions: dict[str, list[tuple[float, float, float]]] = {}
     for dose in plan.doses:
-        d = dose.drug.lower().replace("-", "_")
+        d = drug_id(dose.drug)
         mw = pi[f"{d}_mw"]
         ug = dose.dose_mg * 1000.0  # ug / (g/mol) = umol
         if dose.infusion_h:
