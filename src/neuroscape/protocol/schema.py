@@ -8,8 +8,6 @@ The constrained fields carry that "what is allowed" text as their pydantic `desc
 
 from __future__ import annotations
 
-import difflib
-import json
 import math
 import re
 from collections.abc import Callable, Collection, Iterator, Mapping
@@ -17,7 +15,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, Union
 
-import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -32,13 +29,14 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
 
 from neuroscape import limits, schedule
 from neuroscape import subject as person
-from neuroscape.errors import ProtocolError
-from neuroscape.interventions.nutrition import MAX_NUTRIENT_G, preset_names, presets
+from neuroscape.interventions import nutrition as nutrition_library
+from neuroscape.interventions.nutrition import MAX_NUTRIENT_G
 from neuroscape.limits import MAX_TIME_H
+from neuroscape.protocol._files import read_json, read_yaml
+from neuroscape.protocol._messages import Nested, did_you_mean, fail, fmt, messages, protocol_error
 from neuroscape.schedule import MAX_COUNT, MAX_DOSE_MG  # noqa: F401 - the format's limits, also exported here
 
 MAX_FOLD = 1000.0
@@ -66,8 +64,8 @@ _TEMPLATE_RES = tuple(
     re.compile(re.sub(r"<[a-z]+>", _NAME_CHARS, re.escape(t))) for t in QUANTITY_TEMPLATES
 )
 _ALLELE = r"\*\d+[A-Za-z]?(?:\.\d+)?(?:[xX](?:\d+|N))?"
-_DIPLOTYPE_RE = re.compile(rf"{_ALLELE}/{_ALLELE}")
-_PHENOTYPE_RE = re.compile(r"(?:poor|intermediate|normal|rapid|ultrarapid)(?: metabolizer)?", re.I)
+# a star-allele diplotype, or a phenotype word (in any case)
+_GENOTYPE_RE = re.compile(rf"{_ALLELE}/{_ALLELE}|(?i:(?:poor|intermediate|normal|rapid|ultrarapid)(?: metabolizer)?)")
 _GENE_RE = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*")
 _CLOCK_PATTERN = r"(?:[01][0-9]|2[0-3]):[0-5][0-9]"
 
@@ -84,7 +82,7 @@ _GRAMS_HINT = f"grams of the nutrient, a number from 0 to {MAX_NUTRIENT_G:g}, e.
 def __getattr__(name: str) -> Any:
     # the nutrition library's preset names, read when asked for (a new preset file needs no edit here)
     if name == "DEFAULT_NUTRITION_NAMES":
-        return frozenset(preset_names())
+        return frozenset(nutrition_library.preset_names())
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -120,38 +118,15 @@ def _regions() -> tuple[str, ...]:
 
 def _nutrition_kind(name: str) -> str | None:
     """The preset's kind (meal, drink, supplement, compound, held); None for a name the caller added."""
-    return presets().get(name, {}).get("kind")
+    return nutrition_library.presets().get(name, {}).get("kind")
 
 
-# --- messages -----------------------------------------------------------------------------------
-
-def _fmt(value: Any) -> str:
-    """Show a value the way it would be written in the file."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return str(int(value))  # validated values are floats; show 3, as the file most likely wrote it
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _did_you_mean(word: str, choices: Collection[str]) -> str:
-    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean {match[0]!r}?)" if match else ""
-
-
-def _fail(problems: list[tuple[tuple[Any, ...], str]]) -> PydanticCustomError:
-    """An error that carries finished messages; `problems` holds (loc below the field, message)."""
-    summary = "; ".join(f"{'.'.join(map(str, loc))}: {msg}" if loc else msg for loc, msg in problems)
-    return PydanticCustomError("protocol", "{summary}", {"summary": summary, "problems": problems})
-
+# --- field checks -------------------------------------------------------------------------------
 
 def _time_problem(value: Any) -> str | None:
     ok = (isinstance(value, (int, float)) and not isinstance(value, bool)
           and math.isfinite(value) and 0 <= value <= MAX_TIME_H)
-    return None if ok else f"{_fmt(value)} is not allowed: {_TIME_HINT}"
+    return None if ok else f"{fmt(value)} is not allowed: {_TIME_HINT}"
 
 
 def _checked(ok: Callable[[Any], bool], problem: str) -> AfterValidator:
@@ -164,18 +139,11 @@ def _checked(ok: Callable[[Any], bool], problem: str) -> AfterValidator:
     return AfterValidator(check)
 
 
-def _matches(pattern: re.Pattern[str], message: str) -> AfterValidator:
+def _matches(pattern: re.Pattern[str], message: str, *, key: bool = False) -> AfterValidator:
+    """A text check with its own message (`key`: the text is a mapping's key)."""
     def check(value: str) -> str:
         if not pattern.fullmatch(value):
-            raise _fail([((), f"{_fmt(value)} is not allowed: {message}")])
-        return value
-    return AfterValidator(check)
-
-
-def _key_matches(pattern: re.Pattern[str], message: str) -> AfterValidator:
-    def check(value: str) -> str:
-        if not pattern.fullmatch(value):
-            raise _fail([((), f"key {_fmt(value)} is not allowed: {message}")])
+            raise fail([((), f"{'key ' if key else ''}{fmt(value)} is not allowed: {message}")])
         return value
     return AfterValidator(check)
 
@@ -197,15 +165,15 @@ Interval = Annotated[float, Field(strict=True), _checked(schedule.is_interval, "
 Count = Annotated[int, Field(strict=True), _checked(schedule.is_count, "not a count")]
 Name = Annotated[str, Field(strict=True, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")]
 Route = Literal["oral", "iv", "ip"]
-GeneName = Annotated[StrictStr, _key_matches(_GENE_RE, "genotype keys are gene names (letters, digits, '-'), "
-                                                       "e.g. CYP2D6")]
+GeneName = Annotated[StrictStr, _matches(_GENE_RE, "genotype keys are gene names (letters, digits, '-'), e.g. CYP2D6",
+                                         key=True)]
 Genotype = Annotated[StrictStr, _matches(
-    re.compile(f"{_DIPLOTYPE_RE.pattern}|{_PHENOTYPE_RE.pattern}", re.I),
+    _GENOTYPE_RE,
     'a genotype is a star-allele diplotype such as "*1/*2" (quote it in YAML) or a phenotype: poor, '
     "intermediate, normal, rapid, ultrarapid (optionally followed by ' metabolizer')")]
-ModificationName = Annotated[StrictStr, _key_matches(
+ModificationName = Annotated[StrictStr, _matches(
     re.compile(_NAME_CHARS), "a modification names a protein or neuron population (letters, digits, '-', '_'), "
-                             "e.g. DAT or dopamine_neurons")]
+                             "e.g. DAT or dopamine_neurons", key=True)]
 Multiplier = Annotated[float, Field(strict=True, ge=0, le=100)]  # a file bound on top of Subject's (>= 0)
 
 
@@ -230,7 +198,7 @@ class _Model(BaseModel):
     def _check_cross(self) -> _Model:
         problems = [((field,) if field else (), msg) for field, msg in self._cross_problems()]
         if problems:
-            raise _fail(problems)
+            raise fail(problems)
         return self
 
 
@@ -278,7 +246,7 @@ class SubjectSpec(_Model):
         for problem in person.subject_problems(self.sex, self.age_years, self.weight_kg, self.modifications,
                                                self.cycle_day, self.reproductive_stage, self.postpartum_day):
             key = problem.key
-            value = _fmt(getattr(self, key))
+            value = fmt(getattr(self, key))
             words = {
                 "female_only": f"{key} applies to female subjects and sex is {self.sex}; write sex: female or "
                                f"remove {key}",
@@ -307,7 +275,7 @@ class CircadianSpec(_Model):
 
     def _cross_problems(self) -> Iterator[tuple[str | None, str]]:
         if self.sleep is not None and self.sleep[:5] == self.sleep[6:]:
-            yield "sleep", f"{_fmt(self.sleep)} is not allowed: the window starts and ends at the same time"
+            yield "sleep", f"{fmt(self.sleep)} is not allowed: the window starts and ends at the same time"
 
 
 # --- interventions ------------------------------------------------------------------------------
@@ -390,10 +358,10 @@ class DrugIntervention(_Dosed):
 
     def _cross_problems(self) -> Iterator[tuple[str | None, str]]:
         if self.formulation is not None and self.route != "oral":
-            yield "formulation", (f"{_fmt(self.formulation)} is not allowed with route {self.route}: a "
+            yield "formulation", (f"{fmt(self.formulation)} is not allowed with route {self.route}: a "
                                   "formulation is an oral product; write route: oral or remove formulation")
         if self.formulation is not None and self.infusion_h is not None:
-            yield "formulation", (f"{_fmt(self.formulation)} is not allowed with infusion_h: an infusion is "
+            yield "formulation", (f"{fmt(self.formulation)} is not allowed with infusion_h: an infusion is "
                                   "given IV; remove one of them")
         yield from super()._cross_problems()
 
@@ -416,9 +384,9 @@ class NutritionIntervention(_Dosed):
     @classmethod
     def _known_name(cls, name: str, info: ValidationInfo) -> str:
         names = (info.context or {}).get("nutrition_names")
-        names = preset_names() if names is None else names
+        names = nutrition_library.preset_names() if names is None else names
         if name not in names:
-            raise _fail([((), f"{_fmt(name)} is not a known nutrition name{_did_you_mean(name, names)}; "
+            raise fail([((), f"{fmt(name)} is not a known nutrition name{did_you_mean(name, names)}; "
                               f"allowed: {', '.join(sorted(names))}")])
         return name
 
@@ -431,14 +399,14 @@ class NutritionIntervention(_Dosed):
                 yield None, ("a meal needs at least one of protein_g, carbohydrate_g, fat_g "
                              "(grams, e.g. protein_g: 30)")
             if self.dose_mg is not None:
-                yield "dose_mg", (f"{_fmt(self.dose_mg)} is not allowed: a meal is given in grams with "
+                yield "dose_mg", (f"{fmt(self.dose_mg)} is not allowed: a meal is given in grams with "
                                   "protein_g, carbohydrate_g, fat_g; remove dose_mg")
         else:
             for key, grams in given.items():
-                yield key, (f"{_fmt(grams)} is not allowed: {key} applies only to nutrition: meal; "
+                yield key, (f"{fmt(grams)} is not allowed: {key} applies only to nutrition: meal; "
                             f"remove it")
             if kind == "drink" and self.dose_mg is not None:
-                yield "dose_mg", (f"{_fmt(self.dose_mg)} is not allowed: {self.nutrition} is a fixed "
+                yield "dose_mg", (f"{fmt(self.dose_mg)} is not allowed: {self.nutrition} is a fixed "
                                   "preset; remove dose_mg")
             elif kind != "drink" and self.dose_mg is None:
                 yield "dose_mg", ("required key is missing; a supplement needs dose_mg in milligrams, "
@@ -507,7 +475,7 @@ class HormoneIntervention(_Dosed):
         elif self.fold is not None:
             for key in ("route", "every_h", "count"):
                 if key in self.model_fields_set:
-                    yield key, (f"{_fmt(getattr(self, key))} is not allowed: {key} applies only with "
+                    yield key, (f"{fmt(getattr(self, key))} is not allowed: {key} applies only with "
                                 "dose_mg; a fold is held from start_h; remove it")
         else:
             yield from super()._cross_problems()
@@ -543,12 +511,12 @@ def _one_kind(item: Any) -> Any:
         return item
     kinds = ", ".join(INTERVENTION_KINDS)
     if not isinstance(item, Mapping):
-        raise _fail([((), f"{_fmt(item)} is not allowed: an intervention is a mapping with exactly one kind key "
+        raise fail([((), f"{fmt(item)} is not allowed: an intervention is a mapping with exactly one kind key "
                            f"({kinds}), e.g. {{drug: citalopram, dose_mg: 20}}")])
     present = [kind for kind in INTERVENTION_KINDS if kind in item]
     if len(present) != 1:
         found = f"{len(present)} kinds ({', '.join(present)})" if present else "no kind"
-        raise _fail([((), f"{found} in one intervention; each intervention needs exactly one of the keys {kinds} "
+        raise fail([((), f"{found} in one intervention; each intervention needs exactly one of the keys {kinds} "
                           "(write separate interventions as separate list items)")])
     return item
 
@@ -586,9 +554,9 @@ class ReadoutSpec(_Model):
     @classmethod
     def _known_quantity(cls, quantity: str) -> str:
         if not is_known_quantity(quantity):
-            hint = _did_you_mean(quantity, _quantity_candidates(quantity))
+            hint = did_you_mean(quantity, _quantity_candidates(quantity))
             allowed = ", ".join(_named_quantities() + QUANTITY_TEMPLATES)
-            raise _fail([((), f"{_fmt(quantity)} is not a known quantity{hint}; allowed: {allowed} "
+            raise fail([((), f"{fmt(quantity)} is not a known quantity{hint}; allowed: {allowed} "
                               f"(<...> = letters, digits, '-', '_'; see PROTOCOL.md)")])
         return quantity
 
@@ -597,7 +565,7 @@ class ReadoutSpec(_Model):
     def _known_region(cls, region: str | None) -> str | None:
         regions = _regions()
         if region is not None and region not in regions:
-            raise _fail([((), f"{_fmt(region)} is not a known region{_did_you_mean(region, regions)}; "
+            raise fail([((), f"{fmt(region)} is not a known region{did_you_mean(region, regions)}; "
                               f"allowed: {', '.join(regions)}; or omit region for the default")])
         return region
 
@@ -607,18 +575,18 @@ class ReadoutSpec(_Model):
         if not isinstance(value, (list, tuple)):
             problem = _time_problem(value)
             if problem:
-                raise _fail([((), problem)])
+                raise fail([((), problem)])
             return float(value)
         if not value:
-            raise _fail([((), "[] is not allowed: a list of readout times needs at least one time, "
+            raise fail([((), "[] is not allowed: a list of readout times needs at least one time, "
                               "e.g. [0, 4, 24]")])
         problems = [((i,), p) for i, p in enumerate(map(_time_problem, value)) if p]
         if not problems:
-            problems = [((i,), f"{_fmt(value[i])} is not allowed: a readout list out of order; times must "
-                               f"be strictly increasing and it follows {_fmt(value[i - 1])}")
+            problems = [((i,), f"{fmt(value[i])} is not allowed: a readout list out of order; times must "
+                               f"be strictly increasing and it follows {fmt(value[i - 1])}")
                         for i in range(1, len(value)) if value[i] <= value[i - 1]]
         if problems:
-            raise _fail(problems)
+            raise fail(problems)
         return tuple(float(v) for v in value)
 
     @property
@@ -631,7 +599,7 @@ class ReadoutSpec(_Model):
 
     def _cross_problems(self) -> Iterator[tuple[str | None, str]]:
         if self.region is not None and self.quantity.startswith("plasma."):
-            yield "region", f"{_fmt(self.region)} is not allowed: plasma quantities have no region; remove it"
+            yield "region", f"{fmt(self.region)} is not allowed: plasma quantities have no region; remove it"
 
 
 class Protocol(_Model):
@@ -656,7 +624,7 @@ class Protocol(_Model):
     @classmethod
     def _version(cls, version: int) -> int:
         if version != 1:
-            raise _fail([((), f"{version} is not allowed: only version 1 is supported; write protocol: 1")])
+            raise fail([((), f"{version} is not allowed: only version 1 is supported; write protocol: 1")])
         return version
 
     @field_validator("subject", "interventions", mode="before")
@@ -669,7 +637,7 @@ class Protocol(_Model):
     def _not_empty(cls, value: Any) -> Any:
         # checked on the raw list: pydantic's min_length would also fire when every readout is invalid
         if isinstance(value, (list, tuple)) and not value:
-            raise _fail([((), f"[] is not allowed: {cls.model_fields['readouts'].description}")])
+            raise fail([((), f"[] is not allowed: {cls.model_fields['readouts'].description}")])
         return value
 
     @field_validator("readouts")
@@ -679,98 +647,22 @@ class Protocol(_Model):
         problems = []
         for i, readout in enumerate(readouts):
             if readout.id in first:
-                problems.append(((i, "id"), f"{_fmt(readout.id)} is not allowed: readout ids must be unique "
+                problems.append(((i, "id"), f"{fmt(readout.id)} is not allowed: readout ids must be unique "
                                             f"and readouts[{first[readout.id]}] already uses it; rename one"))
             first.setdefault(readout.id, i)
         if problems:
-            raise _fail(problems)
+            raise fail(problems)
         return readouts
 
 
-# --- pydantic's errors as messages at key paths -------------------------------------------------
+# --- the parser ---------------------------------------------------------------------------------
 
-# A field holding models: the model, or for the interventions the tag -> model table (pydantic puts the
-# tag of a discriminated union into the error's location; the file has no such level).
-_NESTED: dict[tuple[type[BaseModel], str], Any] = {
+# The fields that hold models, for naming a problem's field and key path (the interventions by kind key)
+_NESTED: Nested = {
     (Protocol, "subject"): SubjectSpec, (Protocol, "readouts"): ReadoutSpec,
     (Protocol, "circadian"): CircadianSpec, (Protocol, "interventions"): INTERVENTION_KINDS,
 }
 
-
-def _path(loc: tuple[Any, ...]) -> str:
-    text = ""
-    for part in loc:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        elif re.fullmatch(r"[^\s.\[\]'\"]+", str(part)):
-            text += f"{'.' if text else ''}{part}"
-        else:  # a key with spaces or dots would make the path ambiguous
-            text += f"[{str(part)!r}]"
-    return text or "(top level)"
-
-
-def _locate(loc: tuple[Any, ...]) -> tuple[type[BaseModel], str | None, tuple[Any, ...]]:
-    """The model and field that `loc` ends in (the field is None when loc[-1] is not a field), and `loc`
-    as the file has it (without union tags)."""
-    owner: type[BaseModel] = Protocol
-    field: str | None = None
-    shown: list[Any] = []
-    for k, part in enumerate(loc):
-        if field is not None:
-            nested = _NESTED.get((owner, field))
-            if nested is None:
-                return owner, field, (*shown, *loc[k:])
-            if isinstance(part, int):
-                shown.append(part)
-                continue
-            if isinstance(nested, dict):
-                if part not in nested:
-                    return owner, field, (*shown, *loc[k:])
-                owner, field = nested[part], None
-                continue
-            owner, field = nested, None
-        shown.append(part)
-        if not (isinstance(part, str) and part in owner.model_fields):
-            return owner, None, (*shown, *loc[k + 1:])
-        field = part
-    return owner, field, tuple(shown)
-
-
-def _keys(owner: type[BaseModel]) -> list[str]:
-    kind = getattr(owner, "KIND", None)  # an intervention's kind key comes first, as in a file
-    return ([kind] if kind else []) + [key for key in owner.model_fields if key != kind]
-
-
-def _messages(exc: ValidationError) -> list[tuple[Any, str]]:
-    """(top-level key, message) for each error of validating a Protocol."""
-    lines: list[tuple[Any, str]] = []
-    for err in exc.errors():
-        loc = tuple(err["loc"])
-        # pydantic marks a bad dict key with a trailing "[key]"; an unknown key may be named "[key]" too
-        is_key = len(loc) >= 2 and loc[-1] == "[key]" and err["type"] != "extra_forbidden"
-        owner, field, shown = _locate(loc[:-1] if is_key else loc)
-        # a problem with a key itself is reported at the mapping that holds it
-        about_key = is_key or err["type"] == "invalid_key" or (
-            err["type"] == "extra_forbidden" and not isinstance(shown[-1], str))
-        where = shown[:-1] if about_key else shown
-        if err["type"] == "protocol":
-            found = [(_path(where + tuple(sub)), msg) for sub, msg in err["ctx"]["problems"]]
-        elif about_key:
-            found = [(_path(where), f"key {_fmt(shown[-1])} is not allowed: keys must be names (text)")]
-        elif err["type"] == "extra_forbidden":
-            keys = _keys(owner)
-            found = [(_path(shown), f"unknown key; allowed keys: {', '.join(keys)}"
-                                    f"{_did_you_mean(str(shown[-1]), keys)}")]
-        else:
-            hint = owner.model_fields[field].description if field else None
-            reason = hint or err["msg"][:1].lower() + err["msg"][1:]
-            found = [(_path(shown), f"required key is missing; {reason}" if err["type"] == "missing"
-                      else f"{_fmt(err.get('input'))} is not allowed: {reason}")]
-        lines += [(shown[0] if shown else None, f"{path}: {msg}") for path, msg in found]
-    return lines
-
-
-# --- the parser ---------------------------------------------------------------------------------
 
 def parse_protocol(data: Any, *, nutrition_names: Collection[str] | None = None,
                    source: str = "<protocol>") -> Protocol:
@@ -778,99 +670,16 @@ def parse_protocol(data: Any, *, nutrition_names: Collection[str] | None = None,
     `nutrition_names` replaces the nutrition library's preset names."""
     top_keys = list(Protocol.model_fields)
     if not isinstance(data, Mapping):
-        raise _protocol_error(source, [f"{_fmt(data)} is not allowed: a protocol is a mapping with the "
-                                       f"keys {', '.join(top_keys)} (see PROTOCOL.md)"])
+        raise protocol_error(source, [f"{fmt(data)} is not allowed: a protocol is a mapping with the "
+                                      f"keys {', '.join(top_keys)} (see PROTOCOL.md)"])
     names = None if nutrition_names is None else frozenset(nutrition_names)
     try:
         return Protocol.model_validate(dict(data), context={"nutrition_names": names})
     except ValidationError as exc:
         # report in the order of the file format, whatever order the checks ran in
         rank = {key: i for i, key in enumerate(top_keys)}
-        problems = sorted(_messages(exc), key=lambda p: rank.get(p[0], len(rank)))
-        raise _protocol_error(source, [line for _, line in problems]) from None
-
-
-def _protocol_error(source: str, lines: list[str]) -> ProtocolError:
-    if len(lines) == 1:
-        error = ProtocolError(f"{source}: {lines[0]}")
-    else:
-        error = ProtocolError(f"{source}: {len(lines)} problems:\n" + "\n".join(f"  {line}" for line in lines))
-    error.problems = lines  # type: ignore[attr-defined]  # for callers that show problems one by one
-    return error
-
-
-# --- files --------------------------------------------------------------------------------------
-
-class _YamlLoader(yaml.SafeLoader):
-    """YAML 1.2 scalars and no duplicate keys.
-
-    PyYAML follows YAML 1.1, where `clock_start: 12:30` loads as 750, `id: no` as false, `1e3` as a string
-    and `010` as 8. A protocol means what it looks like, so only true/false, decimal ints and plain
-    floats are typed; everything else stays a string.
-    """
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen = set()
-        for key_node, _ in node.value:
-            if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
-                if (key_node.tag, key_node.value) in seen:
-                    raise yaml.constructor.ConstructorError(
-                        "while constructing a mapping", node.start_mark,
-                        f"found duplicate key {key_node.value!r}; each key may appear once, remove one",
-                        key_node.start_mark)
-                seen.add((key_node.tag, key_node.value))
-        return super().construct_mapping(node, deep=deep)
-
-
-_YAML_11_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("bool", "int", "float", "timestamp")}
-_YamlLoader.yaml_implicit_resolvers = {
-    first: [(tag, regex) for tag, regex in resolvers if tag not in _YAML_11_TAGS]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_YamlLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
-_YamlLoader.add_implicit_resolver("tag:yaml.org,2002:int", re.compile(r"^[-+]?[0-9]+$"), list("-+0123456789"))
-_YamlLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)"
-               r"|\.(?:nan|NaN|NAN))$"),
-    list("-+.0123456789"))
-_YamlLoader.add_constructor("tag:yaml.org,2002:int", lambda loader, node: int(loader.construct_scalar(node)))
-
-
-def _read_yaml(text: str, source: str) -> Any:
-    try:
-        return yaml.load(text, Loader=_YamlLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        hint = ""
-        if "alias" in f"{problem} {getattr(exc, 'context', '')}":
-            hint = '; a value starting with * must be quoted, e.g. CYP2C19: "*2/*2"'
-        raise _protocol_error(source, [f"not valid YAML: {where}{problem}{hint}"]) from exc
-    except (ValueError, TypeError, AttributeError, KeyError, RecursionError) as exc:
-        # PyYAML's constructors fail this way on explicit tags such as `!!int abc`, or on deep nesting
-        raise _protocol_error(source, [f"not valid YAML: cannot read a value ({type(exc).__name__}: {exc}); "
-                                       "write plain numbers and text without !! tags"]) from exc
-
-
-def _read_json(text: str, source: str) -> Any:
-    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        keys = [key for key, _ in pairs]
-        for key in keys:
-            if keys.count(key) > 1:
-                raise _protocol_error(source, [f"not valid JSON: duplicate key {key!r}; each key may "
-                                               "appear once, remove one"])
-        return dict(pairs)
-
-    try:
-        return json.loads(text, object_pairs_hook=no_duplicates)
-    except json.JSONDecodeError as exc:
-        where = f"line {exc.lineno}, column {exc.colno}"
-        raise _protocol_error(source, [f"not valid JSON: {where}: {exc.msg}"]) from exc
-    except RecursionError as exc:
-        raise _protocol_error(source, ["not valid JSON: nested too deeply"]) from exc
+        problems = sorted(messages(exc, Protocol, _NESTED), key=lambda p: rank.get(p[0], len(rank)))
+        raise protocol_error(source, [line for _, line in problems]) from None
 
 
 def load_protocol(path: str | Path, *, nutrition_names: Collection[str] | None = None) -> Protocol:
@@ -880,11 +689,11 @@ def load_protocol(path: str | Path, *, nutrition_names: Collection[str] | None =
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
-        raise _protocol_error(source, ["protocol file not found; check the path"]) from exc
+        raise protocol_error(source, ["protocol file not found; check the path"]) from exc
     except (OSError, UnicodeDecodeError) as exc:
-        raise _protocol_error(source, [f"cannot read the protocol file: {exc}"]) from exc
-    data = _read_json(text, source) if path.suffix.lower() == ".json" else _read_yaml(text, source)
+        raise protocol_error(source, [f"cannot read the protocol file: {exc}"]) from exc
+    data = read_json(text, source) if path.suffix.lower() == ".json" else read_yaml(text, source)
     if data is None:
-        raise _protocol_error(source, ["the file is empty; a protocol is a mapping with the keys "
-                                       f"{', '.join(Protocol.model_fields)} (see PROTOCOL.md)"])
+        raise protocol_error(source, ["the file is empty; a protocol is a mapping with the keys "
+                                      f"{', '.join(Protocol.model_fields)} (see PROTOCOL.md)"])
     return parse_protocol(data, nutrition_names=nutrition_names, source=source)
