@@ -35,6 +35,7 @@ from neuroscape import subject as person
 from neuroscape.interventions import nutrition as nutrition_library
 from neuroscape.interventions.nutrition import MAX_NUTRIENT_G
 from neuroscape.limits import MAX_TIME_H
+from neuroscape.model import library as model_library
 from neuroscape.protocol._files import read_json, read_yaml
 from neuroscape.protocol._messages import Nested, did_you_mean, fail, fmt, messages, protocol_error
 from neuroscape.schedule import MAX_COUNT, MAX_DOSE_MG  # noqa: F401 - the format's limits, also exported here
@@ -91,9 +92,7 @@ def __getattr__(name: str) -> Any:
 @lru_cache(maxsize=1)
 def _offered() -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(quantities, regions) of the default network's readouts, in network order."""
-    from neuroscape.model.library import default_readouts  # noqa: PLC0415 - builds modules, on first use
-
-    readouts = default_readouts()
+    readouts = model_library.default_readouts()  # the modules are built on first use, not assembled
     return (tuple(dict.fromkeys(r.quantity for r in readouts)),
             tuple(dict.fromkeys(r.region for r in readouts if r.region)))
 
@@ -208,7 +207,8 @@ class SubjectSpec(_Model):
     """A protocol's subject. Its rules are Subject's (subject.py): the ranges are read from there and its
     cross-field problems are reported here at their keys, in a file's words."""
 
-    sex: Literal[person.SEXES] = Field("male", description="sex is male or female")  # type: ignore[valid-type]
+    sex: Literal[person.SEXES] = Field(  # type: ignore[valid-type]
+        "male", description=f"sex is {' or '.join(person.SEXES)}")
     age_years: Annotated[float, _in_subject_range("age_years")] = Field(
         35.0, strict=True, description=_subject_hint("age_years", "age in years, a number from {lo:g} to {hi:g}, "
                                                                   "e.g. 35"))
@@ -229,8 +229,8 @@ class SubjectSpec(_Model):
                                                "{lo:g} (first day of menstruation) to {hi:g}, e.g. 14; female "
                                                "subjects only"))
     reproductive_stage: Literal[person.REPRODUCTIVE_STAGES] | None = Field(  # type: ignore[valid-type]
-        None, description="reproductive_stage is premenopausal, postmenopausal or postpartum; female "
-                          "subjects only")
+        None, description=f"reproductive_stage is {', '.join(person.REPRODUCTIVE_STAGES[:-1])} or "
+                          f"{person.REPRODUCTIVE_STAGES[-1]}; female subjects only")
     postpartum_day: Annotated[float, _in_subject_range("postpartum_day")] | None = Field(
         None, strict=True,
         description=_subject_hint("postpartum_day", "postpartum_day is the number of days since delivery at t = 0, "
@@ -243,23 +243,21 @@ class SubjectSpec(_Model):
         return _none_as_empty(value, {})
 
     def _cross_problems(self) -> Iterator[tuple[str | None, str]]:
+        # the single-field rules (choice, range) were reported by the fields themselves
         for problem in person.subject_problems(self.sex, self.age_years, self.weight_kg, self.modifications,
                                                self.cycle_day, self.reproductive_stage, self.postpartum_day):
-            key = problem.key
-            value = fmt(getattr(self, key))
-            words = {
-                "female_only": f"{key} applies to female subjects and sex is {self.sex}; write sex: female or "
-                               f"remove {key}",
-                "cycle_after_menopause": "a postmenopausal subject has no cycle; remove cycle_day or "
-                                         "reproductive_stage",
-                "cycle_postpartum": "the postpartum decline replaces the cycle; remove cycle_day or "
-                                    "reproductive_stage",
-                "needs_postpartum": "postpartum_day needs reproductive_stage: postpartum; add it or remove "
-                                    "postpartum_day",
-            }
-            # the single-field rules (choice, range) were reported by the fields themselves
-            if problem.rule in words:
-                yield key, f"{value} is not allowed: {words[problem.rule]}"
+            if problem.rule in _SUBJECT_WORDS:
+                reason = _SUBJECT_WORDS[problem.rule].format(key=problem.key, sex=self.sex)
+                yield problem.key, f"{fmt(getattr(self, problem.key))} is not allowed: {reason}"
+
+
+# The Subject's cross-field rules (subject.subject_problems) in a file's words
+_SUBJECT_WORDS = {
+    "female_only": "{key} applies to female subjects and sex is {sex}; write sex: female or remove {key}",
+    "cycle_after_menopause": "a postmenopausal subject has no cycle; remove cycle_day or reproductive_stage",
+    "cycle_postpartum": "the postpartum decline replaces the cycle; remove cycle_day or reproductive_stage",
+    "needs_postpartum": "postpartum_day needs reproductive_stage: postpartum; add it or remove postpartum_day",
+}
 
 
 class CircadianSpec(_Model):
@@ -323,8 +321,11 @@ class _Dosed(_Intervention):
     def times_h(self) -> tuple[float, ...]:
         return self.dose_times_h if self.dosed else (getattr(self, self.START),)
 
-    def _schedule_problems(self) -> Iterator[tuple[str | None, str]]:
+    def _cross_problems(self) -> Iterator[tuple[str | None, str]]:
+        if not self.dosed:
+            return
         every, count = self.every_h, self.count  # type: ignore[attr-defined]
+        # dose, interval and count were checked as fields; left are the rules of the schedule as a whole
         for problem in schedule.schedule_problems(getattr(self, self.START), 1.0, every, count):
             if problem.rule == "needs_interval":
                 yield "count", (f"{count} is not allowed without every_h: repeated doses need every_h, the "
@@ -333,10 +334,6 @@ class _Dosed(_Intervention):
                 yield "count", (f"{count} is not allowed: the last dose would be at {problem.last_h:g} h, after "
                                 f"{limits.MAX_TIME_H:g} h ({limits.MAX_TIME_H / 8760:g} years); lower count "
                                 "or every_h")
-
-    def _cross_problems(self) -> Iterator[tuple[str | None, str]]:
-        if self.dosed:
-            yield from self._schedule_problems()
 
 
 class DrugIntervention(_Dosed):
@@ -498,27 +495,32 @@ INTERVENTION_KINDS: dict[str, type[_Intervention]] = {
 }
 
 
-def _kind_of(item: Any) -> str | None:
-    """The discriminator: the one kind key a file's mapping has (checked first by `_one_kind`)."""
-    if isinstance(item, _Intervention):
-        return item.KIND
-    present = [kind for kind in INTERVENTION_KINDS if kind in item] if isinstance(item, Mapping) else []
-    return present[0] if len(present) == 1 else None
+def _kinds_in(item: Mapping[Any, Any]) -> list[str]:
+    return [kind for kind in INTERVENTION_KINDS if kind in item]
 
 
 def _one_kind(item: Any) -> Any:
+    """An intervention in a file is a mapping with exactly one kind key (a model made in code passes)."""
     if isinstance(item, _Intervention):
         return item
     kinds = ", ".join(INTERVENTION_KINDS)
     if not isinstance(item, Mapping):
-        raise fail([((), f"{fmt(item)} is not allowed: an intervention is a mapping with exactly one kind key "
-                           f"({kinds}), e.g. {{drug: citalopram, dose_mg: 20}}")])
-    present = [kind for kind in INTERVENTION_KINDS if kind in item]
+        raise fail([((), f"{fmt(item)} is not allowed: an intervention is a mapping with exactly one kind "
+                         f"key ({kinds}), e.g. {{drug: citalopram, dose_mg: 20}}")])
+    present = _kinds_in(item)
     if len(present) != 1:
         found = f"{len(present)} kinds ({', '.join(present)})" if present else "no kind"
-        raise fail([((), f"{found} in one intervention; each intervention needs exactly one of the keys {kinds} "
-                          "(write separate interventions as separate list items)")])
+        raise fail([((), f"{found} in one intervention; each intervention needs exactly one of the keys "
+                         f"{kinds} (write separate interventions as separate list items)")])
     return item
+
+
+def _kind_of(item: Any) -> str | None:
+    """The discriminator: the kind key (`_one_kind` has checked that there is exactly one)."""
+    if isinstance(item, _Intervention):
+        return item.KIND
+    present = _kinds_in(item) if isinstance(item, Mapping) else []
+    return present[0] if len(present) == 1 else None
 
 
 Intervention = Annotated[
