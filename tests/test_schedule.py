@@ -80,3 +80,18 @@ def test_plan_keeps_its_messages_and_now_refuses_a_schedule_past_ten_years():
         add_dose(Plan(), "escitalopram", 0, 10, every_h=24, count=3652)
     # every_h 0 still means one time for every dose's schedule check: a single dose is fine
     assert [d.at_h for d in add_dose(Plan(), "escitalopram", 3, 10, every_h=0).doses] == [3]
+
+
+def test_a_record_whose_doses_run_past_ten_years_names_the_row_instead_of_failing_in_the_plan():
+    from datetime import timedelta
+
+    from neuroscape.assess.observations import check_record
+    from neuroscape.assess.records import PatientRecord
+
+    # each medication spans under 10 years, but the second ends 12 years after the first began
+    meds = (_medication(count=2, source="row 2"),
+            _medication(first_dose=T0 + timedelta(days=365 * 6), count=6 * 365, source="row 3"))
+    record = PatientRecord(patient_id="p", sex="female", age_years=60, medications=meds)
+    problems = check_record(record, now=T0 + timedelta(days=365 * 13))
+    assert len(problems) == 1 and problems[0].startswith("row 3: last dose 2038-")
+    assert "more than 10 years after the first dose" in problems[0]
