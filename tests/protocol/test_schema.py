@@ -577,3 +577,16 @@ def test_each_kind_key_picks_its_intervention_class() -> None:
     # models made in code pass through the union by their class
     protocol = parse_protocol(data)
     assert Protocol(**dict(protocol)) == protocol
+
+
+def test_parsing_reads_the_network_modules_without_assembling_the_network() -> None:
+    # the vocabulary check must not cost an assembly (or a compilation) of the model
+    import subprocess
+    import sys
+
+    code = ("from neuroscape.protocol import parse_protocol\n"
+            "from neuroscape.model import library\n"
+            f"parse_protocol({example()!r})\n"
+            "assert library.default_readouts.cache_info().currsize == 1\n"
+            "assert library.default_network.cache_info().currsize == 0\n")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
