@@ -1,5 +1,5 @@
 """Reading a protocol file's text: YAML as it looks (1.2 scalars, no duplicate keys) or JSON without duplicate
-keys. Every failure is a ProtocolError naming the line and column."""
+keys. Every failure is a ProtocolError, naming the line and column where the reader knows them."""
 
 from __future__ import annotations
 
