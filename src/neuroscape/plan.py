@@ -8,8 +8,10 @@ from typing import Literal
 import numpy as np
 
 from .engine.compiled import CompiledModel, Events
+from . import limits, schedule
 from .errors import NotModelledError, ProtocolError
 from .interventions.nutrition import GUT_SPECIES, Intake, held_inputs, intake, is_held
+from .schedule import dose_times, schedule_problems
 
 
 @dataclass(frozen=True)
@@ -80,8 +82,7 @@ def add_dose(plan: Plan, drug: str, at_h: float, dose_mg: float, *, route: str =
     from .pharmacology.library import load_drug
 
     drug_data = load_drug(drug)  # unknown names fail here, with the library listed
-    if not dose_mg > 0:
-        raise ProtocolError(f"dose_mg = {dose_mg}: a dose must be a positive number of milligrams")
+    _check_schedule(at_h, dose_mg, every_h, count)
     # Library volumes and clearances are systemic, so IV dosing is defined for every drug; oral
     # dosing needs an absorption block.
     if route == "ip":
@@ -91,19 +92,15 @@ def add_dose(plan: Plan, drug: str, at_h: float, dose_mg: float, *, route: str =
         raise ProtocolError(f"route 'oral' is not available for {drug} (no absorption data); allowed: iv")
     if route not in ("oral", "iv"):
         raise ProtocolError(f"route {route!r}; allowed: oral, iv")
-    if count < 1:
-        raise ProtocolError(f"count = {count}: the number of doses must be at least 1")
     if infusion_h is not None and route != "iv":
         raise ProtocolError(f"infusion_h = {infusion_h} with route {route!r}: a zero-order infusion is "
                             "given IV; write route: iv")
-    if count > 1 and not every_h:
-        raise ProtocolError("count > 1 needs every_h (hours between doses)")
     if formulation is not None and route != "oral":
         raise ProtocolError(f"formulation {formulation!r} with route {route!r}: a formulation is an oral "
                             "product; write route: oral or remove formulation")
     form = drug_data.formulation(formulation)  # library spelling; unknown names list the products
-    times = [at_h + k * (every_h or 0.0) for k in range(count)]
-    new = tuple(Dose(drug, t, float(dose_mg), route, infusion_h, form) for t in times)
+    new = tuple(Dose(drug, t, float(dose_mg), route, infusion_h, form)
+                for t in dose_times(at_h, every_h or None, count))
     return replace(plan, doses=(*plan.doses, *new))
 
 
@@ -113,16 +110,36 @@ def add_hormone_dose(plan: Plan, name: str, at_h: float, dose_mg: float, *, rout
     hydrocortisone), with the same schedule rules as `add_dose`."""
     from .interventions.hormone_therapy import check_dose
 
-    if not dose_mg > 0:
-        raise ProtocolError(f"{where}.dose_mg: {dose_mg}: a dose must be a positive number of milligrams")
-    if count < 1:
-        raise ProtocolError(f"{where}.count: {count}: the number of doses must be at least 1")
-    if count > 1 and not every_h:
-        raise ProtocolError(f"{where}.count: count > 1 needs every_h (hours between doses)")
+    _check_schedule(at_h, dose_mg, every_h, count, where)
     hormone = check_dose(name, dose_mg, route, where)
-    new = tuple(HormoneDose(hormone, at_h + k * (every_h or 0.0), float(dose_mg), route)  # type: ignore[arg-type]
-                for k in range(count))
+    new = tuple(HormoneDose(hormone, t, float(dose_mg), route)  # type: ignore[arg-type]
+                for t in dose_times(at_h, every_h or None, count))
     return replace(plan, hormone_doses=(*plan.hormone_doses, *new))
+
+
+def _check_schedule(at_h: float, dose_mg: float, every_h: float | None, count: int, where: str = "") -> None:
+    """The schedule rules (schedule.py), worded for a caller of the plan API; `where` prefixes the key."""
+    # every_h 0 has always meant "no interval" here
+    problems = schedule_problems(at_h, dose_mg, every_h or None, count)
+    if not problems:
+        return
+    problem = problems[0]
+    key = f"{where}.{problem.key}" if where else problem.key
+    value = {"dose_mg": dose_mg, "every_h": every_h, "count": count}[problem.key]
+    said = f"{key}: {value}" if where else f"{key} = {value}"
+    if problem.rule == "dose":
+        limit = f", at most {schedule.MAX_DOSE_MG:g} ({schedule.MAX_DOSE_MG / 1000:g} g)" if dose_mg > 0 else ""
+        raise ProtocolError(f"{said}: a dose must be a positive number of milligrams{limit}")
+    if problem.rule == "interval":
+        raise ProtocolError(f"{said}: the interval between doses must be a positive number of hours, at "
+                            f"most {limits.MAX_TIME_H:g}")
+    if problem.rule == "count":
+        raise ProtocolError(f"{said}: the number of doses must be at least 1" if count < 1 else
+                            f"{said}: the number of doses must be a whole number, at most {schedule.MAX_COUNT}")
+    if problem.rule == "needs_interval":
+        raise ProtocolError(f"{key + ': ' if where else ''}count > 1 needs every_h (hours between doses)")
+    raise ProtocolError(f"{said}: the last dose would be at {problem.last_h:g} h, after {limits.MAX_TIME_H:g} h "
+                        f"({limits.MAX_TIME_H / 8760:g} years); lower count or every_h")
 
 
 def hold_input(plan: Plan, name: str, start_h: float, value: float, *, end_h: float | None = None,
@@ -192,9 +209,11 @@ def events_for(plan: Plan, model: CompiledModel, p: np.ndarray | None = None) ->
         per_mg = HORMONES[hd.hormone][3]
         where = f"{hd.hormone}_gut" if hd.route == "oral" else f"{hd.hormone}_dosed"
         rows.append((hd.at_h, 0, si[where], hd.dose_mg * per_mg, pi[f"{hd.hormone}_mw"]))
+    from .pharmacology.library import drug_id
+
     infusions: dict[str, list[tuple[float, float, float]]] = {}
     for dose in plan.doses:
-        d = dose.drug.lower().replace("-", "_")
+        d = drug_id(dose.drug)
         mw = pi[f"{d}_mw"]
         ug = dose.dose_mg * 1000.0  # ug / (g/mol) = umol
         if dose.infusion_h:

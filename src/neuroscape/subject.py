@@ -19,6 +19,81 @@ SPECIAL_MODIFICATIONS = {
 }
 
 
+# The subject's rules, in one place: Subject raises the first problem as a ModelError; the protocol
+# schema reads the same ranges and reports every problem at its key, in a file's words.
+SEXES = ("male", "female")
+REPRODUCTIVE_STAGES = ("premenopausal", "postmenopausal", "postpartum")
+RANGES: dict[str, tuple[float, float]] = {
+    "age_years": (0.0, 120.0), "weight_kg": (2.0, 400.0), "cycle_day": (1.0, 35.0), "postpartum_day": (0.0, 365.0),
+}
+_RANGE_NOTES = {"age_years": "", "weight_kg": " kg", "cycle_day": " (day 1 = first day of menstruation)",
+                "postpartum_day": " (days since delivery)"}
+FEMALE_ONLY = ("cycle_day", "reproductive_stage", "postpartum_day")
+
+
+def in_range(key: str, value: float) -> bool:
+    """Whether `value` is allowed for the ranged field `key` (a key of RANGES)."""
+    lo, hi = RANGES[key]
+    return lo <= value <= hi
+
+
+@dataclass(frozen=True)
+class SubjectProblem:
+    """One broken rule. `key` is the field at fault (as named in Subject and in a protocol's subject);
+    `rule` is choice, range, modification, female_only, cycle_after_menopause, cycle_postpartum or
+    needs_postpartum; `message` says it in Subject's words."""
+
+    key: str
+    rule: str
+    message: str
+
+
+def subject_problems(sex: str, age_years: float, weight_kg: float, modifications: Mapping[str, float],
+                     cycle_day: float | None, reproductive_stage: str | None,
+                     postpartum_day: float | None) -> list[SubjectProblem]:
+    """Every broken rule of a subject, in the order Subject checks them."""
+    out: list[SubjectProblem] = []
+
+    def add(key: str, rule: str, message: str) -> None:
+        out.append(SubjectProblem(key, rule, message))
+
+    def check_range(key: str, value: float) -> None:
+        if not in_range(key, value):
+            lo, hi = RANGES[key]
+            add(key, "range", f"Subject.{key} = {value}; must be within {lo:g}-{hi:g}{_RANGE_NOTES[key]}")
+
+    if sex not in SEXES:
+        add("sex", "choice", f"Subject.sex = {sex!r}; allowed: {', '.join(map(repr, SEXES))}")
+    check_range("age_years", age_years)
+    check_range("weight_kg", weight_kg)
+    for name, value in modifications.items():
+        if not (value >= 0 and np.isfinite(value)):
+            add("modifications", "modification",
+                f"Subject.modifications[{name!r}] = {value}; must be a finite number >= 0")
+    if reproductive_stage not in (None, *REPRODUCTIVE_STAGES):
+        add("reproductive_stage", "choice", f"Subject.reproductive_stage = {reproductive_stage!r}; allowed: "
+                                            f"{', '.join(map(repr, REPRODUCTIVE_STAGES))}")
+    given = {"cycle_day": cycle_day, "reproductive_stage": reproductive_stage, "postpartum_day": postpartum_day}
+    for key in FEMALE_ONLY:
+        if sex != "female" and given[key] is not None:
+            add(key, "female_only", "Subject.cycle_day, reproductive_stage and postpartum_day apply to female "
+                                    f"subjects; this subject is {sex}: give sex='female' or leave them out")
+    if cycle_day is not None:
+        check_range("cycle_day", cycle_day)
+        if reproductive_stage == "postmenopausal":
+            add("cycle_day", "cycle_after_menopause", "Subject.cycle_day is for a cycling subject; remove it or "
+                                                      "the reproductive_stage 'postmenopausal'")
+        if reproductive_stage == "postpartum":
+            add("cycle_day", "cycle_postpartum", "Subject.cycle_day: the postpartum decline replaces the cycle; "
+                                                 "remove cycle_day or the reproductive_stage 'postpartum'")
+    if postpartum_day is not None:
+        if reproductive_stage != "postpartum" and sex == "female":
+            add("postpartum_day", "needs_postpartum", "Subject.postpartum_day needs reproductive_stage "
+                                                      "'postpartum'; give it, or leave postpartum_day out")
+        check_range("postpartum_day", postpartum_day)
+    return out
+
+
 @dataclass(frozen=True)
 class Subject:
     """An immutable description of one (virtual) person. Change it with the `with_*` verbs."""
@@ -40,39 +115,10 @@ class Subject:
     postpartum_day: float | None = None
 
     def __post_init__(self) -> None:
-        if self.sex not in ("male", "female"):
-            raise ModelError(f"Subject.sex = {self.sex!r}; allowed: 'male', 'female'")
-        if not 0 <= self.age_years <= 120:
-            raise ModelError(f"Subject.age_years = {self.age_years}; must be within 0-120")
-        if not 2 <= self.weight_kg <= 400:
-            raise ModelError(f"Subject.weight_kg = {self.weight_kg}; must be within 2-400 kg")
-        for name, value in self.modifications.items():
-            if not (value >= 0 and np.isfinite(value)):
-                raise ModelError(f"Subject.modifications[{name!r}] = {value}; must be a finite number >= 0")
-        if self.reproductive_stage not in (None, "premenopausal", "postmenopausal", "postpartum"):
-            raise ModelError(f"Subject.reproductive_stage = {self.reproductive_stage!r}; allowed: "
-                             "'premenopausal', 'postmenopausal', 'postpartum'")
-        if self.sex != "female" and (self.cycle_day is not None or self.reproductive_stage is not None
-                                     or self.postpartum_day is not None):
-            raise ModelError("Subject.cycle_day, reproductive_stage and postpartum_day apply to female subjects; "
-                             f"this subject is {self.sex}: give sex='female' or leave them out")
-        if self.cycle_day is not None:
-            if not 1 <= self.cycle_day <= 35:
-                raise ModelError(f"Subject.cycle_day = {self.cycle_day}; must be within 1-35 (day 1 = first "
-                                 "day of menstruation)")
-            if self.reproductive_stage == "postmenopausal":
-                raise ModelError("Subject.cycle_day is for a cycling subject; remove it or the "
-                                 "reproductive_stage 'postmenopausal'")
-            if self.reproductive_stage == "postpartum":
-                raise ModelError("Subject.cycle_day: the postpartum decline replaces the cycle; remove "
-                                 "cycle_day or the reproductive_stage 'postpartum'")
-        if self.postpartum_day is not None:
-            if self.reproductive_stage != "postpartum":
-                raise ModelError("Subject.postpartum_day needs reproductive_stage 'postpartum'; give it, or leave "
-                                 "postpartum_day out")
-            if not 0 <= self.postpartum_day <= 365:
-                raise ModelError(f"Subject.postpartum_day = {self.postpartum_day}; must be within 0-365 "
-                                 "(days since delivery)")
+        problems = subject_problems(self.sex, self.age_years, self.weight_kg, self.modifications,
+                                    self.cycle_day, self.reproductive_stage, self.postpartum_day)
+        if problems:
+            raise ModelError(problems[0].message)
         for attr in ("genotypes", "modifications", "parameters"):
             object.__setattr__(self, attr, MappingProxyType(dict(getattr(self, attr))))
 

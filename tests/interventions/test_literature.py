@@ -36,7 +36,7 @@ def _series(interventions, quantity, times=HOURLY, region=None, relative=True, s
 
 
 def _drink(name, quantities, times=HOURLY):
-    """Presets not (yet) named in the protocol schema run through the plan directly."""
+    """A drink given through the plan directly (`_series` runs the protocol layer)."""
     traj = simulate(Subject(), add_nutrition(Plan(), name, 0.0), np.asarray(times))
     return {q if r is None else f"{q}@{r}": traj.readout(q, r, relative_to="baseline") for q, r in quantities}
 

@@ -136,3 +136,12 @@ def test_unknown_drug_is_a_protocol_error_with_a_suggestion():
         load_drug("sertralin")
     with pytest.raises(ProtocolError, match="unknown drug"):
         load_drug("no-such-drug-xyz")
+
+
+def test_drug_id_is_the_one_spelling_rule_for_names_in_identifiers():
+    from neuroscape.pharmacology.library import drug_id
+    from neuroscape.pharmacology.network import ident
+
+    assert drug_id("MAO-A") == "mao_a"
+    assert drug_id("Levodopa-carbidopa SR") == "levodopa_carbidopa_sr"  # spaces too, not only hyphens
+    assert ident is drug_id  # the network spells names with the same function the plan and priors use

@@ -505,3 +505,88 @@ def test_any_yaml_text_parses_or_raises_protocol_error(text: str) -> None:
             _use(load_protocol(path))
         except ProtocolError:
             pass
+
+
+# --- vocabularies come from the model and the data files ----------------------------------------
+
+@pytest.fixture
+def fresh_vocabulary():
+    from neuroscape.protocol import schema
+
+    schema._offered.cache_clear()
+    yield
+    schema._offered.cache_clear()
+
+
+def test_every_promised_quantity_and_region_is_offered_by_the_network() -> None:
+    from neuroscape.model.library import default_network, default_readouts
+
+    assert default_readouts() == default_network().readouts
+    quantities = {r.quantity for r in default_readouts()}
+    assert set(KNOWN_QUANTITIES) <= quantities
+    assert set(REGIONS) == {r.region for r in default_readouts() if r.region}
+
+
+def test_a_network_readout_no_list_names_is_accepted() -> None:
+    # brain.5-htp is a readout of the network that the schema's own list never named
+    data = changed(["readouts", 1, "quantity"], "brain.5-htp")
+    assert parse_protocol(data).readouts[1].quantity == "brain.5-htp"
+
+
+def test_a_new_readout_and_region_need_no_schema_edit(monkeypatch, fresh_vocabulary) -> None:
+    from neuroscape.model import library
+    from neuroscape.model.network import Readout
+    from neuroscape.protocol import schema
+
+    data = changed(["readouts", 1], {"id": "mel", "quantity": "brain.melatonin", "region": "pineal", "at_h": 1})
+    with pytest.raises(ProtocolError, match=r"readouts\[1\]\.quantity: 'brain\.melatonin' is not a known quantity"):
+        parse_protocol(data)
+    original = library.default_readouts()
+    monkeypatch.setattr(library, "default_readouts",
+                        lambda: (*original, Readout("brain.melatonin", "pineal", "melatonin_pineal", "nM")))
+    schema._offered.cache_clear()  # the vocabulary is read once per process; a new module means a new process
+    assert parse_protocol(data).readouts[1].region == "pineal"
+    with pytest.raises(ProtocolError, match=r"allowed: raphe, cortex, hippocampus, striatum, prefrontal, pineal;"):
+        parse_protocol(changed(["readouts", 1, "region"], "pinal"))
+
+
+def test_a_new_nutrition_preset_needs_no_schema_edit(monkeypatch) -> None:
+    from neuroscape.interventions import nutrition
+
+    original = nutrition.presets()
+    monkeypatch.setattr(nutrition, "presets", lambda: {**original, "oat_drink": {"name": "oat_drink",
+                                                                                  "kind": "drink"}})
+    drink = parse_protocol(changed(["interventions", 1], {"nutrition": "oat_drink", "at_h": 2}))
+    assert drink.interventions[1].nutrition == "oat_drink"
+    with pytest.raises(ProtocolError, match=r"interventions\[1\]\.dose_mg: 5 is not allowed: oat_drink is a fixed "
+                                            r"preset"):
+        parse_protocol(changed(["interventions", 1], {"nutrition": "oat_drink", "dose_mg": 5}))
+
+
+def test_each_kind_key_picks_its_intervention_class() -> None:
+    from neuroscape.protocol import INTERVENTION_KINDS
+
+    data = example()
+    data["interventions"] += [{"sleep": "night", "start_h": 22, "duration_h": 8},
+                              {"sleep_deprivation": "total", "start_h": 40, "duration_h": 24}]
+    items = parse_protocol(data).interventions
+    assert [item.kind for item in items] == ["drug", "nutrition", "nutrition", "exercise", "hormone",
+                                             "inflammation", "sleep", "sleep_deprivation"]
+    assert all(type(item) is INTERVENTION_KINDS[item.kind] for item in items)
+    assert [item.label for item in items[-2:]] == ["night", "total"]
+    # models made in code pass through the union by their class
+    protocol = parse_protocol(data)
+    assert Protocol(**dict(protocol)) == protocol
+
+
+def test_parsing_reads_the_network_modules_without_assembling_the_network() -> None:
+    # the vocabulary check must not cost an assembly (or a compilation) of the model
+    import subprocess
+    import sys
+
+    code = ("from neuroscape.protocol import parse_protocol\n"
+            "from neuroscape.model import library\n"
+            f"parse_protocol({example()!r})\n"
+            "assert library.default_readouts.cache_info().currsize == 1\n"
+            "assert library.default_network.cache_info().currsize == 0\n")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)

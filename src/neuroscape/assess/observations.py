@@ -150,7 +150,8 @@ def _timeline(record: PatientRecord, now: datetime) -> list[str]:
                             f"{record.birth_date.isoformat()}; check the year of both")
     if record.medications:
         t0 = min(m.first_dose for m in record.medications)
-        for source, what, t in items:
+        # the plan refuses doses past the longest history (schedule.py); say so here, naming the row
+        for source, what, t in items + [(m.source, "last dose", m.last_dose) for m in record.medications]:
             if (t - t0).total_seconds() / HOUR_S > MAX_TIME_H:
                 problems.append(f"{source}: {what} {t.isoformat()} is more than {MAX_TIME_H / 8760:g} years "
                                 f"after the first dose ({t0.isoformat()}), the longest history the model "

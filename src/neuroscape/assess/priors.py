@@ -18,6 +18,7 @@ import yaml
 
 from ..errors import DataError
 from ..model.network import Network
+from ..pharmacology.library import drug_id
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ def calibration_parameters(network: Network) -> tuple[CalibrationParameter, ...]
     names = network.parameter_names
     for module in drugs:
         drug = module.split(":", 1)[1]
-        d = drug.lower().replace("-", "_")
+        d = drug_id(drug)
         rows = {**table["default"], **table["drugs"].get(drug, {})}
         for kind, member in _PK_GROUPS.items():
             targets = tuple(n for n in names if member(d, n))

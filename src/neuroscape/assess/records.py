@@ -17,9 +17,10 @@ from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
+from .. import limits, schedule
 from ..errors import DataError
-from ..limits import MAX_TIME_H
 from ..plan import Plan, add_dose
+from ..schedule import ScheduleProblem, schedule_problems
 from ..subject import Subject
 
 Specimen = Literal["plasma", "serum", "blood", "CSF", "urine", "MRS", "PET"]
@@ -157,21 +158,29 @@ class Medication(_Frozen):
             hint = f" (did you mean {', '.join(close)}?)" if close else ""
             raise ValueError(f"{self.source}: unknown drug {self.drug!r}{hint}; the library has: "
                              f"{', '.join(drug_names())}")
-        if not (math.isfinite(self.dose_mg) and self.dose_mg > 0):
-            raise ValueError(f"{self.source}: dose_mg {self.dose_mg} must be a finite number > 0 mg")
         # Below half an hour a "regular dosing" is an infusion or a typo, and the dose count
         # (one per interval) would flood the plan.
-        if not (math.isfinite(self.every_h) and MIN_EVERY_H <= self.every_h <= MAX_TIME_H):
-            raise ValueError(f"{self.source}: every_h {self.every_h} must be between {MIN_EVERY_H:g} and "
-                             f"{MAX_TIME_H:g} hours (24 = once daily, 12 = twice daily)")
-        if self.count < 1:
-            raise ValueError(f"{self.source}: count {self.count} must be at least 1 dose")
-        if self.every_h * (self.count - 1) > MAX_TIME_H:
-            raise ValueError(f"{self.source}: {self.count} doses every {self.every_h:g} h span more than "
-                             f"{MAX_TIME_H / 8760:g} years, the longest history the model simulates; "
-                             "give a later first dose (the model reaches steady state within weeks)")
+        problems = schedule_problems(0.0, self.dose_mg, self.every_h, self.count, shortest_h=MIN_EVERY_H)
+        if problems:
+            raise ValueError(f"{self.source}: {self._say(problems[0])}")
         self._route_available()
         return self
+
+    def _say(self, problem: ScheduleProblem) -> str:
+        """A schedule problem (schedule.py) in the words of a record row."""
+        if problem.rule == "dose":
+            if not (math.isfinite(self.dose_mg) and self.dose_mg > 0):
+                return f"dose_mg {self.dose_mg} must be a finite number > 0 mg"
+            return f"dose_mg {self.dose_mg:g} must be at most {schedule.MAX_DOSE_MG:g} mg"
+        if problem.rule == "interval":
+            return (f"every_h {self.every_h} must be between {MIN_EVERY_H:g} and {limits.MAX_TIME_H:g} hours "
+                    "(24 = once daily, 12 = twice daily)")
+        if problem.rule == "count":
+            return (f"count {self.count} must be at least 1 dose" if self.count < 1 else
+                    f"count {self.count} must be at most {schedule.MAX_COUNT} doses")
+        return (f"{self.count} doses every {self.every_h:g} h span more than {limits.MAX_TIME_H / 8760:g} years, "
+                "the longest history the model simulates; give a later first dose (the model reaches steady "
+                "state within weeks)")
 
     def _route_available(self) -> None:
         # Checked here, not first in plan_of, so that the importer reports it with the row.

@@ -18,7 +18,7 @@ from .modules import (
     plasma,
     serotonin,
 )
-from .network import Module, Network
+from .network import Module, Network, Readout
 from .parameters import load_table
 
 MODEL_VERSION = "0.1.0"
@@ -36,3 +36,10 @@ def base_modules(adaptation_kind: str = "homeostatic") -> list[Module]:
 def default_network() -> Network:
     """Assemble the full drug-free model (cached; networks are immutable)."""
     return assemble(f"neuroscape-{MODEL_VERSION}", base_modules())
+
+
+@lru_cache(maxsize=1)
+def default_readouts() -> tuple[Readout, ...]:
+    """The default network's readouts, read from its modules without assembling them (the protocol schema
+    checks quantity and region names against them, and parsing a file should not wait for the assembly)."""
+    return tuple(r for m in base_modules() for r in m.readouts)

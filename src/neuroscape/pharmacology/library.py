@@ -54,6 +54,13 @@ class Absorption(_Strict):
 FORMULATION_NAME = r"^[A-Za-z][A-Za-z0-9_-]*$"
 
 
+def drug_id(name: str) -> str:
+    """A library name (drug, enzyme, target or formulation) as it appears in model identifiers:
+    `drug_id("MAO-A") == "mao_a"`. Every place that builds or reads a drug's parameter and species
+    names uses this one spelling rule."""
+    return name.lower().replace("-", "_").replace(" ", "_")
+
+
 class Formulation(Absorption):
     """A product with its own absorption (e.g. SR, XL, XR, CR); disposition stays the drug's.
 

@@ -30,6 +30,7 @@ from ..model.network import (
     Species,
 )
 from .library import CYP_ENZYMES, Drug, cyp_turnover, load_drug
+from .library import drug_id as ident  # the network's one spelling rule for names in identifiers
 
 # Which hook a target fills and how (see model/modules/enzymes.py)
 COMPETITIVE_HOOK = {"SERT": "x_SERT", "DAT": "x_DAT", "NET": "x_NET", "D2": "x_D2"}
@@ -38,10 +39,6 @@ FRACTION_HOOK = {"MAO-A": "inh_MAO_A", "MAO-B": "inh_MAO_B", "GABAA-BZ": "occ_GA
 IRREVERSIBLE_HOOK = {"MAO-A": "kin_MAO_A", "MAO-B": "kin_MAO_B", "GABA-T": "kin_GABAT"}
 LDOPA_LAT1_KM = 30.0  # uM; Kageyama et al. 2000 (LAT1 transports L-DOPA), see references
 LDOPA_5HT_UPTAKE = 0.13  # 1/h; fitted to Tanaka 1999 (see levodopa_module and tests/pharmacology)
-
-
-def ident(name: str) -> str:
-    return name.lower().replace("-", "_").replace(" ", "_")
 
 
 def drug_closure(names) -> tuple[Drug, ...]:

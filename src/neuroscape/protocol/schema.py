@@ -8,36 +8,42 @@ The constrained fields carry that "what is allowed" text as their pydantic `desc
 
 from __future__ import annotations
 
-import difflib
-import json
 import math
 import re
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
+from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, ClassVar, Literal, Union
 
-import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
+    Discriminator,
     Field,
     StrictStr,
+    Tag,
     ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
 
-from neuroscape.errors import ProtocolError
+from neuroscape import limits, schedule
+from neuroscape import subject as person
+from neuroscape.interventions import nutrition as nutrition_library
+from neuroscape.interventions.nutrition import MAX_NUTRIENT_G
 from neuroscape.limits import MAX_TIME_H
+from neuroscape.model import library as model_library
+from neuroscape.protocol._files import read_json, read_yaml
+from neuroscape.protocol._messages import Nested, did_you_mean, fail, fmt, messages, protocol_error
+from neuroscape.schedule import MAX_COUNT, MAX_DOSE_MG  # noqa: F401 - the format's limits, also exported here
 
-MAX_NUTRIENT_G = 200.0
-MAX_DOSE_MG = 200_000.0  # 200 g; the drug-specific bound (10x label maximum) needs the drug library
 MAX_FOLD = 1000.0
-MAX_COUNT = 100_000  # hourly dosing for 10 years fits; bounds the size of dose_times_h
 
+# The quantities and regions PROTOCOL.md promises in every model version. The schema accepts what the
+# default network offers (model.library.default_readouts) besides, so a new readout needs no edit here.
 KNOWN_QUANTITIES: tuple[str, ...] = (
     "plasma.tryptophan", "plasma.tryptophan.free", "plasma.tyrosine", "plasma.kynurenine",
     "plasma.lnaa", "plasma.trp_lnaa_ratio", "plasma.estradiol", "plasma.progesterone",
@@ -45,90 +51,100 @@ KNOWN_QUANTITIES: tuple[str, ...] = (
     "brain.dopamine.extracellular", "brain.norepinephrine.extracellular", "brain.gaba",
     "brain.5hiaa", "brain.hva", "synthesis.serotonin", "synthesis.dopamine",
 )
+# Families whose members come with the drugs of a plan (plasma.<drug>, occupancy.<target>), so they
+# cannot be read from the drug-free network.
 QUANTITY_TEMPLATES: tuple[str, ...] = (
     "plasma.<name>", "occupancy.<target>", "activity.<enzyme>",
     "receptor.<name>.sensitivity", "receptor.<name>.density", "firing.<population>", "csf.<name>",
     "signalling.<receptor>",  # format 1 extension: receptor activation, e.g. signalling.GABAA
 )
 REGIONS: tuple[str, ...] = ("raphe", "cortex", "hippocampus", "striatum", "prefrontal")
-DEFAULT_NUTRITION_NAMES: frozenset[str] = frozenset({
-    "meal", "tryptophan_depletion_drink", "tryptophan_loading_drink", "tryptophan", "5-htp",
-    "tyrosine", "phenylalanine", "vitamin_b6", "phenylalanine_tyrosine_depletion_drink",
-    "balanced_amino_acid_drink",
-})
-MEAL = "meal"
-DRINKS = frozenset({"tryptophan_depletion_drink", "tryptophan_loading_drink",
-                    "phenylalanine_tyrosine_depletion_drink", "balanced_amino_acid_drink"})
-MACRONUTRIENTS = ("protein_g", "carbohydrate_g", "fat_g")
 
 _NAME_CHARS = "[A-Za-z0-9_-]+"
 _TEMPLATE_RES = tuple(
     re.compile(re.sub(r"<[a-z]+>", _NAME_CHARS, re.escape(t))) for t in QUANTITY_TEMPLATES
 )
 _ALLELE = r"\*\d+[A-Za-z]?(?:\.\d+)?(?:[xX](?:\d+|N))?"
-_DIPLOTYPE_RE = re.compile(rf"{_ALLELE}/{_ALLELE}")
-_PHENOTYPE_RE = re.compile(r"(?:poor|intermediate|normal|rapid|ultrarapid)(?: metabolizer)?", re.I)
+# a star-allele diplotype, or a phenotype word (in any case)
+_GENOTYPE_RE = re.compile(rf"{_ALLELE}/{_ALLELE}|(?i:(?:poor|intermediate|normal|rapid|ultrarapid)(?: metabolizer)?)")
 _GENE_RE = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*")
+_CLOCK_PATTERN = r"(?:[01][0-9]|2[0-3]):[0-5][0-9]"
 
-_TIME_HINT = "a time is a number of hours from the start of the protocol, from 0 to 87600 (10 years), e.g. 24"
-_DOSE_HINT = "a dose must be a positive number of milligrams (e.g. 20), at most 200000 (200 g)"
+_TIME_HINT = (f"a time is a number of hours from the start of the protocol, from 0 to {MAX_TIME_H:g} "
+              f"({MAX_TIME_H / 8760:g} years), e.g. 24")
+_MAX_DOSE = f"at most {MAX_DOSE_MG:g} ({MAX_DOSE_MG / 1000:g} g)"
+_DOSE_HINT = f"a dose must be a positive number of milligrams (e.g. 20), {_MAX_DOSE}"
 _EVERY_HINT = "the interval between doses is a positive number of hours, e.g. 24; omit it for one dose"
-_COUNT_HINT = "count is the number of doses, a whole number from 1 to 100000, e.g. 28; omit it for one dose"
+_COUNT_HINT = f"count is the number of doses, a whole number from 1 to {MAX_COUNT}, e.g. 28; omit it for one dose"
 _ROUTE_HINT = "the route is one of oral, iv, ip"
-_GRAMS_HINT = "grams of the nutrient, a number from 0 to 200, e.g. 30"
+_GRAMS_HINT = f"grams of the nutrient, a number from 0 to {MAX_NUTRIENT_G:g}, e.g. 30"
 
 
-# --- value formatting and custom errors -------------------------------------------------------
-
-def _fmt(value: Any) -> str:
-    """Show a value the way it would be written in the file."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return str(int(value))  # validated values are floats; show 3, as the file most likely wrote it
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+def __getattr__(name: str) -> Any:
+    # the nutrition library's preset names, read when asked for (a new preset file needs no edit here)
+    if name == "DEFAULT_NUTRITION_NAMES":
+        return frozenset(nutrition_library.preset_names())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def _did_you_mean(word: str, choices: Collection[str]) -> str:
-    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean {match[0]!r}?)" if match else ""
+# --- vocabularies read from the model and the data files ----------------------------------------
+
+@lru_cache(maxsize=1)
+def _offered() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(quantities, regions) of the default network's readouts, in network order."""
+    readouts = model_library.default_readouts()  # the modules are built on first use, not assembled
+    return (tuple(dict.fromkeys(r.quantity for r in readouts)),
+            tuple(dict.fromkeys(r.region for r in readouts if r.region)))
 
 
-def _fail(problems: list[tuple[tuple[Any, ...], str]]) -> PydanticCustomError:
-    """An error that carries finished messages; `problems` holds (loc below the field, message)."""
-    summary = "; ".join(f"{'.'.join(map(str, loc))}: {msg}" if loc else msg for loc, msg in problems)
-    return PydanticCustomError("protocol", "{summary}", {"summary": summary, "problems": problems})
+def _templated(quantity: str) -> bool:
+    return any(p.fullmatch(quantity) for p in _TEMPLATE_RES)
 
+
+def is_known_quantity(quantity: str) -> bool:
+    return quantity in KNOWN_QUANTITIES or quantity in _offered()[0] or _templated(quantity)
+
+
+def _named_quantities() -> tuple[str, ...]:
+    """The quantities to list by name: the promised ones, then the network's that no template covers."""
+    extra = [q for q in _offered()[0] if q not in KNOWN_QUANTITIES and not _templated(q)]
+    return KNOWN_QUANTITIES + tuple(extra)
+
+
+def _regions() -> tuple[str, ...]:
+    return REGIONS + tuple(r for r in _offered()[1] if r not in REGIONS)
+
+
+def _nutrition_kind(name: str) -> str | None:
+    """The preset's kind (meal, drink, supplement, compound, held); None for a name the caller added."""
+    return nutrition_library.presets().get(name, {}).get("kind")
+
+
+# --- field checks -------------------------------------------------------------------------------
 
 def _time_problem(value: Any) -> str | None:
     ok = (isinstance(value, (int, float)) and not isinstance(value, bool)
           and math.isfinite(value) and 0 <= value <= MAX_TIME_H)
-    return None if ok else f"{_fmt(value)} is not allowed: {_TIME_HINT}"
+    return None if ok else f"{fmt(value)} is not allowed: {_TIME_HINT}"
 
 
-def _check_gene(name: str) -> str:
-    if not _GENE_RE.fullmatch(name):
-        raise _fail([((), f"key {_fmt(name)} is not allowed: genotype keys are gene names "
-                          "(letters, digits, '-'), e.g. CYP2D6")])
-    return name
+def _checked(ok: Callable[[Any], bool], problem: str) -> AfterValidator:
+    """A field check by a rule of the domain; the error is worded from the field's description
+    (`problem` is only pydantic's fallback text)."""
+    def check(value: Any) -> Any:
+        if not ok(value):
+            raise ValueError(problem)
+        return value
+    return AfterValidator(check)
 
 
-def _check_genotype(value: str) -> str:
-    if not (_DIPLOTYPE_RE.fullmatch(value) or _PHENOTYPE_RE.fullmatch(value)):
-        raise _fail([((), f"{_fmt(value)} is not allowed: a genotype is a star-allele diplotype such as "
-                          '"*1/*2" (quote it in YAML) or a phenotype: poor, intermediate, normal, rapid, '
-                          "ultrarapid (optionally followed by ' metabolizer')")])
-    return value
-
-
-def _check_modification_name(name: str) -> str:
-    if not re.fullmatch(_NAME_CHARS, name):
-        raise _fail([((), f"key {_fmt(name)} is not allowed: a modification names a protein or neuron "
-                          "population (letters, digits, '-', '_'), e.g. DAT or dopamine_neurons")])
-    return name
+def _matches(pattern: re.Pattern[str], message: str, *, key: bool = False) -> AfterValidator:
+    """A text check with its own message (`key`: the text is a mapping's key)."""
+    def check(value: str) -> str:
+        if not pattern.fullmatch(value):
+            raise fail([((), f"{'key ' if key else ''}{fmt(value)} is not allowed: {message}")])
+        return value
+    return AfterValidator(check)
 
 
 def _none_as_empty(value: Any, empty: Any) -> Any:
@@ -140,32 +156,34 @@ def _none_as_empty(value: Any, empty: Any) -> Any:
 
 Time = Annotated[float, Field(strict=True, ge=0, le=MAX_TIME_H)]
 Hours = Annotated[float, Field(strict=True, gt=0, le=MAX_TIME_H)]
-DoseMg = Annotated[float, Field(strict=True, gt=0, le=MAX_DOSE_MG)]
 Grams = Annotated[float, Field(strict=True, ge=0, le=MAX_NUTRIENT_G)]
 Fold = Annotated[float, Field(strict=True, gt=0, le=MAX_FOLD)]
-Count = Annotated[int, Field(strict=True, ge=1, le=MAX_COUNT)]
+# dose, interval and count follow the schedule rules (schedule.py), read when a file is checked
+DoseMg = Annotated[float, Field(strict=True), _checked(schedule.is_dose, "not a dose")]
+Interval = Annotated[float, Field(strict=True), _checked(schedule.is_interval, "not an interval")]
+Count = Annotated[int, Field(strict=True), _checked(schedule.is_count, "not a count")]
 Name = Annotated[str, Field(strict=True, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")]
 Route = Literal["oral", "iv", "ip"]
-GeneName = Annotated[StrictStr, AfterValidator(_check_gene)]
-Genotype = Annotated[StrictStr, AfterValidator(_check_genotype)]
-ModificationName = Annotated[StrictStr, AfterValidator(_check_modification_name)]
-Multiplier = Annotated[float, Field(strict=True, ge=0, le=100)]
+GeneName = Annotated[StrictStr, _matches(_GENE_RE, "genotype keys are gene names (letters, digits, '-'), e.g. CYP2D6",
+                                         key=True)]
+Genotype = Annotated[StrictStr, _matches(
+    _GENOTYPE_RE,
+    'a genotype is a star-allele diplotype such as "*1/*2" (quote it in YAML) or a phenotype: poor, '
+    "intermediate, normal, rapid, ultrarapid (optionally followed by ' metabolizer')")]
+ModificationName = Annotated[StrictStr, _matches(
+    re.compile(_NAME_CHARS), "a modification names a protein or neuron population (letters, digits, '-', '_'), "
+                             "e.g. DAT or dopamine_neurons", key=True)]
+Multiplier = Annotated[float, Field(strict=True, ge=0, le=100)]  # a file bound on top of Subject's (>= 0)
 
 
-def _schedule(start_h: float, every_h: float | None, count: int) -> tuple[float, ...]:
-    if every_h is None:
-        return (start_h,)
-    return tuple(start_h + i * every_h for i in range(count))
+def _in_subject_range(key: str) -> AfterValidator:
+    return _checked(lambda value: person.in_range(key, value), "out of range")
 
 
-def _schedule_problems(start_h: float, every_h: float | None, count: int) -> Iterator[tuple[str | None, str]]:
-    if count > 1 and every_h is None:
-        yield "count", (f"{count} is not allowed without every_h: repeated doses need every_h, the interval "
-                        "in hours (e.g. every_h: 24); omit count for one dose")
-    elif every_h is not None and start_h + (count - 1) * every_h > MAX_TIME_H:
-        last = start_h + (count - 1) * every_h
-        yield "count", (f"{count} is not allowed: the last dose would be at {last:g} h, after 87600 h "
-                        "(10 years); lower count or every_h")
+def _subject_hint(key: str, hint: str) -> str:
+    """`hint` with the Subject's range for `key` (subject.RANGES) filled in as {lo} and {hi}."""
+    lo, hi = person.RANGES[key]
+    return hint.format(lo=lo, hi=hi)
 
 
 class _Model(BaseModel):
@@ -179,18 +197,24 @@ class _Model(BaseModel):
     def _check_cross(self) -> _Model:
         problems = [((field,) if field else (), msg) for field, msg in self._cross_problems()]
         if problems:
-            raise _fail(problems)
+            raise fail(problems)
         return self
 
 
 # --- subject ------------------------------------------------------------------------------------
 
 class SubjectSpec(_Model):
-    sex: Literal["male", "female"] = Field("male", description="sex is male or female")
-    age_years: float = Field(35.0, strict=True, ge=0, le=120,
-                             description="age in years, a number from 0 to 120, e.g. 35")
-    weight_kg: float = Field(75.0, strict=True, ge=2, le=400,
-                             description="body weight in kg, a number from 2 to 400, e.g. 75")
+    """A protocol's subject. Its rules are Subject's (subject.py): the ranges are read from there and its
+    cross-field problems are reported here at their keys, in a file's words."""
+
+    sex: Literal[person.SEXES] = Field(  # type: ignore[valid-type]
+        "male", description=f"sex is {' or '.join(person.SEXES)}")
+    age_years: Annotated[float, _in_subject_range("age_years")] = Field(
+        35.0, strict=True, description=_subject_hint("age_years", "age in years, a number from {lo:g} to {hi:g}, "
+                                                                  "e.g. 35"))
+    weight_kg: Annotated[float, _in_subject_range("weight_kg")] = Field(
+        75.0, strict=True, description=_subject_hint("weight_kg", "body weight in kg, a number from {lo:g} to "
+                                                                  "{hi:g}, e.g. 75"))
     genotypes: dict[GeneName, Genotype] = Field(
         default_factory=dict,
         description='a mapping of gene name to genotype, e.g. {CYP2D6: normal, CYP2C19: "*2/*2"}')
@@ -199,17 +223,19 @@ class SubjectSpec(_Model):
         description="a mapping of protein or neuron population to a multiplier from 0 to 100 "
                     "(1 = typical), e.g. {DAT: 0.5}")
 
-    cycle_day: float | None = Field(
-        None, strict=True, ge=1, le=35,
-        description="cycle_day is the day of the menstrual cycle at t = 0, a number from 1 (first day of "
-                    "menstruation) to 35, e.g. 14; female subjects only")
-    reproductive_stage: Literal["premenopausal", "postmenopausal", "postpartum"] | None = Field(
-        None, description="reproductive_stage is premenopausal, postmenopausal or postpartum; female "
-                          "subjects only")
-    postpartum_day: float | None = Field(
-        None, strict=True, ge=0, le=365,
-        description="postpartum_day is the number of days since delivery at t = 0, a number from 0 to 365, "
-                    "e.g. 3; with reproductive_stage postpartum only")
+    cycle_day: Annotated[float, _in_subject_range("cycle_day")] | None = Field(
+        None, strict=True,
+        description=_subject_hint("cycle_day", "cycle_day is the day of the menstrual cycle at t = 0, a number from "
+                                               "{lo:g} (first day of menstruation) to {hi:g}, e.g. 14; female "
+                                               "subjects only"))
+    reproductive_stage: Literal[person.REPRODUCTIVE_STAGES] | None = Field(  # type: ignore[valid-type]
+        None, description=f"reproductive_stage is {', '.join(person.REPRODUCTIVE_STAGES[:-1])} or "
+                          f"{person.REPRODUCTIVE_STAGES[-1]}; female subjects only")
+    postpartum_day: Annotated[float, _in_subject_range("postpartum_day")] | None = Field(
+        None, strict=True,
+        description=_subject_hint("postpartum_day", "postpartum_day is the number of days since delivery at t = 0, "
+                                                    "a number from {lo:g} to {hi:g}, e.g. 3; with "
+                                                    "reproductive_stage postpartum only"))
 
     @field_validator("genotypes", "modifications", mode="before")
     @classmethod
@@ -217,23 +243,21 @@ class SubjectSpec(_Model):
         return _none_as_empty(value, {})
 
     def _cross_problems(self) -> Iterator[tuple[str | None, str]]:
-        for key in ("cycle_day", "reproductive_stage", "postpartum_day"):
-            if self.sex != "female" and getattr(self, key) is not None:
-                yield key, (f"{_fmt(getattr(self, key))} is not allowed: {key} applies to female subjects "
-                            f"and sex is {self.sex}; write sex: female or remove {key}")
-        if self.cycle_day is not None and self.reproductive_stage == "postmenopausal":
-            yield "cycle_day", (f"{_fmt(self.cycle_day)} is not allowed: a postmenopausal subject has no "
-                                "cycle; remove cycle_day or reproductive_stage")
-        if self.cycle_day is not None and self.reproductive_stage == "postpartum":
-            yield "cycle_day", (f"{_fmt(self.cycle_day)} is not allowed: the postpartum decline replaces the "
-                                "cycle; remove cycle_day or reproductive_stage")
-        if (self.postpartum_day is not None and self.sex == "female"
-                and self.reproductive_stage != "postpartum"):
-            yield "postpartum_day", (f"{_fmt(self.postpartum_day)} is not allowed: postpartum_day needs "
-                                     "reproductive_stage: postpartum; add it or remove postpartum_day")
+        # the single-field rules (choice, range) were reported by the fields themselves
+        for problem in person.subject_problems(self.sex, self.age_years, self.weight_kg, self.modifications,
+                                               self.cycle_day, self.reproductive_stage, self.postpartum_day):
+            if problem.rule in _SUBJECT_WORDS:
+                reason = _SUBJECT_WORDS[problem.rule].format(key=problem.key, sex=self.sex)
+                yield problem.key, f"{fmt(getattr(self, problem.key))} is not allowed: {reason}"
 
 
-_CLOCK_PATTERN = r"(?:[01][0-9]|2[0-3]):[0-5][0-9]"
+# The Subject's cross-field rules (subject.subject_problems) in a file's words
+_SUBJECT_WORDS = {
+    "female_only": "{key} applies to female subjects and sex is {sex}; write sex: female or remove {key}",
+    "cycle_after_menopause": "a postmenopausal subject has no cycle; remove cycle_day or reproductive_stage",
+    "cycle_postpartum": "the postpartum decline replaces the cycle; remove cycle_day or reproductive_stage",
+    "needs_postpartum": "postpartum_day needs reproductive_stage: postpartum; add it or remove postpartum_day",
+}
 
 
 class CircadianSpec(_Model):
@@ -249,16 +273,76 @@ class CircadianSpec(_Model):
 
     def _cross_problems(self) -> Iterator[tuple[str | None, str]]:
         if self.sleep is not None and self.sleep[:5] == self.sleep[6:]:
-            yield "sleep", f"{_fmt(self.sleep)} is not allowed: the window starts and ends at the same time"
+            yield "sleep", f"{fmt(self.sleep)} is not allowed: the window starts and ends at the same time"
 
 
 # --- interventions ------------------------------------------------------------------------------
 
-class DrugIntervention(_Model):
+class _Intervention(_Model):
+    """What every intervention shares. In a file the kind is the key that names the intervention
+    (`drug: citalopram`, `sleep: night`); `KIND` is that key."""
+
+    KIND: ClassVar[str]
+
+    @property
+    def kind(self) -> str:
+        return self.KIND
+
+    @property
+    def times_h(self) -> tuple[float, ...]:
+        return (self.start_h,)  # type: ignore[attr-defined]
+
+
+class _Lasting(_Intervention):
+    """An intervention held from start_h for duration_h."""
+
+    @property
+    def end_h(self) -> float:
+        return self.start_h + self.duration_h  # type: ignore[attr-defined]
+
+
+class _Dosed(_Intervention):
+    """An intervention given as doses on a schedule (schedule.py): one at the start, or `count` doses
+    `every_h` hours apart."""
+
+    START: ClassVar[str] = "start_h"
+
+    @property
+    def dosed(self) -> bool:
+        return True
+
+    @property
+    def dose_times_h(self) -> tuple[float, ...]:
+        if not self.dosed:
+            return ()
+        return schedule.dose_times(getattr(self, self.START), self.every_h, self.count)  # type: ignore[attr-defined]
+
+    @property
+    def times_h(self) -> tuple[float, ...]:
+        return self.dose_times_h if self.dosed else (getattr(self, self.START),)
+
+    def _cross_problems(self) -> Iterator[tuple[str | None, str]]:
+        if not self.dosed:
+            return
+        every, count = self.every_h, self.count  # type: ignore[attr-defined]
+        # dose, interval and count were checked as fields; left are the rules of the schedule as a whole
+        for problem in schedule.schedule_problems(getattr(self, self.START), 1.0, every, count):
+            if problem.rule == "needs_interval":
+                yield "count", (f"{count} is not allowed without every_h: repeated doses need every_h, the "
+                                "interval in hours (e.g. every_h: 24); omit count for one dose")
+            elif problem.rule == "too_long":
+                yield "count", (f"{count} is not allowed: the last dose would be at {problem.last_h:g} h, after "
+                                f"{limits.MAX_TIME_H:g} h ({limits.MAX_TIME_H / 8760:g} years); lower count "
+                                "or every_h")
+
+
+class DrugIntervention(_Dosed):
+    KIND = "drug"
+
     drug: Name = Field(description="a drug name from the drug library, e.g. citalopram")
     dose_mg: DoseMg = Field(description=_DOSE_HINT)
     route: Route = Field("oral", description=_ROUTE_HINT)
-    every_h: Hours | None = Field(None, description=_EVERY_HINT)
+    every_h: Interval | None = Field(None, description=_EVERY_HINT)
     count: Count = Field(1, description=_COUNT_HINT)
     start_h: Time = Field(0.0, description=_TIME_HINT)
     infusion_h: Hours | None = Field(
@@ -269,138 +353,116 @@ class DrugIntervention(_Model):
         None, description="a formulation is an oral product of the drug in the library, e.g. SR or XL; "
                           "omit it for the default (immediate-release) product")
 
-    @property
-    def kind(self) -> str:
-        return "drug"
-
-    @property
-    def dose_times_h(self) -> tuple[float, ...]:
-        return _schedule(self.start_h, self.every_h, self.count)
-
-    @property
-    def times_h(self) -> tuple[float, ...]:
-        return self.dose_times_h
-
     def _cross_problems(self) -> Iterator[tuple[str | None, str]]:
         if self.formulation is not None and self.route != "oral":
-            yield "formulation", (f"{_fmt(self.formulation)} is not allowed with route {self.route}: a "
+            yield "formulation", (f"{fmt(self.formulation)} is not allowed with route {self.route}: a "
                                   "formulation is an oral product; write route: oral or remove formulation")
         if self.formulation is not None and self.infusion_h is not None:
-            yield "formulation", (f"{_fmt(self.formulation)} is not allowed with infusion_h: an infusion is "
+            yield "formulation", (f"{fmt(self.formulation)} is not allowed with infusion_h: an infusion is "
                                   "given IV; remove one of them")
-        yield from _schedule_problems(self.start_h, self.every_h, self.count)
+        yield from super()._cross_problems()
 
 
-class NutritionIntervention(_Model):
+class NutritionIntervention(_Dosed):
+    KIND = "nutrition"
+    START = "at_h"
+
     nutrition: StrictStr = Field(description="a name from the nutrition library, e.g. meal or tryptophan")
     at_h: Time = Field(0.0, description=_TIME_HINT)
     protein_g: Grams | None = Field(None, description=_GRAMS_HINT)
     carbohydrate_g: Grams | None = Field(None, description=_GRAMS_HINT)
     fat_g: Grams | None = Field(None, description=_GRAMS_HINT)
     dose_mg: DoseMg | None = Field(
-        None, description="a supplement dose must be a positive number of milligrams (e.g. 1000), "
-                          "at most 200000 (200 g)")
-    every_h: Hours | None = Field(None, description=_EVERY_HINT)
+        None, description=f"a supplement dose must be a positive number of milligrams (e.g. 1000), {_MAX_DOSE}")
+    every_h: Interval | None = Field(None, description=_EVERY_HINT)
     count: Count = Field(1, description=_COUNT_HINT)
 
     @field_validator("nutrition")
     @classmethod
     def _known_name(cls, name: str, info: ValidationInfo) -> str:
         names = (info.context or {}).get("nutrition_names")
-        names = DEFAULT_NUTRITION_NAMES if names is None else names
+        names = nutrition_library.preset_names() if names is None else names
         if name not in names:
-            raise _fail([((), f"{_fmt(name)} is not a known nutrition name{_did_you_mean(name, names)}; "
+            raise fail([((), f"{fmt(name)} is not a known nutrition name{did_you_mean(name, names)}; "
                               f"allowed: {', '.join(sorted(names))}")])
         return name
 
-    @property
-    def kind(self) -> str:
-        return "nutrition"
-
-    @property
-    def times_h(self) -> tuple[float, ...]:
-        return _schedule(self.at_h, self.every_h, self.count)
-
     def _cross_problems(self) -> Iterator[tuple[str | None, str]]:
-        given = {key: getattr(self, key) for key in MACRONUTRIENTS if getattr(self, key) is not None}
-        if self.nutrition == MEAL:
+        macronutrients = ("protein_g", "carbohydrate_g", "fat_g")
+        given = {key: getattr(self, key) for key in macronutrients if getattr(self, key) is not None}
+        kind = _nutrition_kind(self.nutrition)
+        if kind == "meal":
             if not given:
                 yield None, ("a meal needs at least one of protein_g, carbohydrate_g, fat_g "
                              "(grams, e.g. protein_g: 30)")
             if self.dose_mg is not None:
-                yield "dose_mg", (f"{_fmt(self.dose_mg)} is not allowed: a meal is given in grams with "
+                yield "dose_mg", (f"{fmt(self.dose_mg)} is not allowed: a meal is given in grams with "
                                   "protein_g, carbohydrate_g, fat_g; remove dose_mg")
         else:
             for key, grams in given.items():
-                yield key, (f"{_fmt(grams)} is not allowed: {key} applies only to nutrition: meal; "
+                yield key, (f"{fmt(grams)} is not allowed: {key} applies only to nutrition: meal; "
                             f"remove it")
-            if self.nutrition in DRINKS and self.dose_mg is not None:
-                yield "dose_mg", (f"{_fmt(self.dose_mg)} is not allowed: {self.nutrition} is a fixed "
+            if kind == "drink" and self.dose_mg is not None:
+                yield "dose_mg", (f"{fmt(self.dose_mg)} is not allowed: {self.nutrition} is a fixed "
                                   "preset; remove dose_mg")
-            elif self.nutrition not in DRINKS and self.dose_mg is None:
+            elif kind != "drink" and self.dose_mg is None:
                 yield "dose_mg", ("required key is missing; a supplement needs dose_mg in milligrams, "
                                   "e.g. dose_mg: 1000")
-        yield from _schedule_problems(self.at_h, self.every_h, self.count)
+        yield from super()._cross_problems()
 
 
-class ExerciseIntervention(_Model):
+class ExerciseIntervention(_Lasting):
+    KIND = "exercise"
+
     exercise: Name = Field(description="an exercise type, e.g. endurance or resistance")
     start_h: Time = Field(description=_TIME_HINT)
     duration_h: Hours = Field(description="the duration is a positive number of hours, e.g. 1.5")
     intensity: float = Field(strict=True, gt=0, le=1,
                              description="intensity is a fraction of VO2max, above 0 and at most 1, e.g. 0.7")
 
-    @property
-    def kind(self) -> str:
-        return "exercise"
 
-    @property
-    def times_h(self) -> tuple[float, ...]:
-        return (self.start_h,)
+class SleepIntervention(_Lasting):
+    """`- sleep: night` or `- sleep_deprivation: total` in a file; `kind` is the key, `label` its value
+    (a free label, or nothing)."""
 
-    @property
-    def end_h(self) -> float:
-        return self.start_h + self.duration_h
-
-
-class SleepIntervention(_Model):
-    """`- sleep: night` or `- sleep_deprivation: total` in a file; the value is a free label."""
-
-    kind: Literal["sleep", "sleep_deprivation"] = Field(description="sleep or sleep_deprivation")
-    label: StrictStr | None = Field(None, description="a free label such as night or total, or nothing")
     start_h: Time = Field(description=_TIME_HINT)
     duration_h: Hours = Field(description="the duration is a positive number of hours, e.g. 8")
 
     @property
-    def times_h(self) -> tuple[float, ...]:
-        return (self.start_h,)
-
-    @property
-    def end_h(self) -> float:
-        return self.start_h + self.duration_h
+    def label(self) -> str | None:
+        return getattr(self, self.KIND)
 
 
-class HormoneIntervention(_Model):
+_LABEL_HINT = "a free label such as night or total, or nothing"
+
+
+class NightSleep(SleepIntervention):
+    KIND = "sleep"
+
+    sleep: StrictStr | None = Field(None, description=_LABEL_HINT)
+
+
+class SleepDeprivation(SleepIntervention):
+    KIND = "sleep_deprivation"
+
+    sleep_deprivation: StrictStr | None = Field(None, description=_LABEL_HINT)
+
+
+class HormoneIntervention(_Dosed):
+    KIND = "hormone"
+
     hormone: Name = Field(description="a hormone name, e.g. estradiol, progesterone or cortisol")
     start_h: Time = Field(0.0, description=_TIME_HINT)
     fold: Fold | None = Field(
         None, description="fold is the level relative to baseline, a positive number up to 1000, e.g. 0.5")
     dose_mg: DoseMg | None = Field(None, description=_DOSE_HINT)
     route: Route = Field("oral", description=_ROUTE_HINT)
-    every_h: Hours | None = Field(None, description=_EVERY_HINT)
+    every_h: Interval | None = Field(None, description=_EVERY_HINT)
     count: Count = Field(1, description=_COUNT_HINT)
 
     @property
-    def kind(self) -> str:
-        return "hormone"
-
-    @property
-    def dose_times_h(self) -> tuple[float, ...]:
-        return _schedule(self.start_h, self.every_h, self.count) if self.dose_mg is not None else ()
-
-    @property
-    def times_h(self) -> tuple[float, ...]:
-        return self.dose_times_h if self.dose_mg is not None else (self.start_h,)
+    def dosed(self) -> bool:
+        return self.dose_mg is not None  # hormone therapy; a fold is held from start_h instead
 
     def _cross_problems(self) -> Iterator[tuple[str | None, str]]:
         if (self.fold is None) == (self.dose_mg is None):
@@ -410,13 +472,15 @@ class HormoneIntervention(_Model):
         elif self.fold is not None:
             for key in ("route", "every_h", "count"):
                 if key in self.model_fields_set:
-                    yield key, (f"{_fmt(getattr(self, key))} is not allowed: {key} applies only with "
+                    yield key, (f"{fmt(getattr(self, key))} is not allowed: {key} applies only with "
                                 "dose_mg; a fold is held from start_h; remove it")
         else:
-            yield from _schedule_problems(self.start_h, self.every_h, self.count)
+            yield from super()._cross_problems()
 
 
-class InflammationIntervention(_Model):
+class InflammationIntervention(_Intervention):
+    KIND = "inflammation"
+
     inflammation: Name = Field(description="an inflammatory stimulus, e.g. interferon_alpha")
     start_h: Time = Field(0.0, description=_TIME_HINT)
     fold: Fold = Field(description="fold is the cytokine drive relative to baseline, a positive number "
@@ -424,38 +488,57 @@ class InflammationIntervention(_Model):
     duration_h: Hours | None = Field(
         None, description="the duration is a positive number of hours; omit it to hold the drive")
 
-    @property
-    def kind(self) -> str:
-        return "inflammation"
 
-    @property
-    def times_h(self) -> tuple[float, ...]:
-        return (self.start_h,)
-
-
-Intervention = Union[
-    DrugIntervention, NutritionIntervention, ExerciseIntervention, SleepIntervention,
-    HormoneIntervention, InflammationIntervention,
-]
-INTERVENTION_KINDS: dict[str, type[BaseModel]] = {
-    "drug": DrugIntervention, "nutrition": NutritionIntervention, "exercise": ExerciseIntervention,
-    "sleep": SleepIntervention, "sleep_deprivation": SleepIntervention,
-    "hormone": HormoneIntervention, "inflammation": InflammationIntervention,
+INTERVENTION_KINDS: dict[str, type[_Intervention]] = {
+    cls.KIND: cls for cls in (DrugIntervention, NutritionIntervention, ExerciseIntervention, NightSleep,
+                              SleepDeprivation, HormoneIntervention, InflammationIntervention)
 }
+
+
+def _kinds_in(item: Mapping[Any, Any]) -> list[str]:
+    return [kind for kind in INTERVENTION_KINDS if kind in item]
+
+
+def _one_kind(item: Any) -> Any:
+    """An intervention in a file is a mapping with exactly one kind key (a model made in code passes)."""
+    if isinstance(item, _Intervention):
+        return item
+    kinds = ", ".join(INTERVENTION_KINDS)
+    if not isinstance(item, Mapping):
+        raise fail([((), f"{fmt(item)} is not allowed: an intervention is a mapping with exactly one kind "
+                         f"key ({kinds}), e.g. {{drug: citalopram, dose_mg: 20}}")])
+    present = _kinds_in(item)
+    if len(present) != 1:
+        found = f"{len(present)} kinds ({', '.join(present)})" if present else "no kind"
+        raise fail([((), f"{found} in one intervention; each intervention needs exactly one of the keys "
+                         f"{kinds} (write separate interventions as separate list items)")])
+    return item
+
+
+def _kind_of(item: Any) -> str | None:
+    """The discriminator: the kind key (`_one_kind` has checked that there is exactly one)."""
+    if isinstance(item, _Intervention):
+        return item.KIND
+    present = _kinds_in(item) if isinstance(item, Mapping) else []
+    return present[0] if len(present) == 1 else None
+
+
+Intervention = Annotated[
+    Union[tuple(Annotated[cls, Tag(kind)] for kind, cls in INTERVENTION_KINDS.items())],  # type: ignore[misc]
+    Discriminator(_kind_of),
+    BeforeValidator(_one_kind),
+]
 
 
 # --- readouts and the protocol ------------------------------------------------------------------
 
-def is_known_quantity(quantity: str) -> bool:
-    return quantity in KNOWN_QUANTITIES or any(p.fullmatch(quantity) for p in _TEMPLATE_RES)
-
-
 def _quantity_candidates(quantity: str) -> tuple[str, ...]:
     # also offer each template filled with the user's own name, so "ocupancy.SERT" finds "occupancy.SERT"
+    named = KNOWN_QUANTITIES + tuple(q for q in _offered()[0] if q not in KNOWN_QUANTITIES)
     tail = quantity.partition(".")[2].removesuffix(".sensitivity")
     if not re.fullmatch(_NAME_CHARS, tail):
-        return KNOWN_QUANTITIES
-    return KNOWN_QUANTITIES + tuple(re.sub(r"<[a-z]+>", lambda _: tail, t) for t in QUANTITY_TEMPLATES)
+        return named
+    return named + tuple(re.sub(r"<[a-z]+>", lambda _: tail, t) for t in QUANTITY_TEMPLATES)
 
 
 class ReadoutSpec(_Model):
@@ -473,18 +556,19 @@ class ReadoutSpec(_Model):
     @classmethod
     def _known_quantity(cls, quantity: str) -> str:
         if not is_known_quantity(quantity):
-            hint = _did_you_mean(quantity, _quantity_candidates(quantity))
-            allowed = ", ".join(KNOWN_QUANTITIES + QUANTITY_TEMPLATES)
-            raise _fail([((), f"{_fmt(quantity)} is not a known quantity{hint}; allowed: {allowed} "
+            hint = did_you_mean(quantity, _quantity_candidates(quantity))
+            allowed = ", ".join(_named_quantities() + QUANTITY_TEMPLATES)
+            raise fail([((), f"{fmt(quantity)} is not a known quantity{hint}; allowed: {allowed} "
                               f"(<...> = letters, digits, '-', '_'; see PROTOCOL.md)")])
         return quantity
 
     @field_validator("region")
     @classmethod
     def _known_region(cls, region: str | None) -> str | None:
-        if region is not None and region not in REGIONS:
-            raise _fail([((), f"{_fmt(region)} is not a known region{_did_you_mean(region, REGIONS)}; "
-                              f"allowed: {', '.join(REGIONS)}; or omit region for the default")])
+        regions = _regions()
+        if region is not None and region not in regions:
+            raise fail([((), f"{fmt(region)} is not a known region{did_you_mean(region, regions)}; "
+                              f"allowed: {', '.join(regions)}; or omit region for the default")])
         return region
 
     @field_validator("at_h", mode="before")
@@ -493,18 +577,18 @@ class ReadoutSpec(_Model):
         if not isinstance(value, (list, tuple)):
             problem = _time_problem(value)
             if problem:
-                raise _fail([((), problem)])
+                raise fail([((), problem)])
             return float(value)
         if not value:
-            raise _fail([((), "[] is not allowed: a list of readout times needs at least one time, "
+            raise fail([((), "[] is not allowed: a list of readout times needs at least one time, "
                               "e.g. [0, 4, 24]")])
         problems = [((i,), p) for i, p in enumerate(map(_time_problem, value)) if p]
         if not problems:
-            problems = [((i,), f"{_fmt(value[i])} is not allowed: a readout list out of order; times must "
-                               f"be strictly increasing and it follows {_fmt(value[i - 1])}")
+            problems = [((i,), f"{fmt(value[i])} is not allowed: a readout list out of order; times must "
+                               f"be strictly increasing and it follows {fmt(value[i - 1])}")
                         for i in range(1, len(value)) if value[i] <= value[i - 1]]
         if problems:
-            raise _fail(problems)
+            raise fail(problems)
         return tuple(float(v) for v in value)
 
     @property
@@ -517,7 +601,7 @@ class ReadoutSpec(_Model):
 
     def _cross_problems(self) -> Iterator[tuple[str | None, str]]:
         if self.region is not None and self.quantity.startswith("plasma."):
-            yield "region", f"{_fmt(self.region)} is not allowed: plasma quantities have no region; remove it"
+            yield "region", f"{fmt(self.region)} is not allowed: plasma quantities have no region; remove it"
 
 
 class Protocol(_Model):
@@ -542,20 +626,20 @@ class Protocol(_Model):
     @classmethod
     def _version(cls, version: int) -> int:
         if version != 1:
-            raise _fail([((), f"{version} is not allowed: only version 1 is supported; write protocol: 1")])
+            raise fail([((), f"{version} is not allowed: only version 1 is supported; write protocol: 1")])
         return version
 
-    @field_validator("subject", mode="before")
+    @field_validator("subject", "interventions", mode="before")
     @classmethod
-    def _null_subject(cls, value: Any) -> Any:
-        return _none_as_empty(value, {})
+    def _null_is_empty(cls, value: Any, info: ValidationInfo) -> Any:
+        return _none_as_empty(value, {} if info.field_name == "subject" else ())
 
     @field_validator("readouts", mode="before")
     @classmethod
     def _not_empty(cls, value: Any) -> Any:
         # checked on the raw list: pydantic's min_length would also fire when every readout is invalid
         if isinstance(value, (list, tuple)) and not value:
-            raise _fail([((), f"[] is not allowed: {cls.model_fields['readouts'].description}")])
+            raise fail([((), f"[] is not allowed: {cls.model_fields['readouts'].description}")])
         return value
 
     @field_validator("readouts")
@@ -565,241 +649,39 @@ class Protocol(_Model):
         problems = []
         for i, readout in enumerate(readouts):
             if readout.id in first:
-                problems.append(((i, "id"), f"{_fmt(readout.id)} is not allowed: readout ids must be unique "
+                problems.append(((i, "id"), f"{fmt(readout.id)} is not allowed: readout ids must be unique "
                                             f"and readouts[{first[readout.id]}] already uses it; rename one"))
             first.setdefault(readout.id, i)
         if problems:
-            raise _fail(problems)
+            raise fail(problems)
         return readouts
-
-
-# --- turning pydantic errors into messages ------------------------------------------------------
-
-_NESTED: dict[tuple[type[BaseModel], str], type[BaseModel]] = {
-    (Protocol, "subject"): SubjectSpec, (Protocol, "readouts"): ReadoutSpec,
-    (Protocol, "circadian"): CircadianSpec,
-}
-
-
-def _path(loc: tuple[Any, ...]) -> str:
-    text = ""
-    for part in loc:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        elif re.fullmatch(r"[^\s.\[\]'\"]+", str(part)):
-            text += f"{'.' if text else ''}{part}"
-        else:  # a key with spaces or dots would make the path ambiguous
-            text += f"[{str(part)!r}]"
-    return text or "(top level)"
-
-
-def _locate(model: type[BaseModel], loc: tuple[Any, ...]) -> tuple[type[BaseModel], str | None]:
-    """The model and field that `loc` ends in (the field is None when loc[-1] is not a field)."""
-    owner, field = model, None
-    for part in loc:
-        if field is not None:
-            nested = _NESTED.get((owner, field))
-            if nested is None:
-                break
-            if isinstance(part, int):
-                continue
-            owner, field = nested, None
-        if not (isinstance(part, str) and part in owner.model_fields):
-            break
-        field = part
-    return owner, field
-
-
-def _unknown_key(key: Any, allowed: list[str]) -> str:
-    return f"unknown key; allowed keys: {', '.join(allowed)}{_did_you_mean(str(key), allowed)}"
-
-
-def _describe(err: Any, loc: tuple[Any, ...], model: type[BaseModel], allowed: list[str] | None) -> str:
-    owner, field = _locate(model, loc)
-    if err["type"] == "extra_forbidden":
-        keys = allowed if allowed is not None and owner is model else list(owner.model_fields)
-        return _unknown_key(loc[-1], keys)
-    hint = owner.model_fields[field].description if field else None
-    reason = hint or err["msg"][:1].lower() + err["msg"][1:]
-    if err["type"] == "missing":
-        return f"required key is missing; {reason}"
-    return f"{_fmt(err.get('input'))} is not allowed: {reason}"
-
-
-def _messages(exc: ValidationError, model: type[BaseModel], prefix: tuple[Any, ...] = (),
-              rename: dict[str, str] | None = None,
-              allowed: list[str] | None = None) -> list[tuple[Any, str]]:
-    """(top-level key, message) for each error in `exc`; `loc` is relative to `model`."""
-    lines: list[tuple[Any, str]] = []
-    for err in exc.errors():
-        loc = tuple(err["loc"])
-        # pydantic marks a bad dict key with a trailing "[key]"; an unknown key may be named "[key]" too
-        is_key = len(loc) >= 2 and loc[-1] == "[key]" and err["type"] != "extra_forbidden"
-        loc = loc[:-1] if is_key else loc
-        shown = prefix + ((rename.get(loc[0], loc[0]),) + loc[1:] if rename and loc else loc)
-        # a problem with a key itself is reported at the mapping that holds it
-        about_key = is_key or err["type"] == "invalid_key" or (
-            err["type"] == "extra_forbidden" and not isinstance(loc[-1], str))
-        where = shown[:-1] if about_key else shown
-        if err["type"] == "protocol":
-            found = [(_path(where + tuple(sub)), msg) for sub, msg in err["ctx"]["problems"]]
-        elif about_key:
-            found = [(_path(where), f"key {_fmt(loc[-1])} is not allowed: keys must be names (text)")]
-        else:
-            found = [(_path(shown), _describe(err, loc, model, allowed))]
-        lines += [(shown[0] if shown else None, f"{path}: {msg}") for path, msg in found]
-    return lines
 
 
 # --- the parser ---------------------------------------------------------------------------------
 
-def _parse_intervention(item: Any, index: int, names: Collection[str]) -> tuple[Any, list[str]]:
-    prefix = ("interventions", index)
-    where = _path(prefix)
-    kinds = ", ".join(INTERVENTION_KINDS)
-    if not isinstance(item, Mapping):
-        return None, [f"{where}: {_fmt(item)} is not allowed: an intervention is a mapping with exactly "
-                      f"one kind key ({kinds}), e.g. {{drug: citalopram, dose_mg: 20}}"]
-    present = [kind for kind in INTERVENTION_KINDS if kind in item]
-    if len(present) != 1:
-        found = f"{len(present)} kinds ({', '.join(present)})" if present else "no kind"
-        return None, [f"{where}: {found} in one intervention; each intervention needs exactly one of the "
-                      f"keys {kinds} (write separate interventions as separate list items)"]
-    kind = present[0]
-    cls = INTERVENTION_KINDS[kind]
-    data, lines = dict(item), []
-    rename = allowed = None
-    if cls is SleepIntervention:
-        # the file writes the kind as the key (`sleep: night`); the model keeps kind and label apart
-        allowed = [kind, "start_h", "duration_h"]
-        rename = {"kind": kind, "label": kind}
-        for clash in ("kind", "label"):
-            if clash in data:
-                lines.append(f"{where}.{clash}: {_unknown_key(clash, allowed)}")
-                del data[clash]
-        data = {"kind": kind, "label": data.pop(kind), **data}
-    try:
-        model = cls.model_validate(data, context={"nutrition_names": names})
-    except ValidationError as exc:
-        return None, lines + [line for _, line in _messages(exc, cls, prefix, rename, allowed)]
-    return (None if lines else model), lines
+# The fields that hold models, for naming a problem's field and key path (the interventions by kind key)
+_NESTED: Nested = {
+    (Protocol, "subject"): SubjectSpec, (Protocol, "readouts"): ReadoutSpec,
+    (Protocol, "circadian"): CircadianSpec, (Protocol, "interventions"): INTERVENTION_KINDS,
+}
 
 
 def parse_protocol(data: Any, *, nutrition_names: Collection[str] | None = None,
                    source: str = "<protocol>") -> Protocol:
-    """Validate an already-loaded protocol mapping; raise ProtocolError listing every problem."""
+    """Validate an already-loaded protocol mapping; raise ProtocolError listing every problem.
+    `nutrition_names` replaces the nutrition library's preset names."""
     top_keys = list(Protocol.model_fields)
     if not isinstance(data, Mapping):
-        raise _protocol_error(source, [f"{_fmt(data)} is not allowed: a protocol is a mapping with the "
-                                       f"keys {', '.join(top_keys)} (see PROTOCOL.md)"])
-    names = DEFAULT_NUTRITION_NAMES if nutrition_names is None else frozenset(nutrition_names)
-    raw = dict(data)
-    problems: list[tuple[Any, str]] = []
-    items = _none_as_empty(raw.get("interventions"), [])
-    if isinstance(items, (list, tuple)):
-        parsed = []
-        for i, item in enumerate(items):
-            model, lines = _parse_intervention(item, i, names)
-            problems += [("interventions", line) for line in lines]
-            parsed += [model] if model is not None else []
-        raw["interventions"] = tuple(parsed)
-    else:
-        problems.append(("interventions", f"interventions: {_fmt(items)} is not allowed: "
-                                          f"{Protocol.model_fields['interventions'].description}"))
-        raw["interventions"] = ()
+        raise protocol_error(source, [f"{fmt(data)} is not allowed: a protocol is a mapping with the "
+                                      f"keys {', '.join(top_keys)} (see PROTOCOL.md)"])
+    names = None if nutrition_names is None else frozenset(nutrition_names)
     try:
-        protocol = Protocol.model_validate(raw)
+        return Protocol.model_validate(dict(data), context={"nutrition_names": names})
     except ValidationError as exc:
-        problems += _messages(exc, Protocol)
-    if problems:
         # report in the order of the file format, whatever order the checks ran in
         rank = {key: i for i, key in enumerate(top_keys)}
-        lines = [line for _, line in sorted(problems, key=lambda p: rank.get(p[0], len(rank)))]
-        raise _protocol_error(source, lines)
-    return protocol
-
-
-def _protocol_error(source: str, lines: list[str]) -> ProtocolError:
-    if len(lines) == 1:
-        error = ProtocolError(f"{source}: {lines[0]}")
-    else:
-        error = ProtocolError(f"{source}: {len(lines)} problems:\n" + "\n".join(f"  {line}" for line in lines))
-    error.problems = lines  # type: ignore[attr-defined]  # for callers that show problems one by one
-    return error
-
-
-# --- files --------------------------------------------------------------------------------------
-
-class _YamlLoader(yaml.SafeLoader):
-    """YAML 1.2 scalars and no duplicate keys.
-
-    PyYAML follows YAML 1.1, where `clock_start: 12:30` loads as 750, `id: no` as false, `1e3` as a string
-    and `010` as 8. A protocol means what it looks like, so only true/false, decimal ints and plain
-    floats are typed; everything else stays a string.
-    """
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen = set()
-        for key_node, _ in node.value:
-            if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
-                if (key_node.tag, key_node.value) in seen:
-                    raise yaml.constructor.ConstructorError(
-                        "while constructing a mapping", node.start_mark,
-                        f"found duplicate key {key_node.value!r}; each key may appear once, remove one",
-                        key_node.start_mark)
-                seen.add((key_node.tag, key_node.value))
-        return super().construct_mapping(node, deep=deep)
-
-
-_YAML_11_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("bool", "int", "float", "timestamp")}
-_YamlLoader.yaml_implicit_resolvers = {
-    first: [(tag, regex) for tag, regex in resolvers if tag not in _YAML_11_TAGS]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_YamlLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
-_YamlLoader.add_implicit_resolver("tag:yaml.org,2002:int", re.compile(r"^[-+]?[0-9]+$"), list("-+0123456789"))
-_YamlLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)"
-               r"|\.(?:nan|NaN|NAN))$"),
-    list("-+.0123456789"))
-_YamlLoader.add_constructor("tag:yaml.org,2002:int", lambda loader, node: int(loader.construct_scalar(node)))
-
-
-def _read_yaml(text: str, source: str) -> Any:
-    try:
-        return yaml.load(text, Loader=_YamlLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        hint = ""
-        if "alias" in f"{problem} {getattr(exc, 'context', '')}":
-            hint = '; a value starting with * must be quoted, e.g. CYP2C19: "*2/*2"'
-        raise _protocol_error(source, [f"not valid YAML: {where}{problem}{hint}"]) from exc
-    except (ValueError, TypeError, AttributeError, KeyError, RecursionError) as exc:
-        # PyYAML's constructors fail this way on explicit tags such as `!!int abc`, or on deep nesting
-        raise _protocol_error(source, [f"not valid YAML: cannot read a value ({type(exc).__name__}: {exc}); "
-                                       "write plain numbers and text without !! tags"]) from exc
-
-
-def _read_json(text: str, source: str) -> Any:
-    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        keys = [key for key, _ in pairs]
-        for key in keys:
-            if keys.count(key) > 1:
-                raise _protocol_error(source, [f"not valid JSON: duplicate key {key!r}; each key may "
-                                               "appear once, remove one"])
-        return dict(pairs)
-
-    try:
-        return json.loads(text, object_pairs_hook=no_duplicates)
-    except json.JSONDecodeError as exc:
-        where = f"line {exc.lineno}, column {exc.colno}"
-        raise _protocol_error(source, [f"not valid JSON: {where}: {exc.msg}"]) from exc
-    except RecursionError as exc:
-        raise _protocol_error(source, ["not valid JSON: nested too deeply"]) from exc
+        problems = sorted(messages(exc, Protocol, _NESTED), key=lambda p: rank.get(p[0], len(rank)))
+        raise protocol_error(source, [line for _, line in problems]) from None
 
 
 def load_protocol(path: str | Path, *, nutrition_names: Collection[str] | None = None) -> Protocol:
@@ -809,11 +691,11 @@ def load_protocol(path: str | Path, *, nutrition_names: Collection[str] | None =
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
-        raise _protocol_error(source, ["protocol file not found; check the path"]) from exc
+        raise protocol_error(source, ["protocol file not found; check the path"]) from exc
     except (OSError, UnicodeDecodeError) as exc:
-        raise _protocol_error(source, [f"cannot read the protocol file: {exc}"]) from exc
-    data = _read_json(text, source) if path.suffix.lower() == ".json" else _read_yaml(text, source)
+        raise protocol_error(source, [f"cannot read the protocol file: {exc}"]) from exc
+    data = read_json(text, source) if path.suffix.lower() == ".json" else read_yaml(text, source)
     if data is None:
-        raise _protocol_error(source, ["the file is empty; a protocol is a mapping with the keys "
-                                       f"{', '.join(Protocol.model_fields)} (see PROTOCOL.md)"])
+        raise protocol_error(source, ["the file is empty; a protocol is a mapping with the keys "
+                                      f"{', '.join(Protocol.model_fields)} (see PROTOCOL.md)"])
     return parse_protocol(data, nutrition_names=nutrition_names, source=source)
