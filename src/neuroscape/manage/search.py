@@ -17,8 +17,8 @@
 4. The best `finalists` by the screening rank (and "continue as now") are evaluated again on all `draws`.
 5. Ranking (documented objective): joint probability of target attainment (higher first), then the CVaR
    of the loss at `cvar_level` (lower first), then the expected loss, then burden (pills per day, then
-   changes). The Pareto front over (joint PTA, CVaR, pills per day) is marked, so the efficacy-risk
-   trade-off is shown rather than one number. `reached` is False when no safe plan attains the profile
+   changes); `objective="cvar"` puts the CVaR first (risk-averse). The Pareto front over (joint PTA,
+   CVaR, pills per day) is marked, so the efficacy-risk trade-off is shown rather than one number. `reached` is False when no safe plan attains the profile
    jointly with probability `required_pta`; the best safe partial plan is still ranked first.
 
 Deterministic: the same inputs and seed give the same plans, byte for byte (`PlanSearch.to_dict`).
@@ -380,8 +380,14 @@ def _has_region(model, rule) -> bool:
         return False
 
 
-def _rank_key(p: ScoredPlan):
-    return (-p.pta["joint"].p, p.cvar, p.expected_loss, p.burden.pills_per_day, p.burden.changes, p.candidate.label)
+OBJECTIVES = ("pta", "cvar")
+
+
+def _rank_key(p: ScoredPlan, objective: str = "pta"):
+    tail = (p.expected_loss, p.burden.pills_per_day, p.burden.changes, p.candidate.label)
+    if objective == "cvar":  # risk-averse: the worst draws' loss first
+        return (p.cvar, -p.pta["joint"].p, *tail)
+    return (-p.pta["joint"].p, p.cvar, *tail)
 
 
 def _pareto(plans: list[ScoredPlan]) -> set[int]:
@@ -399,17 +405,17 @@ def _pareto(plans: list[ScoredPlan]) -> set[int]:
     return front
 
 
-def _ranked(plans: list[ScoredPlan]) -> tuple[ScoredPlan, ...]:
+def _ranked(plans: list[ScoredPlan], objective: str = "pta") -> tuple[ScoredPlan, ...]:
     from dataclasses import replace
 
-    plans = sorted(plans, key=_rank_key)
+    plans = sorted(plans, key=lambda p: _rank_key(p, objective))
     front = _pareto(plans)
     return tuple(replace(p, rank=k + 1, pareto=k in front) for k, p in enumerate(plans))
 
 
 def optimise(person, targets: TargetProfile, *, levers: Levers = Levers(), horizon_h: float = DEFAULT_HORIZON_H,
              current: Plan | None = None, draws: int = 100, screen_draws: int = 20, finalists: int = 6,
-             cvar_level: float = 0.9, required_pta: float = 0.8, seed: int = 0, rules=None,
+             cvar_level: float = 0.9, required_pta: float = 0.8, objective: str = "pta", seed: int = 0, rules=None,
              solver: Solver = SEARCH_SOLVER, progress: Callable[[int, int, str], None] | None = None) -> PlanSearch:
     """Search plans for `person` (an `assess` Assessment, a calibration Posterior, or a Subject with an
     optional `current` Plan) that bring the `targets` profile's bands into range over `horizon_h` hours from
@@ -424,6 +430,9 @@ def optimise(person, targets: TargetProfile, *, levers: Levers = Levers(), horiz
         raise ProtocolError(f"horizon_h = {horizon_h!r}; give 1 h to 5 years (e.g. 2016 for 12 weeks)")
     if not 0 < required_pta <= 1:
         raise ProtocolError(f"required_pta = {required_pta!r}; it is a probability in (0, 1]")
+    if objective not in OBJECTIVES:
+        raise ProtocolError(f"objective = {objective!r}; allowed: {', '.join(OBJECTIVES)} (joint PTA first, or "
+                            "the CVaR of the loss first)")
     if draws < 0 or screen_draws < 0:
         raise ProtocolError("draws and screen_draws must be >= 0 (0 = the point estimate only)")
     posterior, now_h = None, 0.0
@@ -467,7 +476,7 @@ def optimise(person, targets: TargetProfile, *, levers: Levers = Levers(), horiz
             excluded.append(bad)
     if progress:
         progress(total, total, "screened")
-    screened_ranked = _ranked(screened)
+    screened_ranked = _ranked(screened, objective)
     chosen = [p.candidate for p in screened_ranked[:finalists]]
     base = space[0]
     if base.label not in {c.label for c in chosen} and any(p.candidate.label == base.label for p in screened):
@@ -481,7 +490,7 @@ def optimise(person, targets: TargetProfile, *, levers: Levers = Levers(), horiz
             (excluded if isinstance(res, Excluded) else final).append(res)
     else:
         final = [p for p in screened if p.candidate.label in {c.label for c in chosen}]
-    plans = _ranked(final)
+    plans = _ranked(final, objective)
     reached = bool(plans) and plans[0].pta["joint"].p >= required_pta
     if not plans:
         message = "no candidate plan passed the hard safety rules; see the excluded list"
