@@ -18,8 +18,9 @@
 5. Ranking (documented objective): joint probability of target attainment (higher first), then the CVaR
    of the loss at `cvar_level` (lower first), then the expected loss, then burden (pills per day, then
    changes); `objective="cvar"` puts the CVaR first (risk-averse). The Pareto front over (joint PTA,
-   CVaR, pills per day) is marked, so the efficacy-risk trade-off is shown rather than one number. `reached` is False when no safe plan attains the profile
-   jointly with probability `required_pta`; the best safe partial plan is still ranked first.
+   CVaR, pills per day) is marked, so the efficacy-risk trade-off is shown rather than one number.
+   `reached` is False when no safe plan attains the profile jointly with probability `required_pta`;
+   the best safe partial plan is still ranked first.
 
 Deterministic: the same inputs and seed give the same plans, byte for byte (`PlanSearch.to_dict`).
 Every plan is a simulated scenario for a qualified clinician, never medical advice.
