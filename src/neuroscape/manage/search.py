@@ -231,10 +231,15 @@ class _DrawTrajectory:
 
 
 def _read(model, Y, Pt, quantity, region):
-    """Readout values (b, T); a model whose occupancies have no regions is read without one."""
+    """Readout values (b, T); a model whose occupancies have no regions is read without one, and the
+    plasma level of a library drug the plan does not dose is 0 (its model has no such readout)."""
+    from ..pharmacology.library import drug_names
+
     try:
         ro = model.network.readout(quantity, region)
     except ModelError:
+        if quantity.startswith("plasma.") and quantity.split(".", 1)[1] in drug_names():
+            return np.zeros(Y.shape[:-1]), "ng/mL"
         if region is None or not quantity.startswith("occupancy."):
             raise
         ro = model.network.readout(quantity, None)
