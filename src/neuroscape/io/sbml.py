@@ -230,12 +230,16 @@ def _vector(values, names: Sequence[str], defaults: Sequence[float], what: str) 
 
 
 def to_sbml(network: Network, path: str | Path | None = None, *, parameters=None,
-            initial=None) -> str:
+            initial=None, assignments: Mapping[str, str] | None = None,
+            events: Sequence[tuple[float, Sequence[tuple[str, str]]]] = ()) -> str:
     """Return (and optionally write to `path`) the network as an SBML L3V2 document string.
 
     `parameters`: parameter values to export instead of the network's (vector in network order,
     or a mapping name -> value). `initial`: species initial concentrations (vector or mapping),
-    e.g. a steady state; defaults to `Species.initial`."""
+    e.g. a steady state; defaults to `Species.initial`. `assignments`: extra non-constant
+    parameters id -> expression over the network's names (readouts), exported as assignment rules.
+    `events`: (time in h, [(species or input parameter, expression)]) exported as events triggered
+    at that time (dosing and input changes of a plan; see io/omex.py)."""
     from ..model.parameters import references
 
     refs = references()
@@ -375,6 +379,31 @@ def to_sbml(network: Network, path: str | Path | None = None, *, parameters=None
         notes = [r.description] if r.description else []
         notes.append(f"Rate (concentration/time) as written in neuroscape: {r.rate}")
         rx.setNotes(_notes_html(notes))
+
+    for ident, text in (assignments or {}).items():
+        where = f"assignment {ident!r}"
+        if ident in taken:
+            raise ModelError(f"to_sbml: {where} clashes with a name of the model; choose another id")
+        taken.add(ident)
+        par = model.createParameter()
+        _check(par.setId(ident), where)
+        par.setConstant(False)
+        rule = model.createAssignmentRule()
+        rule.setVariable(ident)
+        _check(rule.setMath(_ast(resolve(text, table, resolved, where), where)), f"{where} math")
+    for k, (at_h, changes) in enumerate(events):
+        ev = model.createEvent()
+        _check(ev.setId(f"event_{k}"), f"event {k}")
+        ev.setUseValuesFromTriggerTime(True)
+        trig = ev.createTrigger()
+        trig.setInitialValue(False)
+        trig.setPersistent(True)
+        _check(trig.setMath(libsbml.parseL3Formula(f"time >= {float(at_h)!r}")), f"event {k} trigger")
+        for target, text in changes:
+            ea = ev.createEventAssignment()
+            ea.setVariable(target)
+            _check(ea.setMath(_ast(resolve(text, table, resolved, f"event {k}"), f"event {k}")),
+                   f"event {k} assignment to {target}")
 
     text = libsbml.writeSBMLToString(doc)
     if path is not None:
