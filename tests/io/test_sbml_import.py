@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import libsbml
+import libsedml  # noqa: F401 - imported on purpose: it changes libsbml's ASTNode.getType() (see _Math)
 import numpy as np
 import pytest
+import sympy as sp
 
 from neuroscape.errors import ModelError
-from neuroscape.io.sbml_import import load_sbml, run_imported
+from neuroscape.io.sbml_import import _Math, load_sbml, run_imported
 
 REFERENCE = Path(__file__).resolve().parents[2] / ".." / "shared" / "reference"
 TOL = 1e-3  # the reference tolerance of tests/io/test_sbml.py
@@ -117,3 +120,23 @@ def test_unsupported_constructs_are_named(tmp_path):
         load_sbml(path)
     with pytest.raises(ModelError, match="file not found"):
         load_sbml(tmp_path / "nope.xml")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("a + b * 2 - c / 4", "a + 2*b - c/4"), ("-a^2", "-a**2"), ("exp(a) * ln(b)", "exp(a)*log(b)"),
+    ("log10(a)", "log(a)/log(10)"), ("log(2, a)", "log(a)/log(2)"), ("sqrt(a) + root(3, b)", "a**0.5 + b**(1/3)"),
+    ("abs(a) + max(a, b) - min(a, 1)", "Abs(a) + Max(a, b) - Min(a, 1)"), ("pow(a, 3) * pi", "pi*a**3"),
+])
+def test_math_translation(text, expected):
+    a, b, c = sp.symbols("a b c", real=True)
+    got = _Math({})(libsbml.parseL3Formula(text), "test")
+    want = sp.sympify(expected, locals={"a": a, "b": b, "c": c})
+    values = {a: 1.7, b: 0.3, c: 2.2}
+    assert float(got.subs(values)) == pytest.approx(float(want.subs(values)), rel=1e-14)
+
+
+@pytest.mark.parametrize("text, what", [("piecewise(1, a > 2, 0)", "piecewise"), ("f(a)", "'f'"),
+                                        ("a && b", "and")])
+def test_math_refusals_name_the_element(text, what):
+    with pytest.raises(ModelError, match=f"reaction 'r1': the math element .*{what}"):
+        _Math({})(libsbml.parseL3Formula(text), "reaction 'r1'")

@@ -41,6 +41,7 @@ __all__ = ["ImportedModel", "TimedEvent", "load_sbml", "run_imported", "TIME_SCA
 TIME_SCALE = "sbml_time_scale"
 _RESERVED = {"exp", "sqrt", "log", "Max", "Min", TIME_SCALE}
 _TINY = sp.Float(1e-300)
+_FUNCS = {"exp", "ln", "log", "log10", "sqrt", "root", "pow", "power", "abs", "max", "min"}
 _SECONDS = {"second": 1.0, "minute": 60.0, "hour": 3600.0, "day": 86400.0}
 
 
@@ -92,48 +93,64 @@ class _Math:
         return self.symbols[name]
 
     def __call__(self, node: libsbml.ASTNode, where: str) -> sp.Expr:
-        t = node.getType()
-        kids = [self(node.getChild(i), where) for i in range(node.getNumChildren())]
-        if t in (libsbml.AST_INTEGER, libsbml.AST_REAL, libsbml.AST_REAL_E, libsbml.AST_RATIONAL):
-            return sp.Float(node.getValue()) if t != libsbml.AST_INTEGER else sp.Integer(node.getInteger())
-        if t == libsbml.AST_NAME:
+        # classified by libsbml's predicates and names, not getType(): once libsedml is imported the
+        # two SWIG modules share the ASTNodeType_t type and getType() no longer returns an int
+        if node.isName():
+            url = node.getDefinitionURLString()
+            if url.endswith("/time"):
+                raise _fail(where, "the time symbol inside model math")
+            if url:
+                raise _fail(where, f"the symbol {url}")
             return self.symbol(node.getName())
-        if t == libsbml.AST_CONSTANT_PI:
-            return sp.pi
-        if t == libsbml.AST_CONSTANT_E:
-            return sp.E
-        if t == libsbml.AST_PLUS:
-            return sp.Add(*kids) if kids else sp.Integer(0)
-        if t == libsbml.AST_MINUS:
-            return -kids[0] if len(kids) == 1 else kids[0] - kids[1]
-        if t == libsbml.AST_TIMES:
-            return sp.Mul(*kids) if kids else sp.Integer(1)
-        if t == libsbml.AST_DIVIDE:
-            return kids[0] / kids[1]
-        if t in (libsbml.AST_POWER, libsbml.AST_FUNCTION_POWER):
-            if kids[1].is_Integer:
-                return kids[0] ** kids[1]
-            # a real power is defined for a base > 0 only: an integrator's trial stage may dip below 0
-            # and x**e has an infinite slope at 0 (NaN would reject every step), so the base is kept
-            # at or above _TINY, which changes no value a simulator can resolve
-            return sp.Max(kids[0], _TINY) ** kids[1]
-        if t == libsbml.AST_FUNCTION_EXP:
-            return sp.exp(kids[0])
-        if t == libsbml.AST_FUNCTION_LN:
-            return sp.log(kids[0])
-        if t == libsbml.AST_FUNCTION_LOG:
-            return sp.log(kids[-1]) / sp.log(kids[0] if len(kids) == 2 else 10)
-        if t == libsbml.AST_FUNCTION_ROOT:
-            return kids[-1] ** (1 / (kids[0] if len(kids) == 2 else sp.Integer(2)))
-        if t == libsbml.AST_FUNCTION_ABS:
-            return sp.Abs(kids[0])
-        if t == getattr(libsbml, "AST_FUNCTION_MAX", None):
-            return sp.Max(*kids)
-        if t == getattr(libsbml, "AST_FUNCTION_MIN", None):
-            return sp.Min(*kids)
-        if t == libsbml.AST_NAME_TIME:
-            raise _fail(where, "the time symbol inside model math")
-        raise _fail(where, f"the math element {node.getName() or libsbml.formulaToL3String(node)!r}")
+        if node.isNumber():
+            return sp.Integer(node.getInteger()) if node.isInteger() else sp.Float(node.getReal())
+        name = node.getName() or ""
+        if node.isConstant():
+            if name in ("pi", "exponentiale"):
+                return sp.pi if name == "pi" else sp.E
+            raise _fail(where, f"the constant {name!r}")
+        if not node.isOperator() and (not node.isFunction() or node.isUserFunction() or name not in _FUNCS):
+            raise _fail(where, f"the math element {name or libsbml.formulaToL3String(node)!r}")
+        kids = [self(node.getChild(i), where) for i in range(node.getNumChildren())]
+        if node.isOperator():
+            op = node.getCharacter()
+            if op == "+":
+                return sp.Add(*kids) if kids else sp.Integer(0)
+            if op == "-":
+                return -kids[0] if len(kids) == 1 else kids[0] - kids[1]
+            if op == "*":
+                return sp.Mul(*kids) if kids else sp.Integer(1)
+            if op == "/":
+                return kids[0] / kids[1]
+            if op == "^":
+                return _power(kids[0], kids[1])
+        if node.isFunction() and not node.isUserFunction():
+            if name == "exp":
+                return sp.exp(kids[0])
+            if name == "ln":
+                return sp.log(kids[0])
+            if name in ("log", "log10"):
+                return sp.log(kids[-1]) / sp.log(kids[0] if len(kids) == 2 else 10)
+            if name == "sqrt" or (name == "root" and len(kids) == 1):
+                return _power(kids[-1], sp.Rational(1, 2))
+            if name == "root":
+                return _power(kids[1], 1 / kids[0])
+            if name in ("pow", "power"):
+                return _power(kids[0], kids[1])
+            if name == "abs":
+                return sp.Abs(kids[0])
+            if name in ("max", "min"):
+                return (sp.Max if name == "max" else sp.Min)(*kids)
+        raise _fail(where, f"the math element {name or libsbml.formulaToL3String(node)!r}")
+
+
+def _power(base: sp.Expr, exponent: sp.Expr) -> sp.Expr:
+    if exponent.is_Integer:
+        return base ** exponent
+    # a real power is defined for a base > 0 only: an integrator's trial stage may dip below 0 and
+    # x**e has an infinite slope at 0 (NaN would reject every step), so the base is kept at or above
+    # _TINY, which changes no value a simulator can resolve
+    return sp.Max(base, _TINY) ** exponent
 
 
 def _convert(doc: libsbml.SBMLDocument, option: str, where: str) -> None:
@@ -265,7 +282,7 @@ def load_sbml(path: str | Path) -> ImportedModel:
         else:
             species.append(Species(name, s.getCompartment(), "1", float(value), s.getName() or ""))
             state_index[sid] = "amount" if amount else "conc"
-        readouts.append(Readout(name, None, name, "1", description=f"SBML species {sid}"))
+        readouts.append(Readout(f"sbml.{sid}", None, name, "1", description=f"SBML species {sid}"))
 
     for i in range(m.getNumParameters()):
         p = m.getParameter(i)
@@ -277,7 +294,7 @@ def load_sbml(path: str | Path) -> ImportedModel:
             state_index[pid] = "amount"
         else:
             constant(pid, p.getValue() if p.isSetValue() else float("nan"), "parameter")
-        readouts.append(Readout(name, None, name, "1", description=f"SBML parameter {pid}"))
+        readouts.append(Readout(f"sbml.{pid}", None, name, "1", description=f"SBML parameter {pid}"))
 
     scale = sp.Symbol(TIME_SCALE, real=True)
     reactions: list[Reaction] = []
@@ -338,8 +355,8 @@ def _event(ev: libsbml.Event, math: _Math, per_hour: float, constants: dict[str,
     if ev.isSetPriority():
         raise _fail(where, "an event priority")
     trig = ev.getTrigger().getMath() if ev.isSetTrigger() else None
-    if trig is None or trig.getType() not in (libsbml.AST_RELATIONAL_GEQ, libsbml.AST_RELATIONAL_GT) \
-            or trig.getNumChildren() != 2 or trig.getChild(0).getType() != libsbml.AST_NAME_TIME:
+    if trig is None or not trig.isRelational() or trig.getName() not in ("geq", "gt") \
+            or trig.getNumChildren() != 2 or not trig.getChild(0).getDefinitionURLString().endswith("/time"):
         raise _fail(where, "a trigger other than time >= T")
     at = math(trig.getChild(1), where).xreplace({math.symbol(k): v for k, v in constants.items()})
     if not at.is_number:

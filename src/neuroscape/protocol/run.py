@@ -175,6 +175,10 @@ def _add_drug(plan: Plan, item: DrugIntervention, where: str) -> Plan:
 
 def run_protocol(protocol: Protocol, *, solver: Solver = Solver(), extra_times=()) -> ProtocolResult:
     """Simulate a protocol and collect its readouts. `extra_times` adds output times (for plots)."""
+    if protocol.model is not None:  # an external SBML model (protocol key model:, docs/exchange.md)
+        from .external import run_external
+
+        return run_external(protocol, extra_times=extra_times)
     subject = subject_of(protocol)
     plan = plan_of(protocol)
     network = model_for(plan).network
