@@ -13,6 +13,8 @@ Conventions of the export:
   constant interventions) are non-constant so that a simulator may change them.
 * Every parameter has a `notes` element with its source citation, basis and note, and a MIRIAM
   `bqbiol:isDescribedBy` annotation (identifiers.org) when the source has a DOI or PMID.
+* Species carry ChEBI (molecules) or UniProt + HGNC (proteins) annotations (io/annotations.py); the
+  model carries its taxon (NCBI taxonomy 9606, human).
 * Model units: time hour, substance micromole, volume litre; species in uM (umol/L), except
   dimensionless species and `g` species (gram per unit volume).
 """
@@ -33,6 +35,7 @@ from sympy.printing.str import StrPrinter
 from ..errors import ModelError
 from ..model.assemble import inline_expressions, resolve
 from ..model.network import Network
+from .annotations import MODEL_TERMS, species_terms
 from ..units import parse_unit
 
 __all__ = ["to_sbml", "write_sbml", "formula", "identifiers_uri"]
@@ -215,6 +218,15 @@ def _notes_html(lines: Sequence[str]) -> str:
     return f'<body xmlns="{_XHTML}">{body}</body>'
 
 
+def _annotate(element, qualifier: int, uris: Sequence[str], *, what: str) -> None:
+    """A MIRIAM biological-qualifier annotation (the element needs a metaid)."""
+    cv = libsbml.CVTerm(libsbml.BIOLOGICAL_QUALIFIER)
+    cv.setBiologicalQualifierType(qualifier)
+    for uri in uris:
+        cv.addResource(uri)
+    _check(element.addCVTerm(cv), f"annotation of {what}")
+
+
 def _vector(values, names: Sequence[str], defaults: Sequence[float], what: str) -> list[float]:
     if values is None:
         return [float(v) for v in defaults]
@@ -264,6 +276,8 @@ def to_sbml(network: Network, path: str | Path | None = None, *, parameters=None
         "Parameters marked non-constant are piecewise-constant inputs set by interventions.",
     ]))
 
+    for qualifier, uris in MODEL_TERMS:
+        _annotate(model, qualifier, uris, what="model")
     units = _Units(model)
     hour = units.define("hour", _BASE_UNITS["hour"])
     umol = units.define("umol", _BASE_UNITS["micromole"])
@@ -318,6 +332,10 @@ def to_sbml(network: Network, path: str | Path | None = None, *, parameters=None
                 sp_.setSubstanceUnits("gram")
         if s.description:
             sp_.setNotes(_notes_html([s.description]))
+        terms = species_terms(s.name)
+        if terms is not None:
+            _check(sp_.setMetaId(f"meta_{s.name}"), f"metaid of species {s.name}")
+            _annotate(sp_, *terms, what=f"species {s.name}")
 
     for p, value in zip(network.parameters, pvalues):
         par = model.createParameter()
@@ -342,11 +360,7 @@ def to_sbml(network: Network, path: str | Path | None = None, *, parameters=None
             uris.append(identifiers_uri("pubmed", ref["pmid"]))
         if uris:
             par.setMetaId(f"meta_{p.name}")
-            cv = libsbml.CVTerm(libsbml.BIOLOGICAL_QUALIFIER)
-            cv.setBiologicalQualifierType(libsbml.BQB_IS_DESCRIBED_BY)
-            for uri in uris:
-                cv.addResource(uri)
-            _check(par.addCVTerm(cv), f"annotation of parameter {p.name}")
+            _annotate(par, libsbml.BQB_IS_DESCRIBED_BY, uris, what=f"parameter {p.name}")
 
     table, resolved = inline_expressions(network)
     species_comp = {s.name: comp_ids[s.compartment] for s in network.species}
