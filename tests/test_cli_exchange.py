@@ -104,3 +104,15 @@ def test_protocol_run_with_a_model_key(tmp_path):
     absent.write_text(EXTERNAL.format(model="nothing.xml"))
     res = runner.invoke(app, ["protocol", "run", str(absent)])
     assert res.exit_code == 2 and "model: SBML import" in res.output and "file not found" in res.output
+
+
+def test_run_protocol_refuses_a_model_protocol():
+    from neuroscape.errors import ProtocolError
+    from neuroscape.protocol.run import run_protocol
+    from neuroscape.protocol.schema import parse_protocol
+
+    protocol = parse_protocol({"protocol": 1, "name": "x", "model": "m.xml",
+                               "readouts": [{"id": "a", "quantity": "sbml.a", "at_h": 1}]})
+    assert protocol.model == "m.xml"
+    with pytest.raises(ProtocolError, match="model: this function runs neuroscape's own model"):
+        run_protocol(protocol)

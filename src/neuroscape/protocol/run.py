@@ -175,10 +175,9 @@ def _add_drug(plan: Plan, item: DrugIntervention, where: str) -> Plan:
 
 def run_protocol(protocol: Protocol, *, solver: Solver = Solver(), extra_times=()) -> ProtocolResult:
     """Simulate a protocol and collect its readouts. `extra_times` adds output times (for plots)."""
-    if protocol.model is not None:  # an external SBML model (protocol key model:, docs/exchange.md)
-        from .external import run_external
-
-        return run_external(protocol, extra_times=extra_times)
+    if protocol.model is not None:  # an external SBML model runs at the edge (io), docs/exchange.md
+        raise ProtocolError("model: this function runs neuroscape's own model; run a protocol with model: "
+                            "through neuroscape.io.external_protocol.run_external or `neuroscape protocol run`")
     subject = subject_of(protocol)
     plan = plan_of(protocol)
     network = model_for(plan).network

@@ -1,5 +1,9 @@
 """Run a protocol on an external SBML model (the protocol key `model:`, docs/exchange.md).
 
+It sits with the importer at the edge of the system (io): `protocol.run.run_protocol` stays on
+neuroscape's own model and refuses a `model:` protocol, and `neuroscape protocol run` sends such a
+protocol here.
+
 The file's model starts from its own initial values at t = 0 and runs with its own events; the
 protocol contributes the readout times. Readouts name the file's ids as `sbml.<id>` (species as
 concentrations, or amounts for `hasOnlySubstanceUnits` species; parameters; assignment-rule
@@ -12,10 +16,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ModelError, ProtocolError
-from ..io.sbml_import import load_sbml, run_imported
+from ..protocol.run import ProtocolResult, _number
+from ..protocol.schema import Protocol, SubjectSpec
 from ..simulate import Trajectory
-from .run import ProtocolResult, _number
-from .schema import Protocol, SubjectSpec
+from .sbml_import import load_sbml, run_imported
 
 
 def run_external(protocol: Protocol, *, extra_times=()) -> ProtocolResult:
