@@ -61,8 +61,14 @@ def test_import_sbml_reports_runs_and_exports(tmp_path):
     assert (report["species"], report["reactions"], report["time_unit"]) == (14, 9, "hour")
     assert "sbml.eda" in report["readouts"]
     assert report["states_at_h"]["values"]["vda"] == pytest.approx(85.88, rel=1e-3)
-    # the imported network exported again runs the same in libRoadRunner (the round trip)
+    # the imported network exported again is valid SBML and runs the same in libRoadRunner (the round trip)
+    import libsbml
     import roadrunner
+
+    doc = libsbml.readSBMLFromFile(str(out))
+    doc.checkConsistency()
+    assert [doc.getError(i).getMessage() for i in range(doc.getNumErrors())
+            if doc.getError(i).getSeverity() >= libsbml.LIBSBML_SEV_ERROR] == []
 
     rr = roadrunner.RoadRunner(str(out))
     rr.integrator.relative_tolerance = 1e-10

@@ -218,9 +218,8 @@ def load_sbml(path: str | Path) -> ImportedModel:
             names[rid] = _safe(rid)
     math = _Math(names)
 
-    for kind, n in (("constraint", m.getNumConstraints()),):
-        if n:
-            notes.append(f"{n} {kind}(s) ignored (they check a run, they do not change it)")
+    if m.getNumConstraints():
+        notes.append(f"{m.getNumConstraints()} constraint(s) ignored (they check a run, they do not change it)")
     rules = {"assign": {}, "rate": {}}
     for i in range(m.getNumRules()):
         rule = m.getRule(i)
