@@ -122,3 +122,7 @@ def test_run_protocol_refuses_a_model_protocol():
     assert protocol.model == "m.xml"
     with pytest.raises(ProtocolError, match="model: this function runs neuroscape's own model"):
         run_protocol(protocol)
+    from neuroscape.protocol.run import trajectory_readout
+
+    with pytest.raises(ProtocolError, match="model: this function runs neuroscape's own model"):
+        trajectory_readout(protocol)
