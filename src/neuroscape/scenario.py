@@ -80,7 +80,6 @@ def scenario(subject: Subject = Subject(), plan: Plan = Plan(), horizon_h: float
     """
     model = model or model_for(plan)
     p = parameter_vector(subject, model.network)
-    p.setflags(write=False)
     own = reproductive.course(subject, horizon_h + DAY_H)
     return Scenario(model, subject, plan, p, float(horizon_h),
                     events=events_for(hold_inputs(plan, own), model, p),
@@ -245,6 +244,8 @@ class StartBatch:
         stats = np.zeros((b, 3), dtype=np.int64)
         status = list(self.status)
         ok = self.ok
+        if ok.all():  # the arrays as they are: a row's last bits can depend on its memory alignment
+            return sc.model.integrate_batch(self.Y0, self.P, times, sc.events, solver)
         if ok.any():
             traj, st, stt = sc.model.integrate_batch(self.Y0[ok], self.P[ok], times, sc.events, solver)
             out[ok], stats[ok] = traj, stt
@@ -348,8 +349,9 @@ def _run_in_batch(model: CompiledModel, P_key: bytes, Y_key: bytes, shape: tuple
     """Start states of parameter rows (P_key) from their steady states (Y_key), one batch
     integration per cycle (members that have reached their periodic state drop out). Cached like
     `_run_in`: plan search evaluates many plans on the same posterior draws."""
-    P = np.frombuffer(P_key).reshape(shape)
-    Y_ss = np.frombuffer(Y_key).reshape(shape[0], -1)
+    # writable copies: numba compiles read-only arrays separately, and that code's last bits differ
+    P = np.frombuffer(P_key).reshape(shape).copy()
+    Y_ss = np.frombuffer(Y_key).reshape(shape[0], -1).copy()
     events = _history_events(model, P[0], history)
 
     def advance(Y, rows):
