@@ -221,10 +221,10 @@ def _drivers(posterior: Posterior, sc: Scenario, at_h: float, keys, top: int = 3
     shares = posterior.contributions()[:, moved] @ grad if m else np.zeros((0, len(keys)))
     labels = [_observation_label(o) for o in posterior.observations]
     if plan.doses:  # the MAP patient without medication (her own hormone course goes on), in one solve
-        steady, _ = _evaluate(scenario(posterior.subject, Plan(), at_h, model=model), np.atleast_2d(rows[1]),
-                              at_h, keys)
+        off, _ = _evaluate(scenario(posterior.subject, Plan(), at_h, model=model), np.atleast_2d(rows[1]),
+                           at_h, keys)
         with np.errstate(divide="ignore", invalid="ignore"):
-            log_steady = np.log(np.where(steady[0] > 0, steady[0], np.nan))
+            log_off = np.log(np.where(off[0] > 0, off[0], np.nan))
     out: dict[str, list] = {}
     for j, (_, _, quantity, region, _, _) in enumerate(keys):
         effects = [(labels[i], float(shares[i, j])) for i in range(len(labels)) if m]
@@ -233,7 +233,7 @@ def _drivers(posterior: Posterior, sc: Scenario, at_h: float, keys, top: int = 3
                                                      posterior.subject.genotypes.items()) + ")",
                             float(logv[0, j] - logv[-1, j])))
         if plan.doses:
-            effects.append(("medication", float(logv[1, j] - log_steady[j])))
+            effects.append(("medication", float(logv[1, j] - log_off[j])))
         effects = [e for e in effects if np.isfinite(e[1]) and abs(e[1]) > 0.01]  # a 1% change shown
         effects.sort(key=lambda e: -abs(e[1]))
         out[quantity + (f"@{region}" if region else "")] = effects[:top]
