@@ -181,6 +181,11 @@ def reference_band(subject: Subject, samples: int = 200, seed: int = 0) -> np.nd
     return _reference_band(subject.sex, subject.age_years, subject.weight_kg, samples, seed).copy()
 
 
+def reference_columns() -> dict[tuple[str, str | None], int]:
+    """(quantity, region) -> the column of `reference_band` that holds it (the landscape's layout)."""
+    return {(k[2], k[3]): i for i, k in enumerate(_keys(model_for(Plan())))}
+
+
 @lru_cache(maxsize=8)
 def _reference_band(sex: str, age_years: float, weight_kg: float, samples: int, seed: int) -> np.ndarray:
     # Cached: the band depends only on these, and a landscape of each patient (and each of

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from ..engine.compiled import CompiledModel, Solver
-from ..errors import ModelError, NotModelledError, ProtocolError
+from ..errors import EngineError, ModelError, NotModelledError, ProtocolError
 from .sbml import to_sbml
 
 __all__ = ["Exchange", "ExportedReadout", "exchange_of", "write_omex", "KISAO", "FORMATS"]
@@ -78,27 +78,23 @@ def exchange_of(protocol, solver: Solver = Solver()) -> Exchange:
     """Build the SBML and SED-ML of a protocol (a parsed `Protocol`)."""
     import libsedml
 
-    from ..interventions import DAY_H, reproductive
-    from ..plan import events_for, hold_inputs
     from ..protocol.run import plan_of, subject_of
-    from ..simulate import _start_state, model_for
-    from ..subject import parameter_vector
+    from ..scenario import scenario
 
     if getattr(protocol, "model", None):
         raise ProtocolError("model: an archive is written for neuroscape's own model; a protocol on an "
                             "external SBML model already has its model file")
     subject, plan = subject_of(protocol), plan_of(protocol)
-    model = model_for(plan)
-    network = model.network
     times = sorted({0.0, *(t for ro in protocol.readouts for t in ro.times_h)})
     end_h, steps = _grid(times)
-    p = parameter_vector(subject, network)
-    ss = model.steady_state(p)
-    if not ss.ok:
-        raise ModelError(f"no baseline steady state for this subject ({ss.status}); check the subject")
-    y0 = _start_state(model, p, ss.y, reproductive.history(subject), solver).copy()
-    # as simulate() does: the subject's own hormone course runs a day past the last time
-    events = events_for(hold_inputs(plan, reproductive.course(subject, end_h + DAY_H)), model, p)
+    # the start state and the events simulate() uses: one scenario path (scenario.py)
+    sc = scenario(subject, plan, end_h)
+    model, network = sc.model, sc.model.network
+    try:
+        start = sc.start(solver)
+    except EngineError as exc:
+        raise ModelError(f"no start state for this subject ({exc}); check the subject") from None
+    y0, p, events = start.y0.copy(), sc.p.copy(), sc.events
     p0 = p.copy()
     names_s, names_p = network.species_names, network.parameter_names
     by_time: dict[float, dict[str, str]] = {}
@@ -130,7 +126,7 @@ def exchange_of(protocol, solver: Solver = Solver()) -> Exchange:
         assignments[ident] = f"({spec.scale!r}) * ({spec.expr})"
         base = None
         if ro.relative_to:
-            base = float(model.readout_function(spec.key)(ss.y, p))
+            base = float(model.readout_function(spec.key)(start.steady_state, p))
             if base == 0:
                 raise ProtocolError(f"readouts[{i}].relative_to: the baseline of {ro.quantity} is 0; remove "
                                     "relative_to")
@@ -153,7 +149,7 @@ def exchange_of(protocol, solver: Solver = Solver()) -> Exchange:
     alg = sim.createAlgorithm()
     alg.setKisaoID(KISAO["rosenbrock"])
     alg.setName("Rodas4 (Rosenbrock) with error control, as neuroscape integrates")
-    atol = float(np.min(CompiledModel.atol_vector(ss.y, solver)))
+    atol = float(np.min(CompiledModel.atol_vector(start.steady_state, solver)))
     for key, value in (("rtol", solver.rtol), ("atol", atol), ("h_init", solver.h_init),
                        ("max_steps", solver.max_steps)):
         ap = alg.createAlgorithmParameter()

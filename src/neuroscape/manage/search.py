@@ -473,7 +473,15 @@ def optimise(person, targets: TargetProfile, *, levers: Levers = Levers(), horiz
 
         sample = reference_band(subject)
         cols = reference_columns()
-        targets = resolve_reference(targets, lambda q, r: sample[:, cols[(q, r)]])
+
+        def column(quantity, region):
+            if (quantity, region) not in cols:
+                raise ProtocolError(f"{quantity}{' in the ' + region if region else ''} has no population reference "
+                                    "band (the landscape's layout); bands with reference: population may read: "
+                                    + ", ".join(f"{q}{'/' + r if r else ''}" for q, r in sorted(cols, key=str)))
+            return sample[:, cols[(quantity, region)]]
+
+        targets = resolve_reference(targets, column)
     rules = load_rules() if rules is None else tuple(rules)
     space = candidate_space(targets, regimens, levers, now_h=now_h, horizon_h=horizon_h, subject=subject)
     ev = _Evaluator(subject, posterior, targets, now_h, horizon_h, seed, cvar_level, solver, rules)
