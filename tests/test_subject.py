@@ -64,3 +64,15 @@ def test_subject_and_the_protocol_accept_the_same_subjects(fields):
     except ProtocolError:
         protocol_ok = False
     assert subject_ok == protocol_ok
+
+
+def test_patient_records_read_the_subjects_age_and_weight_ranges(monkeypatch):
+    """One rule, one place: a record is refused at import exactly where the Subject would refuse it."""
+    from neuroscape.assess.records import check_age, check_weight
+
+    assert check_age(120.0) == 120.0 and check_weight(400.0) == 400.0
+    with pytest.raises(ValueError, match="between 0 and 120"):
+        check_age(121.0)
+    monkeypatch.setitem(subject_module.RANGES, "age_years", (18.0, 90.0))
+    with pytest.raises(ValueError, match="between 18 and 90"):
+        check_age(17.0)

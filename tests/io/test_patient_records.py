@@ -449,7 +449,7 @@ def test_csv_extra_fields_and_quoted_commas(tmp_path):
     ("x,2026-04-01T08:00:00Z,20659-9,valine,200,umol/L,,,,", "code 20659-9 is Tryptophan, plasma .total. but name 'valine' is Valine"),
     ("x,,,sex,female,,,,,", r"sex 'female' differs from male in c.csv row 2; keep one"),
     ("x,,,age,41,,,,,", r"age '41' differs from 40.0 in c.csv row 3"),
-    ("x,,,weight,6100,kg,,,,", "weight 6100 kg is outside 2-450 kg"),
+    ("x,,,weight,6100,kg,,,,", "weight 6100 kg is outside 2-400 kg"),
     ("x,,,weight,nan,kg,,,,", "weight 'nan' is not a finite number"),
     ("x,2026-04-01T08:00:00Z,,medication:escitalopram,10,mg,,,0,", "every_h 0.0 must be a finite number of hours > 0"),
     ("x,2026-04-01T08:00:00Z,,medication:escitalopram,inf,mg,,,24,", "dose 'inf' is not a finite number"),

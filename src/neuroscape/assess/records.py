@@ -21,14 +21,12 @@ from .. import limits, schedule
 from ..errors import DataError
 from ..plan import Plan, add_dose
 from ..schedule import ScheduleProblem, schedule_problems
-from ..subject import Subject
+from ..subject import RANGES, Subject
 
 Specimen = Literal["plasma", "serum", "blood", "CSF", "urine", "MRS", "PET"]
 SPECIMENS: tuple[str, ...] = ("plasma", "serum", "blood", "CSF", "urine", "MRS", "PET")
 HOUR_S = 3600.0
 MIN_EVERY_H = 0.5
-AGE_RANGE = (0.0, 130.0)
-WEIGHT_RANGE_KG = (2.0, 450.0)  # outside: a unit slip (lb as kg, g as kg) is likelier than a person
 
 
 class RecordError(DataError):
@@ -42,16 +40,18 @@ class RecordError(DataError):
 
 
 def check_age(years: float) -> float:
-    """`years` if a possible age; ValueError otherwise (importers call it to name the row)."""
-    lo, hi = AGE_RANGE
+    """`years` if a possible age; ValueError otherwise (importers call it to name the row). The range is
+    the Subject's (subject.RANGES), so a record the Subject would refuse is refused here, by row."""
+    lo, hi = RANGES["age_years"]
     if not (math.isfinite(years) and lo <= years <= hi):
         raise ValueError(f"age {years:g} must be a number of years between {lo:g} and {hi:g}")
     return years
 
 
 def check_weight(kg: float) -> float:
-    """`kg` if a possible body weight; ValueError otherwise (importers call it to name the row)."""
-    lo, hi = WEIGHT_RANGE_KG
+    """`kg` if a possible body weight; ValueError otherwise (importers call it to name the row). The range is
+    the Subject's; outside it a unit slip (lb as kg, g as kg) is likelier than a person."""
+    lo, hi = RANGES["weight_kg"]
     if not (math.isfinite(kg) and lo <= kg <= hi):
         raise ValueError(f"weight {kg:g} kg is outside {lo:g}-{hi:g} kg; check the value and its unit "
                          "(kg or [lb_av])")
