@@ -63,8 +63,8 @@ def _moclobemide_with(**changes) -> dict:
 
 
 def _entry(enzyme="CYP2C19", kinact=5.0, ki=50980.0) -> dict:
-    return {"enzyme": enzyme, "kinact_per_h": {"value": kinact, "source": "kanacher2020"},
-            "ki_ng_per_mL": {"value": ki, "source": "kanacher2020"}}
+    return {"enzyme": enzyme, "kinact_per_h": {"value": kinact, "source": "kanacher2020", "basis": "model"},
+            "ki_ng_per_mL": {"value": ki, "source": "kanacher2020", "basis": "model"}}
 
 
 @pytest.mark.parametrize("entries,message", [

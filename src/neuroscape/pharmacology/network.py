@@ -22,6 +22,7 @@ from ..model.assemble import assemble
 from ..model.library import MODEL_VERSION, base_modules
 from ..model.network import (
     Expression,
+    FittedTo,
     Module,
     Network,
     Parameter,
@@ -59,8 +60,12 @@ def drug_closure(names) -> tuple[Drug, ...]:
 
 
 def _p(name, value, unit, src, module, note="", tags=(), basis="measured", inp=False) -> Parameter:
-    return Parameter(name, float(value), unit, src.source if hasattr(src, "source") else src, basis,
-                     note or getattr(src, "note", ""), tags=tuple(tags), module=module, input=inp)
+    """A drug parameter; a Sourced number brings its own basis and fitted_to (`basis` is for the rest)."""
+    fitted = getattr(src, "fitted_to", None)
+    return Parameter(name, float(value), unit, src.source if hasattr(src, "source") else src,
+                     getattr(src, "basis", basis), note or getattr(src, "note", ""), tags=tuple(tags),
+                     module=module, input=inp,
+                     fitted_to=FittedTo(fitted.sources, fitted.data) if fitted is not None else None)
 
 
 def formulation_suffix(form: str | None) -> str:
