@@ -312,6 +312,25 @@ class Drug(_Strict):
         return total
 
 
+def numbers(obj, path: str = "") -> list[tuple[str, Sourced]]:
+    """Every Sourced number inside a drug (or any part of one), with its path, e.g.
+    `targets[SERT].ec50_ng_per_mL` (list items are named by target, enzyme or gene)."""
+    if isinstance(obj, Sourced):
+        return [(path, obj)]
+    found: list[tuple[str, Sourced]] = []
+    if isinstance(obj, tuple):
+        for i, item in enumerate(obj):
+            label = getattr(item, "target", None) or getattr(item, "enzyme", None) or getattr(item, "gene", None)
+            found += numbers(item, f"{path}[{label or i}]")
+    elif isinstance(obj, dict):
+        for key, item in obj.items():
+            found += numbers(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(obj, BaseModel):
+        for name in type(obj).model_fields:
+            found += numbers(getattr(obj, name), f"{path}.{name}" if path else name)
+    return found
+
+
 def _folder():
     return resources.files("neuroscape.pharmacology").joinpath("data/drugs")
 
