@@ -19,7 +19,7 @@ def validate(as_json: bool = typer.Option(False, "--json", help="print results a
     """Run the published validation cases (VALIDATION.md); exit 1 on any failure."""
     from rich.progress import Progress
 
-    from ..validation import load_cases, run_validation
+    from ..validation import case_kind, headline, headline_text, load_cases, run_validation
 
     known = {c["id"] for c in load_cases()}
     unknown = sorted(set(case or ()) - known)
@@ -32,25 +32,30 @@ def validate(as_json: bool = typer.Option(False, "--json", help="print results a
         task = progress.add_task("validation cases", total=None)
         results = run_validation(case, progress=lambda cid: progress.update(task, advance=1,
                                                                            description=f"case {cid}"))
+    figures = headline(results)
     if as_json:
         payload = [{"id": r.id, "finding": r.finding, "status": r.status, "reason": r.reason,
-                    "sources": list(r.sources),
+                    "sources": list(r.sources), "kind": case_kind(r),
                     "checks": [{"label": c.label, "value": c.value, "min": c.min, "max": c.max,
-                                "passed": c.passed} for c in r.checks]} for r in results]
+                                "passed": c.passed, "kind": c.kind, "sources": list(c.sources),
+                                "fitted": list(c.fitted)} for c in r.checks]} for r in results]
         sys.stdout.write(json.dumps(payload, indent=1) + "\n")
+        err.print(headline_text(figures), highlight=False)
     else:
         table = Table(title="neuroscape validation")
-        for col in ("case", "status", "model value", "target"):
+        for col in ("case", "status", "kind", "model value", "target"):
             table.add_column(col)
         colour = {"pass": "green", "fail": "red", "missing": "dim", "error": "yellow", "reference": "blue"}
         for r in results:
             values = "\n".join(f"{c.label}: {c.value:.4g}" for c in r.checks) or r.reason
             targets = "\n".join(c.band for c in r.checks) or r.finding
-            table.add_row(r.id, f"[{colour[r.status]}]{r.status}[/]", values, targets)
+            kinds = case_kind(r)
+            table.add_row(r.id, f"[{colour[r.status]}]{r.status}[/]", kinds, values, targets)
         console.print(table)
         counts = {s: sum(r.status == s for r in results)
                   for s in ("pass", "fail", "missing", "error", "reference")}
         console.print(", ".join(f"{n} {s}" for s, n in counts.items()))
+        console.print(headline_text(figures), highlight=False)
     if report:
         from ..report.html import validation_report
 

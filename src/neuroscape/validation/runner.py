@@ -14,6 +14,8 @@ import yaml
 from ..errors import NeuroscapeError, ValidationCaseError
 from ..protocol.run import run_protocol
 from ..protocol.schema import parse_protocol
+from .labels import label_check
+from .labels import dosed_drugs as _dosed_drugs
 
 
 def _nadir_and_days(values, times):
@@ -51,6 +53,9 @@ class Check:
     min: float | None
     max: float | None
     passed: bool
+    kind: str = ""  # consistency | prediction (validation/labels.py)
+    fitted: tuple[str, ...] = ()  # for consistency: the fits to the check's sources
+    sources: tuple[str, ...] = ()
 
     @property
     def band(self) -> str:
@@ -109,11 +114,15 @@ def run_case(case: dict) -> CaseResult:
                 series[arm][rid] = (ro["at_h"], ro["value"], ro["unit"], ro["quantity"])
             names[arm] = SimpleNamespace(**ns)
         checks = []
+        drugs = _dosed_drugs(case)
         for spec in case["checks"]:
             value = float(eval(spec["value"], {"__builtins__": {}}, names))  # noqa: S307 - our data files
             lo, hi = spec.get("min"), spec.get("max")
             ok = bool(np.isfinite(value) and (lo is None or value >= lo) and (hi is None or value <= hi))
-            checks.append(Check(spec["label"], value, lo, hi, ok))
+            # A check may name its own sources (a prediction from another study within a case).
+            sources = tuple(spec.get("sources", case.get("sources", ())))
+            label = label_check(sources, drugs)
+            checks.append(Check(spec["label"], value, lo, hi, ok, label.kind, label.fitted, sources))
     except NeuroscapeError as exc:
         return CaseResult(status="error", reason=str(exc), **common)
     except Exception as exc:  # noqa: BLE001 - a broken case file must not stop the other cases
