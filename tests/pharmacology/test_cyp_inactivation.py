@@ -149,6 +149,7 @@ def test_single_dose_exposure_rises_with_dose():
     assert ratio == pytest.approx(1.37, rel=0.10)
 
 
+@pytest.mark.fit_check
 def test_cyp2c19_activity_after_one_dose_matches_the_omeprazole_study():
     # cho2002: 300 mg with omeprazole, CYP2C19 formation clearance x0.47 in extensive metabolisers. The
     # competitive Ki was derived from this number with the inactivation in place: a consistency check.

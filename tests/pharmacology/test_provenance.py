@@ -80,3 +80,19 @@ def test_fitted_needs_fitted_to_and_a_measured_number_has_none():
         Sourced(value=1, source="meyer2001", basis="fitted")
     with pytest.raises(ValueError, match="fitted_to is for fitted or derived numbers; this one is measured"):
         Sourced(value=1, source="meyer2001", basis="measured", fitted_to={"sources": ["meyer2001"]})
+
+
+def test_every_parameter_of_the_full_drug_network_has_a_basis_and_fitted_ones_their_data():
+    """Parameters made in code (enzyme turnover, levodopa transport, brain efflux) included."""
+    from neuroscape.pharmacology.network import network_for
+
+    refs = {**references(), **drug_references()}
+    params = network_for(drug_names()).parameters
+    assert {p.basis for p in params} <= set(BASES)
+    for p in params:
+        if p.basis in FITTED_BASES:
+            assert p.fitted_to is not None and set(p.fitted_to.sources) <= set(refs), p.name
+    by_name = {p.name: p for p in params}
+    assert by_name["ldopa_5ht_uptake"].fitted_to.sources == ("tanaka1999",)
+    assert by_name["citalopram_ec50_sert"].basis == "fitted"
+    assert by_name["k_efflux_trp"].fitted_to.sources == ("best2010",)

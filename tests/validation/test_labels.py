@@ -20,12 +20,12 @@ def _label(case_id):
 
 
 @pytest.mark.parametrize("case_id,fit", [
-    ("V03", "citalopram.targets[SERT].ec50_ng_per_mL <- meyer2001"),
-    ("V04", "sertraline.targets[SERT].emax <- meyer2007"),
+    ("V03", "citalopram_ec50_sert <- meyer2001"),
+    ("V04", "sertraline_emax_sert <- meyer2007"),
     ("V08", "ps_max <- young1985"),
     ("V11", "female_tph2_factor <- nishizawa1997"),
     ("V13", "k_1a_desens <- czachura2000, lepoul1995"),
-    ("V14", "vigabatrin.targets[GABA-T].ki_ng_per_mL <- petroff1996"),
+    ("V14", "vigabatrin_ki_gaba_t <- petroff1996"),
     ("V15", "tdo_cort_emax <- green1975"),
 ])
 def test_cases_checked_against_the_data_of_a_fit_are_consistency(case_id, fit):

@@ -4,9 +4,11 @@ A check is `consistency` when any parameter it depends on was fitted to (or deri
 the check's own sources, by source key (`fitted_to.sources` of the model's parameter tables and of
 the drug files), or was read from one of them (its `source`: a value measured in the study the
 check compares against is not independent of it either); otherwise it is a `prediction`. "Depends on" is taken broadly so that the label
-errs towards consistency, never towards prediction: every parameter of the model (the readouts of
-one network share its steady state, so a fit anywhere can move them all) and every number of the
-drugs the case's arms dose, with their active metabolites.
+errs towards consistency, never towards prediction: every parameter of the network that runs the case's
+drugs (the model's modules, the dosed drugs with their active metabolites and the enzyme and
+levodopa modules they bring): the readouts of one network share its steady state, so a fit anywhere
+can move them all. Numbers of a drug file that no simulation uses (reported half-life, label maximum)
+are not parameters and do not count.
 """
 
 from __future__ import annotations
@@ -25,18 +27,12 @@ class Label:
     fitted: tuple[str, ...] = ()
 
 
-@lru_cache(maxsize=1)
-def _model_fits() -> tuple[tuple[str, tuple[str, ...]], ...]:
-    from ..model.library import default_network
-
-    return tuple((p.name, _keys(p.source, p.fitted_to)) for p in default_network().parameters)
-
-
 @lru_cache(maxsize=None)
-def _drug_fits(name: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    from ..pharmacology.library import load_drug, numbers
+def _fits(drugs: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(parameter, the keys it was read from or fitted to) of the network that runs these drugs."""
+    from ..pharmacology.network import network_for
 
-    return tuple((f"{name}.{path}", _keys(s.source, s.fitted_to)) for path, s in numbers(load_drug(name)))
+    return tuple((p.name, _keys(p.source, p.fitted_to)) for p in network_for(tuple(sorted(drugs))).parameters)
 
 
 def _keys(source: str, fitted_to) -> tuple[str, ...]:
@@ -72,7 +68,7 @@ def dosed_drugs(case: dict) -> tuple[str, ...]:
 def label_check(sources, drugs) -> Label:
     """The label of a check with these source keys, in a case that doses these drugs."""
     own = set(sources)
-    fits = list(_model_fits()) + [f for d in drugs for f in _drug_fits(d)]
+    fits = _fits(tuple(sorted(drugs)))
     hits = tuple(f"{name} <- {', '.join(sorted(own & set(keys)))}" for name, keys in fits if own & set(keys))
     return Label(CONSISTENCY, hits) if hits else Label(PREDICTION)
 
