@@ -43,3 +43,10 @@ def test_cite_shows_basis_and_what_was_fitted_to_each_source():
     assert "k_1a_desens" in entries["lepoul1995"]["fitted_to_this"]
     text = runner.invoke(app, ["cite"], env={"COLUMNS": "400"}).output
     assert "fitted to or derived from it: drug:citalopram.targets[SERT].ec50_ng_per_mL" in text
+
+
+def test_drugs_show_prints_each_number_with_source_and_basis():
+    res = runner.invoke(app, ["drugs", "show", "citalopram"], env={"COLUMNS": "400"})
+    assert res.exit_code == 0
+    assert "molar_mass_g_per_mol: 324.39 [pubchem; constant]" in res.output
+    assert "ec50_ng_per_mL: 4.8 [meyer2001; fitted to meyer2001]" in res.output

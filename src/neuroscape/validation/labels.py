@@ -3,12 +3,14 @@
 A check is `consistency` when any parameter it depends on was fitted to (or derived from) one of
 the check's own sources, by source key (`fitted_to.sources` of the model's parameter tables and of
 the drug files), or was read from one of them (its `source`: a value measured in the study the
-check compares against is not independent of it either); otherwise it is a `prediction`. "Depends on" is taken broadly so that the label
-errs towards consistency, never towards prediction: every parameter of the network that runs the case's
-drugs (the model's modules, the dosed drugs with their active metabolites and the enzyme and
-levodopa modules they bring): the readouts of one network share its steady state, so a fit anywhere
-can move them all. Numbers of a drug file that no simulation uses (reported half-life, label maximum)
-are not parameters and do not count.
+check compares against is not independent of it either); otherwise it is a `prediction`.
+
+"Depends on" is taken broadly, so that the label errs towards consistency, never towards
+prediction: every parameter of the network that runs the case's drugs (the model's modules, the
+dosed drugs with their active metabolites, and the enzyme and levodopa modules they bring). The
+readouts of one network share its steady state, so a fit anywhere can move them all. Numbers of a
+drug file that no simulation uses (reported half-life, label maximum) are not parameters and do not
+count.
 """
 
 from __future__ import annotations

@@ -14,8 +14,7 @@ import yaml
 from ..errors import NeuroscapeError, ValidationCaseError
 from ..protocol.run import run_protocol
 from ..protocol.schema import parse_protocol
-from .labels import label_check
-from .labels import dosed_drugs as _dosed_drugs
+from .labels import dosed_drugs, label_check
 
 
 def _nadir_and_days(values, times):
@@ -118,7 +117,7 @@ def run_case(case: dict) -> CaseResult:
                 series[arm][rid] = (ro["at_h"], ro["value"], ro["unit"], ro["quantity"])
             names[arm] = SimpleNamespace(**ns)
         checks = []
-        drugs = _dosed_drugs(case)
+        drugs = dosed_drugs(case)
         for spec in case["checks"]:
             value = float(eval(spec["value"], {"__builtins__": {}}, names))  # noqa: S307 - our data files
             lo, hi = spec.get("min"), spec.get("max")
