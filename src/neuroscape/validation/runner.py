@@ -1,4 +1,5 @@
-"""Run the validation cases of VALIDATION.md: each is protocol arms + checks with a tolerance."""
+"""Run the validation cases of VALIDATION.md (V) and the independent predictions (P): each is protocol
+arms + checks with a tolerance; validation/labels.py labels each check consistency or prediction."""
 
 from __future__ import annotations
 
@@ -89,7 +90,8 @@ def load_cases() -> tuple[dict, ...]:
             if not isinstance(case, dict) or "id" not in case:
                 raise ValidationCaseError(f"validation case {entry.name}: needs a mapping with an id")
             cases.append(case)
-    return tuple(sorted(cases, key=lambda c: _natural_key(str(c["id"]))))
+    # VALIDATION.md's V cases first, then the independent predictions (P) and any others
+    return tuple(sorted(cases, key=lambda c: (not str(c["id"]).startswith("V"), _natural_key(str(c["id"])))))
 
 
 def _natural_key(text: str):
