@@ -105,6 +105,7 @@ def test_twelve_weeks_of_training_induce_muscle_kat_but_leave_resting_kynurenine
     assert 1.0 < kyna < 1.10
 
 
+@pytest.mark.fit_check
 def test_muscle_kat_detrains_with_a_12_day_half_life_coyle1984():
     plan, rest = _training()
     traj = simulate(Subject(), plan, np.array([rest, rest + 12 * 24.0, rest + 84 * 24.0]))

@@ -27,6 +27,7 @@ def _series(quantity, times, interventions, subject=None, **extra):
     return np.asarray(out["x"]["value"])
 
 
+@pytest.mark.fit_check
 def test_oral_estradiol_2mg_peaks_at_5h_with_the_published_rise():
     times = np.arange(0.0, 24.01, 0.25)
     e2 = _series("plasma.estradiol", times, [{"hormone": "estradiol", "dose_mg": 2}], POSTMENOPAUSAL)
@@ -37,6 +38,7 @@ def test_oral_estradiol_2mg_peaks_at_5h_with_the_published_rise():
     assert (e2[k] - e2[0]) / E2_PMOL_PER_PG_ML == pytest.approx(89.5, rel=0.05)
 
 
+@pytest.mark.fit_check
 def test_oral_estradiol_declines_with_the_13_to_20h_apparent_half_life():
     e2 = _series("plasma.estradiol", [24, 48], [{"hormone": "estradiol", "dose_mg": 2}], POSTMENOPAUSAL)
     half_life = 24 * np.log(2) / np.log((e2[0] - 18.5) / (e2[1] - 18.5))
@@ -57,6 +59,7 @@ def test_daily_estradiol_accumulates_and_scales_with_dose():
     assert 50 <= means[1] <= 180
 
 
+@pytest.mark.fit_check
 def test_oral_progesterone_matches_the_label_auc_and_the_measured_peak():
     times = np.arange(0.0, 24.01, 0.25)
     p4 = _series("plasma.progesterone", times, [{"hormone": "progesterone", "dose_mg": 200}], POSTMENOPAUSAL)
@@ -72,6 +75,7 @@ def test_oral_progesterone_matches_the_label_auc_and_the_measured_peak():
     assert auc == pytest.approx(101.2, rel=0.1)
 
 
+@pytest.mark.fit_check
 def test_hydrocortisone_20mg_peak_time_and_half_life():
     times = np.arange(0.0, 12.01, 0.1)
     cort = _series("plasma.cortisol", times, [{"hormone": "hydrocortisone", "dose_mg": 20}],

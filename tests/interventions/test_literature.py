@@ -42,6 +42,7 @@ def _drink(name, quantities, times=HOURLY):
 
 
 # ---------------------------------------------------------------- amino-acid drinks
+@pytest.mark.fit_check
 def test_acute_tryptophan_depletion_young1985_dougherty2008():
     atd = [{"nutrition": "tryptophan_depletion_drink", "at_h": 0}]
     trp = _series(atd, "plasma.tryptophan")
@@ -52,6 +53,7 @@ def test_acute_tryptophan_depletion_young1985_dougherty2008():
     assert 0.02 <= ratio.min() <= 0.15 and 3 <= int(ratio.argmin()) <= 7
 
 
+@pytest.mark.fit_check
 def test_tryptophan_5g_peak_greenwood1975():
     trp = _series([{"nutrition": "tryptophan", "at_h": 0, "dose_mg": 5000}], "plasma.tryptophan",
                   times=[0, 1, 2, 3, 4, 6])
@@ -71,6 +73,7 @@ def test_tryptophan_load_peak_linear_in_dose_green1980():
 
 
 @pytest.mark.parametrize("dose_mg", [3000, 5000])
+@pytest.mark.fit_check
 def test_tryptophan_load_back_to_baseline_within_24h_yuwiler1981(dose_mg):
     trp = _series([{"nutrition": "tryptophan", "at_h": 0, "dose_mg": dose_mg}], "plasma.tryptophan",
                   times=[0, 24])
@@ -199,6 +202,7 @@ def test_essential_amino_acid_mixture_lowers_tryptophan_in_proportion_moja1988()
 
 
 # ---------------------------------------------------------------- meals
+@pytest.mark.fit_check
 def test_carbohydrate_vs_protein_breakfast_wurtman2003():
     times = [0, 0.67, 1.33, 2.0, 4.0]  # 40, 80, 120, 240 min
     carb = [{"nutrition": "meal", "at_h": 0, "carbohydrate_g": 69.9, "protein_g": 5.2}]
@@ -216,6 +220,7 @@ def test_carbohydrate_vs_protein_breakfast_wurtman2003():
 
 
 # ---------------------------------------------------------------- exercise
+@pytest.mark.fit_check
 def test_marathon_free_tryptophan_blomstrand1988():
     ex = [{"exercise": "endurance", "start_h": 0, "duration_h": 3.5, "intensity": 0.75}]
     times = [0, 3.4]

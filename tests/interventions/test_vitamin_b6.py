@@ -31,6 +31,7 @@ def _plp(interventions, days, subject=None):
     return _run(interventions, [{"id": "plp", "quantity": "plasma.plp", "at_h": times}], subject)["plp"]
 
 
+@pytest.mark.fit_check
 def test_typical_diet_and_ear_levels_iom1998():
     # IOM 1998: the EAR (1.1 mg/d food B6) is set where the median plasma PLP is 20 nmol/L (fitted, a
     # consistency check); the typical diet (2 mg/d) lies above the 20 nmol/L adequacy criterion
@@ -47,6 +48,7 @@ def test_population_plp_at_usual_intake_kim2014():
     assert 40.0 - 23.7 <= plp[-1] <= 40.0 + 23.7
 
 
+@pytest.mark.fit_check
 def test_eight_mg_pyridoxine_for_three_weeks_lee1985():
     # Lee & Leklem 1985: 2.3-2.4 mg/d diet, then + 8.0 mg/d pyridoxine for 3 weeks: plasma PLP 3-4-fold
     # (plp_ka is fitted to 3.5-fold, so this checks the fit and its time course over 21 days)

@@ -61,6 +61,7 @@ def escitalopram_exposure():
     return steady_auc
 
 
+@pytest.mark.fit_check
 def test_cyp2c19_poor_metaboliser_escitalopram_exposure(escitalopram_exposure):
     drug = load_drug("escitalopram")
     cl_2c19 = next(p.clearance_L_per_h.value for p in drug.elimination if p.enzyme == "CYP2C19")
@@ -193,6 +194,7 @@ def test_carbidopa_raises_levodopa_exposure_and_brain_levodopa(levodopa_arms):
     assert auc(both, "brain.levodopa", 0, 24) > 1.3 * auc(alone, "brain.levodopa", 0, 24)
 
 
+@pytest.mark.fit_check
 def test_levodopa_with_carbidopa_peaks_at_the_label_tmax(levodopa_arms):
     alone, both = levodopa_arms
     tmax_alone = LD_TIMES[alone.readout("plasma.levodopa").argmax()]
@@ -307,6 +309,7 @@ def test_d2_density_rises_under_haloperidol():
     assert 1.2 < density[-1] < 1.4
 
 
+@pytest.mark.fit_check
 def test_5ht1a_desensitisation_and_raphe_firing_recovery(escitalopram_chronic):
     traj = escitalopram_chronic
     sens = traj.readout("receptor.5HT1A.sensitivity", relative_to="baseline")
@@ -373,6 +376,7 @@ def bupropion_steady_state():
     return simulate(REFERENCE, plan, BUP_TIMES, model=model("bupropion"))
 
 
+@pytest.mark.fit_check
 def test_bupropion_metabolite_exposure_matches_the_label(bupropion_steady_state):
     traj = bupropion_steady_state
     a, b = BUP_TAU, BUP_TAU + 12.0

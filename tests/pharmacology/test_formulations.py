@@ -46,6 +46,7 @@ def test_the_library_offers_the_labelled_products():
 
 
 @pytest.mark.parametrize("name,form", PRODUCTS)
+@pytest.mark.fit_check
 def test_formulation_tmax_matches_its_label(name, form):
     drug = load_drug(name)
     reported = drug.formulations[form].reported_tmax_h.value

@@ -86,6 +86,7 @@ def test_metabolites_exist_and_are_metabolites(name):
 
 
 @pytest.mark.parametrize("name", [n for n in NAMES if load_drug(n).reported_half_life_h])
+@pytest.mark.fit_check
 def test_half_life_matches_report(name):
     drug = load_drug(name)
     derived, _ = _half_life_and_ke(drug)
@@ -96,6 +97,7 @@ def test_half_life_matches_report(name):
 
 @pytest.mark.parametrize("name", [n for n in NAMES
                                   if load_drug(n).reported_tmax_h and load_drug(n).absorption])
+@pytest.mark.fit_check
 def test_tmax_matches_report(name):
     drug = load_drug(name)
     _, ke = _half_life_and_ke(drug)

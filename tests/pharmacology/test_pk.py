@@ -62,6 +62,7 @@ def test_ode_model_matches_the_analytic_solution():
     assert np.allclose(ode, exact, rtol=1e-5, atol=1e-6 * exact.max())
 
 
+@pytest.mark.fit_check
 def test_half_life_of_escitalopram_matches_the_report():
     pk = linear_pk(load_drug("escitalopram"))
     assert half_life_h(pk) == pytest.approx(load_drug("escitalopram").reported_half_life_h.value, rel=0.35)

@@ -163,6 +163,7 @@ def test_paroxetine_trough_rises_more_than_dose():
     assert 2.0 < ratio <= 3.0, ratio
 
 
+@pytest.mark.fit_check
 def test_paroxetine_poor_metaboliser_steady_state():
     # sindrup1992: 30 mg/d, Css 151 nmol/L (49.7 ng/mL) in CYP2D6 poor metabolisers. Consistency check:
     # the file's CYP3A4 clearance was derived from the PM CL/F. Model 51.9.
@@ -227,6 +228,7 @@ def test_venlafaxine_poor_metaboliser_active_moiety():
     assert 0.8 <= total[1] / total[0] <= 1.25, total
 
 
+@pytest.mark.fit_check
 def test_levodopa_half_life_with_carbidopa():
     # nutt1985 / sinemet_label: levodopa's elimination half-life with carbidopa is ~1.5 h (45 min alone).
     # Terminal slope 3-8 h after levodopa 100 mg + carbidopa 25 mg; +/-35% (the library's tolerance).

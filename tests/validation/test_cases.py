@@ -12,7 +12,9 @@ KNOWN_FAILURES: dict[str, str] = {}
 
 
 def test_every_runnable_case_is_tested():
-    runnable = {c["id"] for c in load_cases() if "missing" not in c and "reference" not in c}
+    # The V cases of VALIDATION.md; the independent prediction cases (P) are tests/validation/test_predictions.py
+    runnable = {c["id"] for c in load_cases() if "missing" not in c and "reference" not in c
+                and c["id"].startswith("V")}
     assert runnable == set(FOUNDATION + PHARMACOLOGY + PHYSIOLOGY) | set(KNOWN_FAILURES)
 
 
@@ -31,7 +33,7 @@ def test_foundation_case_passes(case_id):
 
 
 def test_every_case_of_validation_md_is_present():
-    ids = [c["id"] for c in load_cases()]
+    ids = [c["id"] for c in load_cases() if c["id"].startswith("V")]
     assert ids == [f"V{i:02d}" for i in range(1, 18)]
     assert not [c["id"] for c in load_cases() if "missing" in c]
     assert run_case(next(c for c in load_cases() if c["id"] == "V06")).status == "reference"

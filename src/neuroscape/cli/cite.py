@@ -1,9 +1,10 @@
-"""`neuroscape cite` and `neuroscape parameters`: the sources and values behind the model."""
+"""`neuroscape cite` and `neuroscape parameters`: the sources, values and provenance behind the model."""
 
 from __future__ import annotations
 
 import json
 import sys
+from collections import Counter
 from typing import Optional
 
 import typer
@@ -12,19 +13,41 @@ from rich.table import Table
 from ._common import all_references, console
 
 
+def _drug_numbers():
+    """(label, Sourced) of every number of the drug library, e.g. `citalopram.targets[SERT].ec50_ng_per_mL`."""
+    from ..pharmacology.library import drug_names, load_drug, numbers
+
+    return [(f"{name}.{path}", s) for name in drug_names() for path, s in numbers(load_drug(name))]
+
+
+def _fitted_to_text(fitted) -> str:
+    if fitted is None:
+        return ""
+    return ", ".join(fitted.sources) + (f": {fitted.data}" if fitted.data else "")
+
+
 def cite(as_json: bool = typer.Option(False, "--json", help="print as JSON")):
-    """List every source behind the parameters of the current model."""
+    """List every source behind the parameters of the current model, with each value's basis."""
     from ..model.library import default_network
     from ..pharmacology.library import drug_names, load_drug
 
     refs = all_references()
     net = default_network()
     used: dict[str, list[str]] = {}
+    bases: dict[str, dict[str, str]] = {}
+    fitted_here: dict[str, set[str]] = {}
     for p in net.parameters:
         used.setdefault(p.source, []).append(p.name)
+        bases.setdefault(p.source, {})[p.name] = p.basis
+        for key in p.fitted_to.sources if p.fitted_to else ():
+            fitted_here.setdefault(key, set()).add(p.name)
     for name in drug_names():
         for key in _sources_in(load_drug(name).model_dump(exclude_none=True)):
             used.setdefault(key, []).append(f"drug:{name}")
+    for label, s in _drug_numbers():
+        bases.setdefault(s.source, {})[f"drug:{label}"] = s.basis
+        for key in s.fitted_to.sources if s.fitted_to else ():
+            fitted_here.setdefault(key, set()).add(f"drug:{label}")
     # Assessment tables: measurement error models, plausibility ranges, molar masses, PK priors.
     from ..assess.priors import pk_variability_sources
     from ..assess.units import table
@@ -34,15 +57,23 @@ def cite(as_json: bool = typer.Option(False, "--json", help="print as JSON")):
             used.setdefault(key, []).append(f"observation:{entry.key}")
     for key, what in pk_variability_sources():
         used.setdefault(key, []).append(what)
+    for key in fitted_here:
+        used.setdefault(key, [])
     entries = [{"key": k, **refs.get(k, {"citation": "(missing from the reference files)"}),
-                "parameters": sorted(set(v))} for k, v in sorted(used.items())]
+                "parameters": sorted(set(v)), "basis": dict(sorted(bases.get(k, {}).items())),
+                "fitted_to_this": sorted(fitted_here.get(k, ()))} for k, v in sorted(used.items())]
     if as_json:
         sys.stdout.write(json.dumps(entries, indent=1) + "\n")
         return
     for e in entries:
         ident = e.get("doi") and f"doi:{e['doi']}" or e.get("pmid") and f"PMID/PMC {e['pmid']}" or ""
         console.print(f"[bold]{e['key']}[/bold] [{e.get('tag', '')}] {e['citation']} {ident}", highlight=False)
-        console.print(f"    {len(e['parameters'])} parameters: {', '.join(e['parameters'])}", highlight=False)
+        counts = Counter(e["basis"].values())
+        by_basis = f" ({', '.join(f'{n} {b}' for b, n in sorted(counts.items()))})" if counts else ""
+        console.print(f"    {len(e['parameters'])} parameters{by_basis}: {', '.join(e['parameters'])}",
+                      highlight=False)
+        if e["fitted_to_this"]:
+            console.print(f"    fitted to or derived from it: {', '.join(e['fitted_to_this'])}", highlight=False)
 
 
 def _sources_in(obj) -> set[str]:
@@ -56,14 +87,34 @@ def _sources_in(obj) -> set[str]:
     return set()
 
 
-def parameters(module: Optional[str] = typer.Option(None, help="only this module")):
-    """Print the parameter table: value, unit, basis and source of each."""
+def parameters(module: Optional[str] = typer.Option(None, help="only this module"),
+               summary: bool = typer.Option(False, "--summary",
+                                            help="count parameters by basis per module (and the drug library)")):
+    """Print the parameter table: value, unit, basis, source and fitted_to of each."""
     from ..model.library import default_network
+    from ..model.network import BASES
 
+    params = [p for p in default_network().parameters if module is None or p.module == module]
+    if summary:
+        counts: dict[str, Counter] = {}
+        for p in params:
+            counts.setdefault(p.module, Counter())[p.basis] += 1
+        if module is None:
+            counts["drug library"] = Counter(s.basis for _, s in _drug_numbers())
+        table = Table(title="parameters by basis")
+        for col in ("module", *BASES, "total"):
+            table.add_column(col, justify="left" if col == "module" else "right", no_wrap=col == "module")
+        total: Counter = Counter()
+        for name, c in counts.items():
+            total += c
+            table.add_row(name, *(str(c[b]) for b in BASES), str(sum(c.values())))
+        table.add_row("[bold]all[/bold]", *(str(total[b]) for b in BASES), str(sum(total.values())))
+        console.print(table)
+        return
     table = Table(title="parameters")
-    for col in ("name", "value", "unit", "basis", "source", "note"):
+    for col in ("name", "value", "unit", "basis", "source", "fitted_to", "note"):
         table.add_column(col, overflow="fold")
-    for p in default_network().parameters:
-        if module is None or p.module == module:
-            table.add_row(p.name, f"{p.value:.4g}", p.unit, p.basis, p.source, p.note[:80])
+    for p in params:
+        table.add_row(p.name, f"{p.value:.4g}", p.unit, p.basis, p.source, _fitted_to_text(p.fitted_to),
+                      p.note[:80])
     console.print(table)

@@ -17,7 +17,7 @@ def demo(out: Path = typer.Option(Path("reports"), help="output folder")):
     from ..protocol.run import run_protocol
     from ..protocol.schema import load_protocol
     from ..report.html import trajectory_figure, validation_report
-    from ..validation import run_validation
+    from ..validation import headline, headline_text, run_validation
 
     out.mkdir(parents=True, exist_ok=True)
     with console.status("running validation cases..."):
@@ -28,6 +28,7 @@ def demo(out: Path = typer.Option(Path("reports"), help="output folder")):
     fig = trajectory_figure(result, out / "tryptophan_depletion.png")
     counts = {s: sum(r.status == s for r in results) for s in ("pass", "fail", "missing", "error", "reference")}
     console.print(f"validation: {counts}")
+    console.print(headline_text(headline(results)), highlight=False)
     console.print(f"report: {path.resolve()}\nexample protocol plot: {fig.resolve()}")
     _demo_patients(out / "patients")
     console.print("neuroscape output is a simulated scenario for research, not medical advice.")

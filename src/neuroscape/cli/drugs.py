@@ -68,7 +68,11 @@ def drugs_show(name: str = typer.Argument(..., help="a drug name from `neuroscap
             if isinstance(value, dict) and "value" in value and "source" in value:
                 used.add(value["source"])
                 note = f" ({value['note']})" if value.get("note") else ""
-                console.print(f"{pad}{key}: {value['value']:g} [{value['source']}]{note}", highlight=False)
+                fitted = value.get("fitted_to")
+                basis = value.get("basis", "") + (f" to {', '.join(fitted['sources'])}" if fitted else "")
+                # escaped: rich would read "[source; basis]" as a markup tag and drop it
+                console.print(escape(f"{pad}{key}: {value['value']:g} [{value['source']}; {basis}]{note}"),
+                              highlight=False)
             elif isinstance(value, (dict, list, tuple)):
                 if value:
                     console.print(f"{pad}{key}:", highlight=False)

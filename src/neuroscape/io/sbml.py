@@ -348,6 +348,9 @@ def to_sbml(network: Network, path: str | Path | None = None, *, parameters=None
         ref = refs.get(p.source, {}) or {}
         citation = ref.get("citation") or p.source
         lines = [f"Source [{p.source}]: {citation}", f"Basis: {p.basis}", f"Unit: {p.unit}"]
+        if p.fitted_to is not None:
+            lines.append(f"Fitted to [{', '.join(p.fitted_to.sources)}]"
+                         + (f": {p.fitted_to.data}" if p.fitted_to.data else ""))
         if p.note:
             lines.append(f"Note: {p.note}")
         if p.input:

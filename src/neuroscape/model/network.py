@@ -9,12 +9,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import Literal, Mapping
+from typing import Literal, Mapping, get_args
 
-Basis = Literal["measured", "model", "derived", "fitted", "assumed"]
-"""Where a value comes from: measured (a paper's data), model (a published model's constant),
-derived (computed from sourced numbers, the note shows how), fitted (chosen so that a sourced
-steady state is met), assumed (no source found; the note gives the reason for the value)."""
+Basis = Literal["measured", "model", "derived", "fitted", "assumed", "constant"]
+"""Where a value comes from: measured (a paper's data), model (a published model's constant, or a
+relative factor that is 1 by the model's definition), derived (computed from sourced numbers, the
+note shows how), fitted (chosen so that the model reproduces a reported result, named in
+`fitted_to`), assumed (no source found; the note gives the reason for the value), constant (a
+physical constant or unit conversion, e.g. a molar mass). docs/validation.md describes the use."""
+BASES: tuple[str, ...] = get_args(Basis)
+FITTED_BASES = ("fitted", "derived")  # the bases that name, in `fitted_to`, the data behind them
+
+
+@dataclass(frozen=True)
+class FittedTo:
+    """What a fitted or derived value reproduces: the source keys and, in words, the data."""
+
+    sources: tuple[str, ...]
+    data: str = ""
 
 
 @dataclass(frozen=True)
@@ -37,6 +49,7 @@ class Parameter:
     tags: tuple[str, ...] = ()
     module: str = ""
     input: bool = False  # a time-varying input set by interventions (piecewise constant)
+    fitted_to: FittedTo | None = None
 
 
 @dataclass(frozen=True)

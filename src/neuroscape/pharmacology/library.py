@@ -1,8 +1,11 @@
 """The drug library: one YAML file per drug or active metabolite, every number with its source.
 
 Schema (see data/drugs/escitalopram.yaml for a complete example). A number is written as
-`{value: 1.2, source: key, note: "..."}`; `source` is a key of `data/references.yaml` (or of the
-model's references), or `assumed`/`fitted` with a note giving the reason.
+`{value: 1.2, source: key, basis: measured, note: "..."}`; `source` is a key of
+`data/references.yaml` (or of the model's references), or `assumed`/`fitted` with a note giving the
+reason. `basis` says how the number was obtained (the vocabulary of model/network.py `Basis`, docs/
+validation.md); a fitted or derived number names what it was fitted to or derived from:
+`fitted_to: {sources: [meyer2001], data: "77% SERT occupancy at 20 mg/d"}`.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ..errors import DataError, ProtocolError
+from ..model.network import BASES, FITTED_BASES, Basis
 
 # HSD11B1 (11beta-hydroxysteroid dehydrogenase 1) and carbonyl_reductase (other carbonyl reductases,
 # e.g. AKR7): the carbonyl reduction of bupropion to threo-/erythrohydrobupropion. Like the other
@@ -34,10 +38,37 @@ class _Strict(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class Sourced(_Strict):
+class FittedTo(_Strict):
+    """The data a fitted or derived number reproduces: source keys and, in words, what was matched."""
+
+    sources: tuple[str, ...] = Field(min_length=1)
+    data: str = ""
+
+
+class Cited(_Strict):
+    """A number with its source (tables outside the drug files, e.g. pgx.yaml)."""
+
     value: float = Field(ge=0)
     source: str
     note: str = ""
+
+
+class Sourced(Cited):
+    """A number of the drug library: its source and its basis (how it was obtained)."""
+
+    basis: Basis
+    fitted_to: Optional[FittedTo] = None
+
+    @model_validator(mode="after")
+    def _fitted_names_its_data(self):
+        if self.basis in FITTED_BASES and self.fitted_to is None:
+            raise ValueError(f"a {self.basis} number needs fitted_to: {{sources: [key, ...], data: \"...\"}} "
+                             "naming the data it was fitted to or derived from")
+        if self.basis == "fitted" and self.fitted_to is not None and not self.fitted_to.data:
+            raise ValueError("a fitted number needs fitted_to.data: the result it reproduces, in words")
+        if self.basis not in FITTED_BASES and self.fitted_to is not None:
+            raise ValueError(f"fitted_to is for fitted or derived numbers; this one is {self.basis}")
+        return self
 
 
 class Absorption(_Strict):
@@ -288,6 +319,25 @@ class Drug(_Strict):
         return total
 
 
+def numbers(obj, path: str = "") -> list[tuple[str, Sourced]]:
+    """Every Sourced number inside a drug (or any part of one), with its path, e.g.
+    `targets[SERT].ec50_ng_per_mL` (list items are named by target, enzyme or gene)."""
+    if isinstance(obj, Sourced):
+        return [(path, obj)]
+    found: list[tuple[str, Sourced]] = []
+    if isinstance(obj, tuple):
+        for i, item in enumerate(obj):
+            label = getattr(item, "target", None) or getattr(item, "enzyme", None) or getattr(item, "gene", None)
+            found += numbers(item, f"{path}[{label or i}]")
+    elif isinstance(obj, dict):
+        for key, item in obj.items():
+            found += numbers(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(obj, BaseModel):
+        for name in type(obj).model_fields:
+            found += numbers(getattr(obj, name), f"{path}.{name}" if path else name)
+    return found
+
+
 def _folder():
     return resources.files("neuroscape.pharmacology").joinpath("data/drugs")
 
@@ -309,10 +359,22 @@ def load_drug(name: str) -> Drug:
     try:
         drug = Drug.model_validate(yaml.safe_load(text))
     except ValidationError as exc:
-        raise DataError(f"drug file {name}.yaml is invalid: {exc}") from None
+        raise DataError(_missing_basis_message(f"drug file {name}.yaml", exc)
+                        or f"drug file {name}.yaml is invalid: {exc}") from None
     if drug.name != name:
         raise DataError(f"drug file {name}.yaml declares name {drug.name!r}; they must match")
     return drug
+
+
+def _missing_basis_message(where: str, exc: ValidationError) -> str | None:
+    """A number without a basis, said plainly (pydantic's text buries it among the union's errors)."""
+    missing = [".".join(str(part) for part in e["loc"][:-1]) for e in exc.errors()
+               if e["type"] == "missing" and e["loc"] and e["loc"][-1] == "basis"]
+    if not missing:
+        return None
+    return (f"{where}: {', '.join(missing)} has no basis; add basis: one of {', '.join(BASES)} (how the "
+            "number was obtained; fitted and derived numbers also need fitted_to: {sources: [key], data: "
+            "\"...\"}, see docs/validation.md)")
 
 
 class _Turnover(_Strict):
@@ -331,7 +393,8 @@ def cyp_turnover() -> dict[str, Sourced]:
         try:
             half_life = _Turnover.model_validate(entry).half_life_h
         except ValidationError as exc:
-            raise DataError(f"cyp_turnover.yaml: entry {enzyme} is invalid: {exc}") from None
+            raise DataError(_missing_basis_message(f"cyp_turnover.yaml entry {enzyme}", exc)
+                            or f"cyp_turnover.yaml: entry {enzyme} is invalid: {exc}") from None
         if not half_life.value > 0:
             raise DataError(f"cyp_turnover.yaml: {enzyme} half_life_h must be > 0")
         out[enzyme] = half_life

@@ -22,6 +22,7 @@ from ..model.assemble import assemble
 from ..model.library import MODEL_VERSION, base_modules
 from ..model.network import (
     Expression,
+    FittedTo,
     Module,
     Network,
     Parameter,
@@ -56,8 +57,12 @@ def drug_closure(names) -> tuple[Drug, ...]:
 
 
 def _p(name, value, unit, src, module, note="", tags=(), basis="measured", inp=False) -> Parameter:
-    return Parameter(name, float(value), unit, src.source if hasattr(src, "source") else src, basis,
-                     note or getattr(src, "note", ""), tags=tuple(tags), module=module, input=inp)
+    """A drug parameter; a Sourced number brings its own basis and fitted_to (`basis` is for the rest)."""
+    fitted = getattr(src, "fitted_to", None)
+    return Parameter(name, float(value), unit, src.source if hasattr(src, "source") else src,
+                     getattr(src, "basis", basis), note or getattr(src, "note", ""), tags=tuple(tags),
+                     module=module, input=inp,
+                     fitted_to=FittedTo(fitted.sources, fitted.data) if fitted is not None else None)
 
 
 def formulation_suffix(form: str | None) -> str:
@@ -286,7 +291,7 @@ def _cyp_activity(enzyme: str, inhibitors: list[tuple[str, str, bool]], inactiva
         intact = f"{e}_intact"
         params.append(Parameter(f"{e}_kdeg", math.log(2) / half_life.value, "1/h", half_life.source, "derived",
                                 f"ln 2 / turnover half-life {half_life.value:g} h. {half_life.note}".strip(),
-                                module=mod))
+                                module=mod, fitted_to=FittedTo((half_life.source,), f"{enzyme} turnover half-life")))
         species.append(Species(intact, "liver", "dimensionless", 1.0,
                                f"fraction of {enzyme} not inactivated by drugs", mod))
         reactions += [Reaction(f"{e}_resynthesis", f"{e}_kdeg * (1 - {intact})", {intact: 1},
@@ -353,7 +358,8 @@ def levodopa_module(drugs: tuple[Drug, ...]) -> tuple[Module | None, dict[str, s
                   "95% assumed), serotonin terminals make 80% of the striatal extracellular dopamine "
                   "AUC (0-12 h) that levodopa 250 mg with carbidopa 25 mg adds: Tanaka 1999, 5,7-DHT cut "
                   "the levodopa-derived rise to 20% in 6-OHDA-lesioned rats (levodopa 50 mg/kg)",
-                  module=mod),
+                  module=mod, fitted_to=FittedTo(("tanaka1999",), "5-HT terminals make 80% of the levodopa-"
+                                                 "derived striatal dopamine after a 95% dopamine lesion")),
     )
     species = [Species("brain_ldopa", "brain", "uM", 0.0, "brain extracellular levodopa", mod)]
     influx = "lat1_vmax * (levodopa_conc / ldopa_lat1_km) / lat1_sat"

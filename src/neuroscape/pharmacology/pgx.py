@@ -22,7 +22,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from ..errors import DataError
-from .library import Sourced
+from .library import Cited as Sourced
 
 PhenotypeWord = Literal["poor", "intermediate", "normal", "rapid", "ultrarapid"]
 PHENOTYPES: tuple[str, ...] = ("poor", "intermediate", "normal", "rapid", "ultrarapid")

@@ -55,19 +55,27 @@ def case_figure(result) -> str | None:
 def validation_report(results, out_dir: str | Path, references: dict) -> Path:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    from ..validation.labels import case_kind, headline, headline_text
+
     rows, sections = [], []
     for r in results:
-        values = "; ".join(f"{c.label}: {c.value:.4g} (target {c.band})" for c in r.checks) or html.escape(r.reason)
+        values = "; ".join(f"{c.label}: {c.value:.4g} (target {c.band}, {c.kind})" for c in r.checks) \
+            or html.escape(r.reason)
         rows.append(f"<tr class='{r.status}'><td>{r.id}</td><td>{html.escape(r.finding)}</td>"
-                    f"<td>{r.status}</td><td>{html.escape(values)}</td></tr>")
+                    f"<td>{r.status}</td><td>{case_kind(r)}</td><td>{html.escape(values)}</td></tr>")
         if r.checks:
             cites = "<br>".join(html.escape(references.get(k, {}).get("citation", k)) for k in r.sources)
+            fitted = sorted({f for c in r.checks for f in c.fitted})
+            why = (f"<p class='note'>Consistency: parameters fitted to or read from this case's sources: "
+                   f"{html.escape('; '.join(fitted))}.</p>" if fitted else
+                   "<p class='note'>Prediction: no parameter was fitted to or read from this case's sources.</p>")
             sections.append(f"<h2 id='{r.id}'>{r.id}: {html.escape(r.finding)} — {r.status}</h2>"
                             f"<p>Target: {html.escape(r.target)}. Tolerance: {html.escape(r.tolerance)}.</p>"
-                            f"<img src='data:image/png;base64,{case_figure(r)}'><p class='note'>{cites}</p>")
+                            f"{why}<img src='data:image/png;base64,{case_figure(r)}'><p class='note'>{cites}</p>")
     page = (f"<!doctype html><html><head><meta charset='utf-8'><title>neuroscape validation</title>"
             f"<style>{_STYLE}</style></head><body><h1>neuroscape validation</h1><p class='note'>{DISCLAIMER}</p>"
-            "<table><tr><th>case</th><th>finding</th><th>status</th><th>model value (target)</th></tr>"
+            f"<p class='headline'><b>{html.escape(headline_text(headline(results)))}</b></p>"
+            "<table><tr><th>case</th><th>finding</th><th>status</th><th>kind</th><th>model value (target)</th></tr>"
             + "".join(rows) + "</table>" + "".join(sections) + "</body></html>")
     path = out / "validation.html"
     path.write_text(page, encoding="utf-8")

@@ -5,7 +5,7 @@ serotonergic terminals take up (serotonin.py) and other brain AADC decarboxylate
 
 from __future__ import annotations
 
-from ..network import Expression, Module, Parameter, Reaction, Readout, Species
+from ..network import Expression, FittedTo, Module, Parameter, Reaction, Readout, Species
 from ..parameters import load_table
 from .plasma import AMINO_ACIDS
 
@@ -29,9 +29,11 @@ def build(plasma_params: dict[str, Parameter]) -> Module:
         efflux[aa] = _baseline_influx(aa, params, plasma_params) / params[f"brain_{aa}_target"].value
     params["k_efflux_trp"] = Parameter(
         "k_efflux_trp", efflux["trp"], "1/h", "fitted", "fitted", module="bbb",
+        fitted_to=FittedTo((params["brain_trp_target"].source,), "brain Trp = brain_trp_target at fasting plasma"),
         note="Efflux/utilisation of brain Trp so that brain Trp = brain_trp_target at fasting plasma")
     params["k_efflux_tyr"] = Parameter(
         "k_efflux_tyr", efflux["tyr"], "1/h", "fitted", "fitted", module="bbb",
+        fitted_to=FittedTo((params["brain_tyr_target"].source,), "brain Tyr = brain_tyr_target at fasting plasma"),
         note="Efflux/utilisation of brain Tyr so that brain Tyr = brain_tyr_target at fasting plasma")
     species = [Species("brain_trp", "brain", "uM", params["brain_trp_target"].value, "brain tryptophan"),
                Species("brain_tyr", "brain", "uM", params["brain_tyr_target"].value, "brain tyrosine"),
