@@ -49,8 +49,10 @@ def test_candidates_start_from_the_current_medication():
         {"drug": "escitalopram", "dose_mg": 20, "start_h": 648, "every_h": 24, "count": 85}]
     direct = space[labels.index("switch to sertraline 50 mg every 24 h (direct switch)")]
     washout = space[labels.index("switch to sertraline 50 mg every 24 h (washout switch)")]
-    assert direct.future[0].start_h == 648 + 24
-    assert washout.future[0].start_h == pytest.approx(648 + 5 * 30)  # 5 escitalopram half-lives (sogaard2005)
+    # the switch takes the place of the next escitalopram dose (648 h); the wash-out waits 5 escitalopram
+    # half-lives (30 h, sogaard2005) after the last one (624 h)
+    assert direct.future[0].start_h == 648
+    assert washout.future[0].start_h == pytest.approx(624 + 5 * 30)
     assert direct.changes == 2
     # escitalopram 7 doses (one already taken: 6 changes) + sertraline 7 doses x 2 switch modes + continue
     assert len(space) == 1 + 6 + 7 * 2
@@ -107,3 +109,15 @@ def test_exercise_and_hormone_levers_write_protocol_items_and_fit_the_subject():
     # estradiol therapy is not offered to a man or a cycling woman
     man = candidate_space(SSRI, (), levers, now_h=0.0, horizon_h=336.0, subject=Subject())
     assert [c.label for c in man] == ["no change", "endurance 3x/week"]
+
+
+def test_a_change_takes_the_place_of_the_next_scheduled_dose():
+    """Now is 10 h after the last once-daily dose: the new dose starts at the next dose time (14 h later),
+    so the old and the new dose are 24 h apart and the rolling 24-h dose rules see one dose at a time."""
+    from neuroscape.manage.space import next_dose_h
+
+    current = (Regimen("drug", "escitalopram", 10.0, 0.0, 24.0, 28),)
+    assert next_dose_h(current, 658.0) == 672.0 and next_dose_h(current, 648.0) == 648.0
+    space = candidate_space(SSRI, current, Levers(drugs=("escitalopram",)), now_h=658.0, horizon_h=336.0)
+    change = next(c for c in space if c.label == "change to escitalopram 5 mg every 24 h")
+    assert change.history[0].end_h == 648.0 and change.future[0].start_h == 672.0

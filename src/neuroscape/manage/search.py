@@ -254,11 +254,14 @@ def _read(model, Y, Pt, quantity, region):
     return np.asarray(model.readout_function(ro.key)(Y, Pt), dtype=float), ro.unit
 
 
-def _burden(candidate: Candidate) -> Burden:
+def _burden(candidate: Candidate, now_h: float) -> Burden:
+    """Interventions, pills a day and changes of the plan from now on: a regimen the plan stops does not
+    count."""
     from .strengths import hormones, products, supplements
 
     pills = 0.0
-    for r in candidate.future + tuple(h for h in candidate.history if h.end_h >= 0):
+    active = candidate.future + tuple(h for h in candidate.history if h.end_h >= now_h)
+    for r in active:
         if r.kind == "exercise":
             continue  # sessions are counted as interventions, not pills
         if r.kind == "drug":
@@ -269,7 +272,7 @@ def _burden(candidate: Candidate) -> Burden:
             strengths = next((s.strengths_mg for s in supplements() if s.name == r.name), ())
         units = _units(r.dose_mg, strengths)
         pills += units * (24.0 / r.every_h if r.every_h else 1.0)
-    return Burden(len(candidate.regimens), float(round(pills, 6)), candidate.changes)
+    return Burden(len(active), float(round(pills, 6)), candidate.changes)
 
 
 def _units(dose: float, strengths: tuple[float, ...]) -> int:
@@ -386,7 +389,7 @@ class _Evaluator:
                                      "band": [band.low, band.high], "quantity": band.quantity, "region": band.region}
         stats = {bid: float(np.median(att.statistic[j])) for j, bid in enumerate(att.band_ids) if att.applies[j]}
         return ScoredPlan(candidate, int(ok.size), int((~ok).sum()), band_pta, stats, float(np.mean(losses)),
-                          cvar(losses, self.cvar_level), self.cvar_level, margins, _burden(candidate),
+                          cvar(losses, self.cvar_level), self.cvar_level, margins, _burden(candidate, self.now_h),
                           trajectories, stage)
 
 

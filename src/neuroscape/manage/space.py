@@ -6,9 +6,10 @@
 A candidate is a list of regimens, each a PROTOCOL.md intervention (`drug`, `dose_mg`, `start_h`,
 `every_h`, `count`, `formulation`; or `nutrition` with `dose_mg`), so that any plan can be written out
 as a protocol file and re-run or checked on its own. The person's current medication is the starting
-point: "continue as now" is always a candidate; a change stops the current regimen at `now_h` (a dose
-change of the same drug, a direct switch the next day, or a switch after the old drug's wash-out: 5
-half-lives, or the safety rules' wash-out for the pair where longer) and starts the new one. Doses are
+point: "continue as now" is always a candidate; a change replaces the current drugs from their next
+scheduled dose at or after `now_h` (a dose change of the same drug or a direct switch start there; a
+wash-out switch starts the old drug's wash-out after its last dose: 5 half-lives, or the safety rules'
+wash-out for the pair where longer). Doses are
 whole tablets of marketed strengths at the label's dosing intervals (`strengths.yaml`). Nothing here
 judges safety: every candidate goes through the hard rules, which exclude what breaks one and say why.
 """
@@ -188,6 +189,18 @@ def continue_regimen(current: Regimen, until_h: float) -> Regimen:
                    max(count, current.count), current.formulation)
 
 
+def next_dose_h(regimens, now_h: float) -> float:
+    """The first scheduled dose at or after `now_h` of the regimens carried on (now_h if none)."""
+    times = []
+    for r in regimens:
+        if r.every_h:
+            k = max(0, math.ceil((now_h - r.start_h) / r.every_h - 1e-9))
+            times.append(r.start_h + k * r.every_h)
+        elif r.start_h >= now_h:
+            times.append(r.start_h)
+    return min(times, default=now_h)
+
+
 def _course(kind: str, name: str, dose: float, every_h: float, start_h: float, end_h: float,
             formulation: str | None) -> Regimen:
     count = max(1, int(math.floor((end_h - start_h) / every_h + 1e-9)) + 1)
@@ -222,17 +235,19 @@ def candidate_space(profile: TargetProfile, current: Iterable[Regimen], levers: 
                     new_label = f"{name}{' ' + product.formulation if product.formulation else ''} {_num(dose)} mg " \
                                 f"every {_num(every_h)} h"
                     modes = ("direct",) if not others else levers.switch_modes
+                    # the change takes the place of the current drugs' next scheduled dose, so the old and
+                    # the new dose never fall into one 24 h window that the plan did not intend
+                    stop = next_dose_h(current_drugs, now_h)
+                    history = tuple(c for c in (r.until(stop) for r in current) if c is not None)
+                    # supplements the person takes go on
+                    history = tuple(h if h.kind == "drug" else continue_regimen(h, end) for h in history)
                     for mode in modes:
-                        start = now_h
-                        if others and mode == "direct":
-                            start = now_h + 24.0
-                        elif others and mode == "washout":
-                            start = now_h + max(_washout_h(r.name, name) for r in others)
+                        start = stop
+                        if others and mode == "washout":
+                            last = max((h.end_h for h in history if h.kind == "drug"), default=now_h)
+                            start = max(stop, last + max(_washout_h(r.name, name) for r in others))
                         if start >= end:
                             continue
-                        history = tuple(c for c in (r.until(now_h) for r in current) if c is not None)
-                        # supplements the person takes go on
-                        history = tuple(h if h.kind == "drug" else continue_regimen(h, end) for h in history)
                         course = _course("drug", name, dose, every_h, start, end, product.formulation)
                         verb = "change to" if same else ("start" if not current_drugs else "switch to")
                         label = f"{verb} {new_label}" + (f" ({mode} switch)" if others else "")
