@@ -1,6 +1,7 @@
 """`neuroscape plan`: exit codes, the --json structure, exported protocols that `protocol run` and `check`
 accept, and the HTML report. One small search (a 3-day horizon, 2 draws, one drug) is shared by the tests."""
 
+import io
 import json
 
 import pytest
@@ -54,6 +55,26 @@ def test_malformed_profile_exits_2_naming_the_key(files):
     assert "bands.0.statistic" in res.output and "not a valid target profile" in res.output
 
 
+def test_help_lists_plan():
+    res = runner.invoke(app, ["--help"])
+    assert res.exit_code == 0 and "plan" in res.output
+    res = runner.invoke(app, ["plan", "--help"])
+    assert res.exit_code == 0 and "--export-protocols" in res.output
+
+
+def test_progress_bar_follows_screening_then_the_finalists():
+    from rich.console import Console
+
+    from neuroscape.cli.plan import _Progress
+
+    with _Progress(Console(file=io.StringIO(), force_terminal=True)) as bar:
+        for k in range(4):
+            bar.update(k, 3, "change to escitalopram 5 mg")
+        bar.update(1, 2, "final: continue as now")
+        tasks = {t.description: (t.completed, t.total) for t in bar.bar.tasks}
+    assert tasks == {"screening plans": (3, 3), "final evaluation": (1, 2)}
+
+
 def test_unknown_profile_and_bad_options_exit_2(files):
     _, patient, profile = files
     res = runner.invoke(app, ["plan", str(patient), "--targets", "no-such-profile"])
@@ -63,6 +84,11 @@ def test_unknown_profile_and_bad_options_exit_2(files):
     assert res.exit_code == 2 and "contradict" in res.output
     res = runner.invoke(app, ["plan", str(patient), "--targets", str(profile), "--drugs", "escitalopramm"])
     assert res.exit_code == 2 and "unknown drug 'escitalopramm'" in res.output
+    res = runner.invoke(app, ["plan", str(patient), "--targets", str(profile), "--objective", "mean"])
+    assert res.exit_code == 2 and "allowed: pta, cvar" in res.output
+    res = runner.invoke(app, ["plan", str(patient), "--targets", str(profile), "--supplements", "melatonin",
+                              "--horizon-days", "3", "--draws", "0"])
+    assert res.exit_code == 2 and "'melatonin' is not offered" in res.output
 
 
 def test_unreadable_patient_file_exits_2(files):

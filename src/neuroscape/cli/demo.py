@@ -1,4 +1,5 @@
-"""`neuroscape demo [--out DIR]`: validation, an example protocol and the example patients, as reports."""
+"""`neuroscape demo [--out DIR]`: validation, an example protocol, the example patients and plans for them,
+as reports."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
 def demo(out: Path = typer.Option(Path("reports"), help="output folder")):
-    """The main job: run the validation suite and an example protocol, assess the example patients,
-    and write HTML reports."""
+    """The main job: run the validation suite and an example protocol, assess the example patients, search
+    plans for them, and write HTML reports."""
     from ..protocol.run import run_protocol
     from ..protocol.schema import load_protocol
     from ..report.html import trajectory_figure, validation_report

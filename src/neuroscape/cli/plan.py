@@ -72,7 +72,7 @@ def plan_command(
     bands, ranked by the probability of attaining them over the calibrated posterior."""
     from ..assess.run import assess
     from ..io.patient import read_patient
-    from ..manage.search import optimise
+    from ..manage.search import OBJECTIVES, optimise
     from ..manage.targets import load_profile
 
     console = Console()
@@ -81,7 +81,10 @@ def plan_command(
         profile = load_profile(targets)
         levers = levers_of(drugs, supplements, no_drug_changes)
         if not 0 < horizon_days <= 5 * 365:
-            raise ProtocolError(f"--horizon-days {horizon_days:g}: give 1 to 1825 days (84 = 12 weeks)")
+            raise ProtocolError(f"--horizon-days {horizon_days:g}: give more than 0 and at most 1825 days (84 = 12 weeks)")
+        if objective not in OBJECTIVES:
+            raise ProtocolError(f"--objective {objective!r}: allowed: {', '.join(OBJECTIVES)} (joint PTA first, or "
+                                "the CVaR of the loss first)")
         if draws < 0:
             raise ProtocolError(f"--draws {draws}: give 0 (the point estimate only) or more")
     except ProtocolError as exc:  # names the key (or the unknown drug, with the library's suggestion)
@@ -107,12 +110,15 @@ def plan_command(
     settings = {"targets": targets, "horizon_days": horizon_days, "draws": draws, "objective": objective,
                 "seed": seed, "drugs": drugs or "profile default", "supplements": supplements or "none",
                 "drug_changes": not no_drug_changes}
-    exported = write_protocols(result, export_protocols) if export_protocols is not None else []
     report = None
-    if out is not None:
-        from ..report.plans import plans_report
+    try:
+        exported = write_protocols(result, export_protocols) if export_protocols is not None else []
+        if out is not None:
+            from ..report.plans import plans_report
 
-        report = plans_report(result, assessment, out, settings)
+            report = plans_report(result, assessment, out, settings)
+    except NeuroscapeError as exc:  # e.g. a plan that PROTOCOL.md cannot express yet
+        raise fail(exc, 1) from None
     if as_json:
         from .. import __version__
 
