@@ -94,7 +94,8 @@ def _demo_plans(assessments: dict, out: Path) -> None:
             result = optimise(assessment, load_profile(profile_name), levers=Levers(**levers),
                               horizon_h=DEMO_HORIZON_H, draws=DEMO_DRAWS, screen_draws=10, finalists=4)
             settings = {"targets": profile_name, "horizon_days": DEMO_HORIZON_H / 24, "draws": DEMO_DRAWS,
-                        "objective": "pta", "seed": 0, **{k: str(v) for k, v in levers.items()}}
+                        "objective": "pta", "seed": 0,
+                        **{k: ", ".join(v) or "none" if isinstance(v, tuple) else v for k, v in levers.items()}}
             path = plans_report(result, assessment, out, settings)
             protocols = write_protocols(result, out / f"{pid}-protocols")
         best = result.plans[0] if result.plans else None
