@@ -161,3 +161,15 @@ def test_terminal_output_shows_the_table_exclusions_and_disclaimer(files):
     assert "ranked plans" in out and "continue as now" in out and "joint PTA (95% CI)" in out
     assert "excluded by label-max-daily-dose" in out
     assert "never medical advice" in out
+
+
+def test_demo_plans_name_the_bundled_patients_shipped_profiles_and_valid_levers():
+    from neuroscape.cli.demo import DEMO_PLANS, EXAMPLES
+    from neuroscape.manage.space import Levers
+    from neuroscape.manage.targets import profile_names
+
+    bundled = {p.name for p in (EXAMPLES / "patients").iterdir()}
+    assert set(DEMO_PLANS) == bundled
+    for profile, levers in DEMO_PLANS.values():
+        assert profile in profile_names()
+        Levers(**levers)

@@ -99,7 +99,11 @@ def _wrap(label: str, width: int = 38) -> str:
 
 
 def _regimen_text(r) -> str:
-    what = f"{r.name}{' ' + r.formulation if r.formulation else ''} {r.dose_mg:g} mg"
+    if r.kind == "exercise":
+        hours, intensity = getattr(r, "duration_h", None) or 0.0, getattr(r, "intensity", None) or 0.0
+        what = f"{r.name} exercise {hours:g} h at {intensity:.0%} VO2max"
+    else:
+        what = f"{r.name}{' ' + r.formulation if r.formulation else ''} {r.dose_mg:g} mg"
     if r.count > 1:
         return f"{what} every {r.every_h:g} h, {r.start_h:g}-{r.end_h:g} h ({r.count} doses)"
     return f"{what} once at {r.start_h:g} h"
