@@ -92,7 +92,7 @@ def _demo_plans(assessments: dict, out: Path) -> None:
         start = time.perf_counter()
         with console.status(f"searching plans for {pid} ({profile_name})..."):
             result = optimise(assessment, load_profile(profile_name), levers=Levers(**levers),
-                              horizon_h=DEMO_HORIZON_H, draws=DEMO_DRAWS, screen_draws=10, finalists=4)
+                              horizon_h=DEMO_HORIZON_H, draws=DEMO_DRAWS, screen_draws=8, finalists=3)
             settings = {"targets": profile_name, "horizon_days": DEMO_HORIZON_H / 24, "draws": DEMO_DRAWS,
                         "objective": "pta", "seed": 0,
                         **{k: ", ".join(v) or "none" if isinstance(v, tuple) else v for k, v in levers.items()}}

@@ -87,7 +87,7 @@ def trajectory_figure(search, top: int = TOP) -> str | None:
     return _png(fig)
 
 
-def _wrap(label: str, width: int = 38) -> str:
+def _wrap(label: str, width: int = 32) -> str:
     words, lines, line = label.split(), [], ""
     for w in words:
         if line and len(line) + len(w) + 1 > width:
