@@ -23,6 +23,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/run_bench.py
 	$(PY) bench/assess_bench.py
+	$(PY) bench/plan_bench.py
 
 clean:
 	rm -rf $(VENV) reports .pytest_cache

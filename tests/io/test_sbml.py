@@ -172,3 +172,36 @@ def test_roadrunner_matches_engine_over_a_week_of_doses(net, model, roadrunner):
     assert max(worst.values()) < 1e-3, worst
     # the dose actually moved things: plasma Trp rises well above its start
     assert ours[:, READOUTS.index("p_trp")].max() > 1.5 * ours[0, READOUTS.index("p_trp")]
+
+
+def test_species_carry_chebi_uniprot_and_hgnc(net, doc):
+    m = doc.getModel()
+
+    def terms(element):
+        out = {}
+        for i in range(element.getNumCVTerms()):
+            cv = element.getCVTerm(i)
+            out.setdefault(cv.getBiologicalQualifierType(), []).extend(
+                cv.getResourceURI(j) for j in range(cv.getNumResources()))
+        return out
+
+    assert terms(m.getSpecies("e5ht_cortex")) == {libsbml.BQB_IS: ["https://identifiers.org/CHEBI:28790"]}
+    assert terms(m.getSpecies("p_trp")) == {libsbml.BQB_IS: ["https://identifiers.org/CHEBI:16828"]}
+    assert terms(m.getSpecies("mao_a")) == {libsbml.BQB_IS: ["https://identifiers.org/uniprot:P21397",
+                                                             "https://identifiers.org/hgnc:6833"]}
+    assert terms(m.getSpecies("sert_surface")) == {libsbml.BQB_IS_VERSION_OF: [
+        "https://identifiers.org/uniprot:P31645", "https://identifiers.org/hgnc:11050"]}
+    assert terms(m)[libsbml.BQB_HAS_TAXON] == ["https://identifiers.org/taxonomy:9606"]
+    annotated = [s.name for s in net.species if m.getSpecies(s.name).getNumCVTerms()]
+    assert len(annotated) >= 0.9 * len(net.species)
+    # the annotations keep the document valid under libsbml's consistency and unit checks
+    assert _errors(doc) == []
+
+
+def test_drug_species_carry_their_chebi_id():
+    from neuroscape.pharmacology.network import network_for
+
+    m = libsbml.readSBMLFromString(to_sbml(network_for(("citalopram",)))).getModel()
+    cv = m.getSpecies("citalopram_cen").getCVTerm(0)
+    assert cv.getBiologicalQualifierType() == libsbml.BQB_IS
+    assert cv.getResourceURI(0) == "https://identifiers.org/CHEBI:3723"

@@ -32,7 +32,7 @@ def _analytic_trough_per_mg(drug, every_h, horizon_h, settle_h, weight_kg=75.0):
     count = int((horizon_h - 1e-9) // every_h) + 1
     t = np.linspace(settle_h, horizon_h, 2001)
     doses = [(k * every_h, 1.0, "oral", None) for k in range(count)]
-    return float(np.min(concentration(pk, doses, t)))
+    return 1e3 * float(np.min(concentration(pk, doses, t)))  # mg/L -> ng/mL, the readout's unit
 
 
 def test_continuous_dose_equals_the_analytic_dose_for_a_linear_drug():

@@ -83,3 +83,27 @@ def test_every_candidate_is_a_valid_protocol_with_the_same_plan():
         assert sorted((d.drug, d.at_h, d.dose_mg, d.formulation) for d in from_file.doses) == \
             sorted((d.drug, d.at_h, d.dose_mg, d.formulation) for d in direct.doses)
         assert len(from_file.intakes) == len(direct.intakes)
+
+
+def test_exercise_and_hormone_levers_write_protocol_items_and_fit_the_subject():
+    from neuroscape.subject import Subject
+
+    levers = Levers(drug_changes=False, exercise_per_week=(3,), hormones=("estradiol",))
+    woman = Subject(sex="female", age_years=56, reproductive_stage="postmenopausal")
+    space = candidate_space(SSRI, (), levers, now_h=0.0, horizon_h=2 * 7 * 24.0, subject=woman)
+    labels = [c.label for c in space]
+    assert labels == ["no change", "endurance 3x/week", "estradiol 0.5 mg every 24 h", "estradiol 1 mg every 24 h",
+                      "estradiol 2 mg every 24 h"]
+    sessions = space[1].interventions()
+    assert len(sessions) == 6 and sessions[0] == {"exercise": "endurance", "start_h": 18, "duration_h": 0.75,
+                                                  "intensity": 0.7}
+    assert sessions[1]["start_h"] == 74  # every 56 h: three a week
+    assert space[3].interventions() == [{"hormone": "estradiol", "dose_mg": 1, "start_h": 0, "every_h": 24,
+                                         "count": 15}]
+    for cand in space[1:]:
+        protocol = parse_protocol({"protocol": 1, "name": "x", "interventions": cand.interventions(),
+                                   "readouts": [{"id": "o", "quantity": "occupancy.SERT", "at_h": [300]}]})
+        assert plan_of(protocol) is not None
+    # estradiol therapy is not offered to a man or a cycling woman
+    man = candidate_space(SSRI, (), levers, now_h=0.0, horizon_h=336.0, subject=Subject())
+    assert [c.label for c in man] == ["no change", "endurance 3x/week"]

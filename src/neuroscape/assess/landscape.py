@@ -9,19 +9,19 @@ Deviation z is the patient's median as a normal score of its percentile within t
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from statistics import NormalDist
 
 import numpy as np
 
 from ..errors import DataError, ModelError
-from ..plan import Plan, events_for
-from ..simulate import model_for
+from ..plan import Plan
+from ..scenario import Scenario, model_for, scenario
 from ..subject import Subject, parameter_vector
 from .posterior import Posterior
 from .priors import calibration_parameters
-from .problem import CALIBRATION_SOLVER, inputs_in_force, parameter_matrix
+from .problem import CALIBRATION_SOLVER, parameter_matrix
 
 # (system, measure, quantity, regions); region None = a whole-brain or plasma quantity.
 LAYOUT: tuple[tuple[str, str, str, tuple[str | None, ...]], ...] = (
@@ -107,18 +107,14 @@ def _keys(model) -> list[tuple[str, str, str, str | None, str, str]]:
     return out
 
 
-def _evaluate(model, P: np.ndarray, plan: Plan, at_h: float, keys, y_ref) -> tuple[np.ndarray, list]:
-    """Readouts (b, n_keys) at `at_h` along `plan` from each parameter row's steady state."""
-    Y, status = model.steady_state_batch(P, np.tile(y_ref, (P.shape[0], 1)))
-    Pt = P
-    if at_h > 0 and (plan.doses or plan.intakes or plan.inputs):
-        events = events_for(plan, model, P[0])
-        at = np.array([at_h])
-        traj, st, _ = model.integrate_batch(Y, P, at, events, CALIBRATION_SOLVER)
-        Y = traj[:, 0, :]
-        status = [a if a != "ok" else b for a, b in zip(status, st)]
-        Pt = inputs_in_force(P, events, at)[:, 0, :]
-    values = np.column_stack([model.readout_function(k[4])(Y, Pt) for k in keys])
+def _evaluate(sc: Scenario, P: np.ndarray, at_h: float, keys) -> tuple[np.ndarray, list]:
+    """Readouts (b, n_keys) at `at_h` of each parameter row in scenario `sc` (from its start state)."""
+    start = sc.start_batch(P, CALIBRATION_SOLVER)
+    Y, status, Pt = start.Y0, list(start.status), start.start_inputs()
+    if at_h > 0 and sc.moves:
+        traj, status, _ = start.integrate([at_h], CALIBRATION_SOLVER)
+        Y, Pt = traj[:, 0, :], start.inputs_at([at_h])[:, 0, :]
+    values = np.column_stack([sc.model.readout_function(k[4])(Y, Pt) for k in keys])
     return values, status
 
 
@@ -136,9 +132,9 @@ def landscape(posterior: Posterior, *, at_h: float | None = None, samples: int =
     idx = rng.choice(posterior.samples.shape[0], size=min(samples, posterior.samples.shape[0]),
                      replace=False)
     P = parameter_matrix(posterior.p0, posterior.targets, posterior.samples[idx])
-    y_ref = model.steady_state(posterior.p0).y
+    sc = scenario(posterior.subject, plan, at_h, model=model)
     keys = _keys(model)
-    patient, status = _evaluate(model, P, plan, at_h, keys, y_ref)
+    patient, status = _evaluate(sc, P, at_h, keys)
     patient = patient[[s == "ok" for s in status]]
     reference = reference_band(posterior.subject, samples, seed)
     ref_keys = {k[4]: i for i, k in enumerate(_keys(model_for(Plan())))}  # the band's columns
@@ -154,7 +150,7 @@ def landscape(posterior: Posterior, *, at_h: float | None = None, samples: int =
                              float(np.quantile(col, lo_q)), float(np.quantile(col, hi_q)),
                              float(np.median(ref)), float(np.quantile(ref, lo_q)),
                              float(np.quantile(ref, hi_q)), z))
-    drivers = _drivers(posterior, model, plan, at_h, keys, y_ref)
+    drivers = _drivers(posterior, sc, at_h, keys)
     return Landscape(tuple(entries), float(at_h), level, drivers)
 
 
@@ -185,6 +181,11 @@ def reference_band(subject: Subject, samples: int = 200, seed: int = 0) -> np.nd
     return _reference_band(subject.sex, subject.age_years, subject.weight_kg, samples, seed).copy()
 
 
+def reference_columns() -> dict[tuple[str, str | None], int]:
+    """(quantity, region) -> the column of `reference_band` that holds it (the landscape's layout)."""
+    return {(k[2], k[3]): i for i, k in enumerate(_keys(model_for(Plan())))}
+
+
 @lru_cache(maxsize=8)
 def _reference_band(sex: str, age_years: float, weight_kg: float, samples: int, seed: int) -> np.ndarray:
     # Cached: the band depends only on these, and a landscape of each patient (and each of
@@ -198,13 +199,14 @@ def _reference_band(sex: str, age_years: float, weight_kg: float, samples: int, 
     etas = rng.normal(0.0, np.array([c.omega for c in params])[:, None], size=(len(params), samples)).T
     targets = [np.array([model.param_index[t] for t in c.targets]) for c in params]
     P = parameter_matrix(p0, targets, etas)
-    values, status = _evaluate(model, P, Plan(), 0.0, _keys(model), model.steady_state(p0).y)
+    values, status = _evaluate(scenario(person, Plan(), model=model), P, 0.0, _keys(model))
     return values[[s == "ok" for s in status]]
 
 
-def _drivers(posterior: Posterior, model, plan: Plan, at_h: float, keys, y_ref, top: int = 3) -> dict:
+def _drivers(posterior: Posterior, sc: Scenario, at_h: float, keys, top: int = 3) -> dict:
     """What moved each entry, as log-changes of its value: each observation (through its share of
     the MAP shift, linearised), the genotypes (through the prior median) and the medication."""
+    model, plan = sc.model, sc.plan
     h = 0.01  # central-difference step in eta: 1% of a parameter, well above the solver's error
     rows = [posterior.parameter_vector(np.zeros_like(posterior.eta_map)), posterior.parameter_vector()]
     moved = np.flatnonzero(np.abs(posterior.eta_map) > 1e-6)  # 0 exactly for screened-out ones
@@ -214,21 +216,20 @@ def _drivers(posterior: Posterior, model, plan: Plan, at_h: float, keys, y_ref, 
             eta[j] += sign * h
             rows.append(posterior.parameter_vector(eta))
     genotypes = bool(posterior.subject.genotypes)
-    if genotypes:
-        plain = Subject(sex=posterior.subject.sex, age_years=posterior.subject.age_years,
-                        weight_kg=posterior.subject.weight_kg)
-        rows.append(parameter_vector(plain, model.network))
-    values, _ = _evaluate(model, np.array(rows), plan, at_h, keys, y_ref)
+    if genotypes:  # the same person without genotype information
+        rows.append(parameter_vector(replace(posterior.subject, genotypes={}), model.network))
+    values, _ = _evaluate(sc, np.array(rows), at_h, keys)
     with np.errstate(divide="ignore", invalid="ignore"):
         logv = np.log(np.where(values > 0, values, np.nan))
     m = moved.size
     grad = (logv[2:2 + 2 * m:2] - logv[3:3 + 2 * m:2]) / (2 * h)  # (m, n_keys)
     shares = posterior.contributions()[:, moved] @ grad if m else np.zeros((0, len(keys)))
     labels = [_observation_label(o) for o in posterior.observations]
-    if plan.doses:  # the MAP patient without medication, every key in one solve
-        steady, _ = _evaluate(model, np.atleast_2d(rows[1]), Plan(), 0.0, keys, y_ref)
+    if plan.doses:  # the MAP patient without medication (her own hormone course goes on), in one solve
+        off, _ = _evaluate(scenario(posterior.subject, Plan(), at_h, model=model), np.atleast_2d(rows[1]),
+                           at_h, keys)
         with np.errstate(divide="ignore", invalid="ignore"):
-            log_steady = np.log(np.where(steady[0] > 0, steady[0], np.nan))
+            log_off = np.log(np.where(off[0] > 0, off[0], np.nan))
     out: dict[str, list] = {}
     for j, (_, _, quantity, region, _, _) in enumerate(keys):
         effects = [(labels[i], float(shares[i, j])) for i in range(len(labels)) if m]
@@ -237,7 +238,7 @@ def _drivers(posterior: Posterior, model, plan: Plan, at_h: float, keys, y_ref, 
                                                      posterior.subject.genotypes.items()) + ")",
                             float(logv[0, j] - logv[-1, j])))
         if plan.doses:
-            effects.append(("medication", float(logv[1, j] - log_steady[j])))
+            effects.append(("medication", float(logv[1, j] - log_off[j])))
         effects = [e for e in effects if np.isfinite(e[1]) and abs(e[1]) > 0.01]  # a 1% change shown
         effects.sort(key=lambda e: -abs(e[1]))
         out[quantity + (f"@{region}" if region else "")] = effects[:top]

@@ -1,9 +1,10 @@
 """The calibration problem: predictions of a record's observations for many parameter sets at once.
 
-Baseline observations (taken before any medication) are predicted at the steady state; timed
-observations by integrating the medication plan from that steady state. Both run through the
-engine's batch kernels, so a finite-difference Jacobian or an ensemble of MCMC walkers costs one
-parallel call."""
+Baseline observations (taken before any medication) are predicted at the subject's start state
+(neuroscape.scenario: the steady state, or where her own hormone course has brought her by t = 0);
+timed observations by integrating the medication plan, with that course, from there. Both run
+through the engine's batch kernels, so a finite-difference Jacobian or an ensemble of MCMC walkers
+costs one parallel call."""
 
 from __future__ import annotations
 
@@ -15,9 +16,9 @@ import numpy as np
 from ..engine.compiled import CompiledModel, Events, Solver
 from ..errors import DataError, EngineError, ModelError
 from ..model.assemble import inline_expressions, resolve
-from ..plan import Plan, events_for, input_parameters
-from ..simulate import model_for
-from ..subject import Subject, parameter_vector
+from ..plan import Plan
+from ..scenario import model_for, scenario
+from ..subject import Subject
 from .priors import CalibrationParameter, calibration_parameters, omega_of
 
 # Tighter than the default: finite differences of a trajectory need the integration error well
@@ -140,15 +141,6 @@ def parameter_matrix(p0: np.ndarray, targets, etas: np.ndarray) -> np.ndarray:
     return P
 
 
-def inputs_in_force(P: np.ndarray, events: Events, times: np.ndarray) -> np.ndarray:
-    """Parameter rows (b, len(times), n) in force at each time: the set-parameter events of
-    `events` (plan.input_parameters; their values are absolute, so the same for every row)
-    over each row of P."""
-    nan = np.full(P.shape[1], np.nan)
-    held = input_parameters(events, nan, np.asarray(times, dtype=float))  # NaN where not set
-    return np.where(np.isnan(held)[None], P[:, None, :], held[None])
-
-
 class Problem:
     """Subject + plan + observations + calibration parameters, evaluated in batches of eta."""
 
@@ -158,20 +150,22 @@ class Problem:
         self.model = model_for(plan)
         self.obs = observation_model(observations, self.model)
         self.parameters = parameters or calibration_parameters(self.model.network)
-        self.p0 = parameter_vector(subject, self.model.network)
-        ss = self.model.steady_state(self.p0)
+        timed = ~self.obs.baseline
+        self.times = np.unique(self.obs.times[timed]) if timed.any() else np.zeros(0)
+        self.scenario = scenario(subject, plan, float(self.times[-1]) if self.times.size else 0.0,
+                                 model=self.model)
+        self.p0 = self.scenario.p
+        ss = self.scenario.reference_state
         if not ss.ok:
             raise EngineError(f"no baseline steady state for this subject ({ss.status})")
         self.y_ref = ss.y
         self.omega = np.array([c.omega for c in self.parameters])
         pi = self.model.param_index
         self._targets = [np.array([pi[t] for t in c.targets], dtype=np.int64) for c in self.parameters]
-        timed = ~self.obs.baseline
-        self.times = np.unique(self.obs.times[timed]) if timed.any() else np.zeros(0)
         if timed.any() and not plan.doses and not plan.intakes and not plan.inputs:
             raise DataError("observations have times but the record has no medication or intervention "
                             "to time them from; give them as baseline observations")
-        self.events: Events = events_for(plan, self.model, self.p0)
+        self.events: Events = self.scenario.events
         self._time_pos = np.searchsorted(self.times, self.obs.times[timed]) if timed.any() else None
         self._fns = {k: self.model.readout_function(k) for k in set(self.obs.keys)}
         reach = {k: structural_parameters(self.model, k) for k in set(self.obs.keys)}
@@ -197,16 +191,17 @@ class Problem:
         etas = np.atleast_2d(etas)
         b = etas.shape[0]
         P = self.parameter_matrix(etas)
-        Y, status = self.model.steady_state_batch(P, np.tile(self.y_ref, (b, 1)))
+        start = self.scenario.start_batch(P, CALIBRATION_SOLVER, guess=self.y_ref)
+        status = list(start.status)
         out = np.full((b, self.obs.values.size), np.nan)
         base = self.obs.baseline
         if which in ("all", "baseline") and base.any():
+            P0 = start.start_inputs()
             for i in np.flatnonzero(base):
-                out[:, i] = self._fns[self.obs.keys[i]](Y, P)
+                out[:, i] = self._fns[self.obs.keys[i]](start.Y0, P0)
         if which in ("all", "timed") and (~base).any():
-            traj, st, _ = self.model.integrate_batch(Y, P, self.times, self.events, CALIBRATION_SOLVER)
-            status = [s if s != "ok" else t for s, t in zip(status, st)]
-            Pt = inputs_in_force(P, self.events, self.times)
+            traj, status, _ = start.integrate(self.times, CALIBRATION_SOLVER)
+            Pt = start.inputs_at(self.times)
             for i, pos in zip(np.flatnonzero(~base), self._time_pos):
                 out[:, i] = self._fns[self.obs.keys[i]](traj[:, pos, :], Pt[:, pos, :])
         return out * self.obs.factor, status

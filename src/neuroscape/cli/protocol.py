@@ -25,7 +25,13 @@ def protocol_run(file: Path = typer.Argument(..., help="protocol file (.yaml or 
     from ..protocol.schema import load_protocol
 
     try:
-        result = run_protocol(load_protocol(file))
+        protocol = load_protocol(file)
+        if protocol.model is not None:  # an external SBML model (docs/exchange.md)
+            from ..io.external_protocol import run_external
+
+            result = run_external(protocol)
+        else:
+            result = run_protocol(protocol)
     except ProtocolError as exc:
         raise fail(exc, 2) from None
     except NeuroscapeError as exc:

@@ -13,6 +13,8 @@ Conventions of the export:
   constant interventions) are non-constant so that a simulator may change them.
 * Every parameter has a `notes` element with its source citation, basis and note, and a MIRIAM
   `bqbiol:isDescribedBy` annotation (identifiers.org) when the source has a DOI or PMID.
+* Species carry ChEBI (molecules) or UniProt + HGNC (proteins) annotations (io/annotations.py); the
+  model carries its taxon (NCBI taxonomy 9606, human).
 * Model units: time hour, substance micromole, volume litre; species in uM (umol/L), except
   dimensionless species and `g` species (gram per unit volume).
 """
@@ -33,6 +35,7 @@ from sympy.printing.str import StrPrinter
 from ..errors import ModelError
 from ..model.assemble import inline_expressions, resolve
 from ..model.network import Network
+from .annotations import MODEL_TERMS, species_terms
 from ..units import parse_unit
 
 __all__ = ["to_sbml", "write_sbml", "formula", "identifiers_uri"]
@@ -215,6 +218,15 @@ def _notes_html(lines: Sequence[str]) -> str:
     return f'<body xmlns="{_XHTML}">{body}</body>'
 
 
+def _annotate(element, qualifier: int, uris: Sequence[str], *, what: str) -> None:
+    """A MIRIAM biological-qualifier annotation (the element needs a metaid)."""
+    cv = libsbml.CVTerm(libsbml.BIOLOGICAL_QUALIFIER)
+    cv.setBiologicalQualifierType(qualifier)
+    for uri in uris:
+        cv.addResource(uri)
+    _check(element.addCVTerm(cv), f"annotation of {what}")
+
+
 def _vector(values, names: Sequence[str], defaults: Sequence[float], what: str) -> list[float]:
     if values is None:
         return [float(v) for v in defaults]
@@ -230,12 +242,16 @@ def _vector(values, names: Sequence[str], defaults: Sequence[float], what: str) 
 
 
 def to_sbml(network: Network, path: str | Path | None = None, *, parameters=None,
-            initial=None) -> str:
+            initial=None, assignments: Mapping[str, str] | None = None,
+            events: Sequence[tuple[float, Sequence[tuple[str, str]]]] = ()) -> str:
     """Return (and optionally write to `path`) the network as an SBML L3V2 document string.
 
     `parameters`: parameter values to export instead of the network's (vector in network order,
     or a mapping name -> value). `initial`: species initial concentrations (vector or mapping),
-    e.g. a steady state; defaults to `Species.initial`."""
+    e.g. a steady state; defaults to `Species.initial`. `assignments`: extra non-constant
+    parameters id -> expression over the network's names (readouts), exported as assignment rules.
+    `events`: (time in h, [(species or input parameter, expression)]) exported as events triggered
+    at that time (dosing and input changes of a plan; see io/omex.py)."""
     from ..model.parameters import references
 
     refs = references()
@@ -260,6 +276,8 @@ def to_sbml(network: Network, path: str | Path | None = None, *, parameters=None
         "Parameters marked non-constant are piecewise-constant inputs set by interventions.",
     ]))
 
+    for qualifier, uris in MODEL_TERMS:
+        _annotate(model, qualifier, uris, what="model")
     units = _Units(model)
     hour = units.define("hour", _BASE_UNITS["hour"])
     umol = units.define("umol", _BASE_UNITS["micromole"])
@@ -314,6 +332,10 @@ def to_sbml(network: Network, path: str | Path | None = None, *, parameters=None
                 sp_.setSubstanceUnits("gram")
         if s.description:
             sp_.setNotes(_notes_html([s.description]))
+        terms = species_terms(s.name)
+        if terms is not None:
+            _check(sp_.setMetaId(f"meta_{s.name}"), f"metaid of species {s.name}")
+            _annotate(sp_, *terms, what=f"species {s.name}")
 
     for p, value in zip(network.parameters, pvalues):
         par = model.createParameter()
@@ -338,11 +360,7 @@ def to_sbml(network: Network, path: str | Path | None = None, *, parameters=None
             uris.append(identifiers_uri("pubmed", ref["pmid"]))
         if uris:
             par.setMetaId(f"meta_{p.name}")
-            cv = libsbml.CVTerm(libsbml.BIOLOGICAL_QUALIFIER)
-            cv.setBiologicalQualifierType(libsbml.BQB_IS_DESCRIBED_BY)
-            for uri in uris:
-                cv.addResource(uri)
-            _check(par.addCVTerm(cv), f"annotation of parameter {p.name}")
+            _annotate(par, libsbml.BQB_IS_DESCRIBED_BY, uris, what=f"parameter {p.name}")
 
     table, resolved = inline_expressions(network)
     species_comp = {s.name: comp_ids[s.compartment] for s in network.species}
@@ -375,6 +393,31 @@ def to_sbml(network: Network, path: str | Path | None = None, *, parameters=None
         notes = [r.description] if r.description else []
         notes.append(f"Rate (concentration/time) as written in neuroscape: {r.rate}")
         rx.setNotes(_notes_html(notes))
+
+    for ident, text in (assignments or {}).items():
+        where = f"assignment {ident!r}"
+        if ident in taken:
+            raise ModelError(f"to_sbml: {where} clashes with a name of the model; choose another id")
+        taken.add(ident)
+        par = model.createParameter()
+        _check(par.setId(ident), where)
+        par.setConstant(False)
+        rule = model.createAssignmentRule()
+        rule.setVariable(ident)
+        _check(rule.setMath(_ast(resolve(text, table, resolved, where), where)), f"{where} math")
+    for k, (at_h, changes) in enumerate(events):
+        ev = model.createEvent()
+        _check(ev.setId(f"event_{k}"), f"event {k}")
+        ev.setUseValuesFromTriggerTime(True)
+        trig = ev.createTrigger()
+        trig.setInitialValue(False)
+        trig.setPersistent(True)
+        _check(trig.setMath(libsbml.parseL3Formula(f"time >= {float(at_h)!r}")), f"event {k} trigger")
+        for target, text in changes:
+            ea = ev.createEventAssignment()
+            ea.setVariable(target)
+            _check(ea.setMath(_ast(resolve(text, table, resolved, f"event {k}"), f"event {k}")),
+                   f"event {k} assignment to {target}")
 
     text = libsbml.writeSBMLToString(doc)
     if path is not None:

@@ -35,7 +35,7 @@ import numpy as np
 
 from ..engine.compiled import Solver
 from ..errors import EngineError, ModelError, NotModelledError, ProtocolError
-from ..plan import Plan, add_dose, add_nutrition
+from ..plan import Plan, add_dose, add_hormone_dose, add_nutrition, hold_inputs
 from ..subject import Subject
 from .draws import draws_for
 from .risk import Proportion, cvar, pta
@@ -145,6 +145,14 @@ def plan_of_regimens(regimens: tuple[Regimen, ...]) -> Plan:
         if r.kind == "drug":
             plan = add_dose(plan, r.name, r.start_h, r.dose_mg, every_h=r.every_h, count=r.count,
                             formulation=r.formulation)
+        elif r.kind == "hormone":
+            plan = add_hormone_dose(plan, r.name, r.start_h, r.dose_mg, every_h=r.every_h, count=r.count)
+        elif r.kind == "exercise":
+            from ..interventions.exercise import exercise_inputs
+
+            for k in range(r.count):
+                plan = hold_inputs(plan, exercise_inputs(r.name, r.start_h + k * (r.every_h or 0.0), r.duration_h,
+                                                         r.intensity))
         else:
             for k in range(r.count):
                 plan = add_nutrition(plan, r.name, r.start_h + k * (r.every_h or 0.0), dose_mg=r.dose_mg)
@@ -231,10 +239,15 @@ class _DrawTrajectory:
 
 
 def _read(model, Y, Pt, quantity, region):
-    """Readout values (b, T); a model whose occupancies have no regions is read without one."""
+    """Readout values (b, T); a model whose occupancies have no regions is read without one, and the
+    plasma level of a library drug the plan does not dose is 0 (its model has no such readout)."""
+    from ..pharmacology.library import drug_names
+
     try:
         ro = model.network.readout(quantity, region)
     except ModelError:
+        if quantity.startswith("plasma.") and quantity.split(".", 1)[1] in drug_names():
+            return np.zeros(Y.shape[:-1]), "ng/mL"
         if region is None or not quantity.startswith("occupancy."):
             raise
         ro = model.network.readout(quantity, None)
@@ -242,12 +255,16 @@ def _read(model, Y, Pt, quantity, region):
 
 
 def _burden(candidate: Candidate) -> Burden:
-    from .strengths import products, supplements
+    from .strengths import hormones, products, supplements
 
     pills = 0.0
     for r in candidate.future + tuple(h for h in candidate.history if h.end_h >= 0):
+        if r.kind == "exercise":
+            continue  # sessions are counted as interventions, not pills
         if r.kind == "drug":
             strengths = next((p.strengths_mg for p in products(r.name) if p.formulation == r.formulation), ())
+        elif r.kind == "hormone":
+            strengths = next((h.strengths_mg for h in hormones() if h.name == r.name), ())
         else:
             strengths = next((s.strengths_mg for s in supplements() if s.name == r.name), ())
         units = _units(r.dose_mg, strengths)
@@ -456,9 +473,17 @@ def optimise(person, targets: TargetProfile, *, levers: Levers = Levers(), horiz
 
         sample = reference_band(subject)
         cols = reference_columns()
-        targets = resolve_reference(targets, lambda q, r: sample[:, cols[(q, r)]])
+
+        def column(quantity, region):
+            if (quantity, region) not in cols:
+                raise ProtocolError(f"{quantity}{' in the ' + region if region else ''} has no population reference "
+                                    "band (the landscape's layout); bands with reference: population may read: "
+                                    + ", ".join(f"{q}{'/' + r if r else ''}" for q, r in sorted(cols, key=str)))
+            return sample[:, cols[(quantity, region)]]
+
+        targets = resolve_reference(targets, column)
     rules = load_rules() if rules is None else tuple(rules)
-    space = candidate_space(targets, regimens, levers, now_h=now_h, horizon_h=horizon_h)
+    space = candidate_space(targets, regimens, levers, now_h=now_h, horizon_h=horizon_h, subject=subject)
     ev = _Evaluator(subject, posterior, targets, now_h, horizon_h, seed, cvar_level, solver, rules)
     excluded: list[Excluded] = []
     screened: list[ScoredPlan] = []

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from ..errors import ProtocolError
-from .strengths import products, supplement_doses, supplements
+from .strengths import hormones, products, supplement_doses, supplements
 from .targets import TargetProfile
 
 # Which drug targets move which readouts: a profile's band on one of these quantities (prefix) makes
@@ -55,34 +55,55 @@ class Levers:
     supplements: tuple[str, ...] | None = ()
     max_units: int = 2
     switch_modes: tuple[str, ...] = ("direct", "washout")
+    exercise_per_week: tuple[int, ...] = ()   # e.g. (3, 5): endurance sessions a week as options
+    exercise: str = "endurance"
+    exercise_intensity: float = 0.7           # fraction of VO2max
+    exercise_duration_h: float = 0.75
+    hormones: tuple[str, ...] = ()            # e.g. ("estradiol",): offered where the subject fits
     max_candidates: int = 100
 
     def __post_init__(self) -> None:
         bad = set(self.switch_modes) - {"direct", "washout"}
         if bad:
             raise ProtocolError(f"Levers.switch_modes: {sorted(bad)}; allowed: direct, washout")
+        if any(not 1 <= k <= 7 for k in self.exercise_per_week):
+            raise ProtocolError(f"Levers.exercise_per_week = {self.exercise_per_week}; give sessions a week, 1-7")
+        if not 0 < self.exercise_intensity <= 1 or not 0 < self.exercise_duration_h <= 4:
+            raise ProtocolError("Levers.exercise_intensity is a fraction of VO2max in (0, 1] and "
+                                "exercise_duration_h a session's hours in (0, 4]")
         if not 1 <= self.max_candidates <= 10_000:
             raise ProtocolError(f"Levers.max_candidates = {self.max_candidates}; use 1-10000")
 
 
 @dataclass(frozen=True)
 class Regimen:
-    """One PROTOCOL.md intervention: a drug course or a supplement course (times in h from t = 0)."""
+    """A course of PROTOCOL.md interventions (times in h from t = 0): a drug, a supplement, hormone therapy,
+    or exercise sessions (`dose_mg` 0; each session one `exercise` intervention of `duration_h` at
+    `intensity`)."""
 
-    kind: str  # drug | nutrition
+    kind: str  # drug | nutrition | hormone | exercise
     name: str
     dose_mg: float
     start_h: float
     every_h: float | None
     count: int
     formulation: str | None = None
+    duration_h: float | None = None
+    intensity: float | None = None
 
     @property
     def end_h(self) -> float:
         return self.start_h + (self.count - 1) * (self.every_h or 0.0)
 
+    def to_interventions(self) -> list[dict]:
+        if self.kind == "exercise":  # PROTOCOL.md's exercise has no schedule: one item per session
+            return [{"exercise": self.name, "start_h": _num(self.start_h + k * (self.every_h or 0.0)),
+                     "duration_h": _num(self.duration_h), "intensity": _num(self.intensity)}
+                    for k in range(self.count)]
+        return [self.to_intervention()]
+
     def to_intervention(self) -> dict:
-        when = "start_h" if self.kind == "drug" else "at_h"  # PROTOCOL.md's names for the two kinds
+        when = "at_h" if self.kind == "nutrition" else "start_h"  # PROTOCOL.md's names
         out: dict = {self.kind: self.name, "dose_mg": _num(self.dose_mg), when: _num(self.start_h)}
         if self.count > 1:
             out.update(every_h=_num(self.every_h), count=self.count)
@@ -114,7 +135,7 @@ class Candidate:
         return self.history + self.future
 
     def interventions(self) -> list[dict]:
-        return [r.to_intervention() for r in self.regimens]
+        return [item for r in self.regimens for item in r.to_interventions()]
 
 
 def _num(x: float | None):
@@ -174,7 +195,7 @@ def _course(kind: str, name: str, dose: float, every_h: float, start_h: float, e
 
 
 def candidate_space(profile: TargetProfile, current: Iterable[Regimen], levers: Levers, *, now_h: float,
-                    horizon_h: float) -> tuple[Candidate, ...]:
+                    horizon_h: float, subject=None) -> tuple[Candidate, ...]:
     """Every candidate plan (see the module docstring), "continue as now" first. Raises ProtocolError
     when the space exceeds `levers.max_candidates`, naming how to narrow it."""
     from ..pharmacology.library import load_drug
@@ -228,6 +249,23 @@ def candidate_space(profile: TargetProfile, current: Iterable[Regimen], levers: 
             for dose in supplement_doses(name, max_units=levers.max_units):
                 sup_options.append((f" + {name} {_num(dose)} mg every {_num(every_h)} h",
                                     _course("nutrition", name, dose, every_h, now_h, end, None)))
+    for per_week in levers.exercise_per_week:
+        every = 7 * 24.0 / per_week
+        count = max(1, int(math.floor((end - now_h - 18.0) / every + 1e-9)) + 1)
+        sup_options.append((f" + {levers.exercise} {per_week}x/week", Regimen(
+            "exercise", levers.exercise, 0.0, now_h + 18.0, every, count, None, levers.exercise_duration_h,
+            levers.exercise_intensity)))  # the first session 18 h after now, then evenly through the week
+    for name in levers.hormones:
+        entry = next((h for h in hormones() if h.name == name), None)
+        if entry is None:
+            raise ProtocolError(f"Levers.hormones: {name!r} is not offered; allowed: "
+                                f"{', '.join(h.name for h in hormones())}")
+        if subject is None or not entry.fits_subject(subject):
+            continue  # e.g. estradiol therapy is offered to postmenopausal women only
+        for every_h in entry.every_h:
+            for dose in entry.strengths_mg:
+                sup_options.append((f" + {name} {_num(dose)} mg every {_num(every_h)} h",
+                                    _course("hormone", name, dose, every_h, now_h, end, None)))
     out: list[Candidate] = []
     for cand in drug_options:
         for text, sup in sup_options:

@@ -50,12 +50,27 @@ class Supplement(BaseModel):
     note: str = ""
 
 
+class HormoneProduct(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    strengths_mg: tuple[float, ...] = Field(min_length=1)
+    every_h: tuple[float, ...] = Field(min_length=1)
+    fits: Literal["postmenopausal"]
+    source: str
+    note: str = ""
+
+    def fits_subject(self, subject) -> bool:
+        return subject.sex == "female" and subject.reproductive_stage == self.fits
+
+
 class _File(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     version: Literal[1]
     products: tuple[Product, ...]
     supplements: tuple[Supplement, ...] = ()
+    hormones: tuple[HormoneProduct, ...] = ()
 
 
 @lru_cache(maxsize=1)
@@ -80,6 +95,11 @@ def _file() -> _File:
 
 def _products() -> tuple[Product, ...]:
     return _file().products
+
+
+def hormones() -> tuple[HormoneProduct, ...]:
+    """The hormone therapies a plan search may propose, with whom each fits."""
+    return _file().hormones
 
 
 def supplements() -> tuple[Supplement, ...]:

@@ -173,8 +173,16 @@ def _add_drug(plan: Plan, item: DrugIntervention, where: str) -> Plan:
         raise type(exc)(f"{where}: {exc}") from None
 
 
+def _own_model_only(protocol: Protocol) -> None:
+    """A protocol with `model:` (an external SBML file) runs at the edge of the system (io), never here."""
+    if protocol.model is not None:
+        raise ProtocolError("model: this function runs neuroscape's own model; run a protocol with model: "
+                            "through neuroscape.io.external_protocol.run_external or `neuroscape protocol run`")
+
+
 def run_protocol(protocol: Protocol, *, solver: Solver = Solver(), extra_times=()) -> ProtocolResult:
     """Simulate a protocol and collect its readouts. `extra_times` adds output times (for plots)."""
+    _own_model_only(protocol)
     subject = subject_of(protocol)
     plan = plan_of(protocol)
     network = model_for(plan).network
@@ -215,6 +223,7 @@ def _number(t: float) -> float | int:
 def trajectory_readout(protocol: Protocol, *, step_h: float = 1.0, tail_h: float = 72.0):
     """Simulate a plan densely (every `step_h` hours from 0 to `tail_h` after its last event) and
     return readout(quantity, region, relative_to) -> (times_h, values), as the safety checks use."""
+    _own_model_only(protocol)
     subject = subject_of(protocol)
     plan = plan_of(protocol)
     last = max([0.0, *(d.at_h for d in plan.doses), *(i.at_h for i in plan.intakes),

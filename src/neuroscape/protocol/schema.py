@@ -101,8 +101,13 @@ def _templated(quantity: str) -> bool:
     return any(p.fullmatch(quantity) for p in _TEMPLATE_RES)
 
 
+# format 1 extension: with `model:` (an external SBML file) readouts name the file's ids as sbml.<id>
+_SBML_QUANTITY_RE = re.compile(r"sbml\.[A-Za-z_][A-Za-z0-9_]*")
+
+
 def is_known_quantity(quantity: str) -> bool:
-    return quantity in KNOWN_QUANTITIES or quantity in _offered()[0] or _templated(quantity)
+    return (quantity in KNOWN_QUANTITIES or quantity in _offered()[0] or _templated(quantity)
+            or bool(_SBML_QUANTITY_RE.fullmatch(quantity)))
 
 
 def _named_quantities() -> tuple[str, ...]:
@@ -621,6 +626,10 @@ class Protocol(_Model):
     circadian: CircadianSpec | None = Field(
         None, description='the daily rhythm, a mapping with the optional keys cortisol (true/false) and '
                           'sleep ("HH:MM-HH:MM"), e.g. {cortisol: true, sleep: "23:00-07:00"}; omit it for none')
+    # format 1 extension (docs/exchange.md): run an external SBML model instead of neuroscape's own
+    model: str | None = Field(None, strict=True, min_length=1, max_length=1000,
+                              description="an SBML file to run instead of neuroscape's model, relative to "
+                                          "the protocol file, e.g. best2009.xml; omit it for neuroscape's model")
 
     @field_validator("protocol")
     @classmethod
@@ -698,4 +707,7 @@ def load_protocol(path: str | Path, *, nutrition_names: Collection[str] | None =
     if data is None:
         raise protocol_error(source, ["the file is empty; a protocol is a mapping with the keys "
                                       f"{', '.join(Protocol.model_fields)} (see PROTOCOL.md)"])
-    return parse_protocol(data, nutrition_names=nutrition_names, source=source)
+    protocol = parse_protocol(data, nutrition_names=nutrition_names, source=source)
+    if protocol.model is not None and not Path(protocol.model).is_absolute():
+        protocol = protocol.model_copy(update={"model": str(path.parent / protocol.model)})
+    return protocol
