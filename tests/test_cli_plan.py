@@ -75,6 +75,24 @@ def test_progress_bar_follows_screening_then_the_finalists():
     assert tasks == {"screening plans": (3, 3), "final evaluation": (1, 2)}
 
 
+def test_options_become_levers():
+    from neuroscape.cli.plan import levers_of
+    from neuroscape.errors import ProtocolError
+
+    lv = levers_of("escitalopram, sertraline", "tryptophan", False, "3,5", "estradiol")
+    assert lv.drugs == ("escitalopram", "sertraline") and lv.drug_changes and lv.supplements == ("tryptophan",)
+    assert lv.exercise_per_week == (3, 5) and lv.hormones == ("estradiol",)
+    lv = levers_of(None, None, True)
+    assert lv.drugs == () and not lv.drug_changes and lv.supplements == () and lv.exercise_per_week == ()
+    assert levers_of(None, None, False).drugs is None  # the profile's drugs
+    with pytest.raises(ProtocolError, match="whole numbers"):
+        levers_of(None, None, False, "three")
+    with pytest.raises(ProtocolError, match="exercise_per_week"):
+        levers_of(None, None, False, "9")
+    with pytest.raises(ProtocolError, match="give one or more names"):
+        levers_of(",", None, False)
+
+
 def test_unknown_profile_and_bad_options_exit_2(files):
     _, patient, profile = files
     res = runner.invoke(app, ["plan", str(patient), "--targets", "no-such-profile"])

@@ -31,10 +31,19 @@ def _names(text: str | None, option: str) -> tuple[str, ...] | None:
     return names
 
 
-def levers_of(drugs: str | None, supplements: str | None, no_drug_changes: bool):
+def levers_of(drugs: str | None, supplements: str | None, no_drug_changes: bool, exercise: str | None = None,
+              hormones: str | None = None):
     """The search's levers from the command's options (see `neuroscape plan --help`)."""
     from ..manage.space import Levers
 
+    sessions: tuple[int, ...] = ()
+    for text in _names(exercise, "--exercise-per-week") or ():
+        try:
+            sessions += (int(text),)
+        except ValueError:
+            raise ProtocolError(f"--exercise-per-week {exercise!r}: give sessions a week as whole numbers 1-7, "
+                                "e.g. 3,5") from None
+    more = dict(exercise_per_week=sessions, hormones=_names(hormones, "--hormones") or ())
     drug_names = _names(drugs, "--drugs")
     if no_drug_changes and drug_names:
         raise ProtocolError("--drugs and --no-drug-changes contradict each other; give one of them")
@@ -44,8 +53,8 @@ def levers_of(drugs: str | None, supplements: str | None, no_drug_changes: bool)
         for name in drug_names:
             load_drug(name)  # an unknown name fails here, with the library's suggestion
     if no_drug_changes:
-        return Levers(drugs=(), drug_changes=False, supplements=_names(supplements, "--supplements") or ())
-    return Levers(drugs=drug_names, supplements=_names(supplements, "--supplements") or ())
+        return Levers(drugs=(), drug_changes=False, supplements=_names(supplements, "--supplements") or (), **more)
+    return Levers(drugs=drug_names, supplements=_names(supplements, "--supplements") or (), **more)
 
 
 def plan_command(
@@ -58,6 +67,10 @@ def plan_command(
                                            "comma-separated, e.g. tryptophan,5-htp (default: none)"),
     no_drug_changes: bool = typer.Option(False, "--no-drug-changes", help="keep the current medication as it "
                                          "is; only supplements may be added"),
+    exercise_per_week: str | None = typer.Option(None, "--exercise-per-week", help="endurance sessions a week a "
+                                                 "plan may add, comma-separated options, e.g. 3,5 (default: none)"),
+    hormones: str | None = typer.Option(None, "--hormones", help="hormone therapy a plan may add where the person "
+                                        "fits, e.g. estradiol (default: none)"),
     horizon_days: float = typer.Option(84.0, "--horizon-days", help="how far ahead plans are simulated (days)"),
     draws: int = typer.Option(100, "--draws", help="posterior draws each finalist plan is evaluated on"),
     objective: str = typer.Option("pta", "--objective", help="ranking: 'pta' (joint probability of target "
@@ -79,7 +92,7 @@ def plan_command(
     quiet = as_json or not console.is_terminal
     try:  # options and profile first: a typo should not wait for the calibration
         profile = load_profile(targets)
-        levers = levers_of(drugs, supplements, no_drug_changes)
+        levers = levers_of(drugs, supplements, no_drug_changes, exercise_per_week, hormones)
         if not 0 < horizon_days <= 5 * 365:
             raise ProtocolError(f"--horizon-days {horizon_days:g}: give more than 0 and at most 1825 days (84 = 12 weeks)")
         if objective not in OBJECTIVES:
@@ -109,7 +122,8 @@ def plan_command(
         raise fail(exc, 1) from None
     settings = {"targets": targets, "horizon_days": horizon_days, "draws": draws, "objective": objective,
                 "seed": seed, "drugs": drugs or "profile default", "supplements": supplements or "none",
-                "drug_changes": not no_drug_changes}
+                "drug_changes": not no_drug_changes, "exercise_per_week": exercise_per_week or "none",
+                "hormones": hormones or "none"}
     report = None
     try:
         exported = write_protocols(result, export_protocols) if export_protocols is not None else []
