@@ -105,7 +105,8 @@ def _regimen_text(r) -> str:
     else:
         what = f"{r.name}{' ' + r.formulation if r.formulation else ''} {r.dose_mg:g} mg"
     if r.count > 1:
-        return f"{what} every {r.every_h:g} h, {r.start_h:g}-{r.end_h:g} h ({r.count} doses)"
+        unit = "sessions" if r.kind == "exercise" else "doses"
+        return f"{what} every {r.every_h:g} h, {r.start_h:g}-{r.end_h:g} h ({r.count} {unit})"
     return f"{what} once at {r.start_h:g} h"
 
 
