@@ -191,3 +191,29 @@ def test_demo_plans_name_the_bundled_patients_shipped_profiles_and_valid_levers(
     for profile, levers in DEMO_PLANS.values():
         assert profile in profile_names()
         Levers(**levers)
+
+
+def test_report_and_table_without_any_safe_plan(tmp_path):
+    """Every candidate excluded: the report and the table say so instead of failing."""
+    from dataclasses import replace
+
+    from rich.console import Console
+
+    from neuroscape.cli.plan import print_plans
+    from neuroscape.manage.search import optimise
+    from neuroscape.manage.space import Levers
+    from neuroscape.manage.targets import parse_profile
+    from neuroscape.report.plans import plans_report
+    from neuroscape.subject import Subject
+
+    res = optimise(Subject(), parse_profile(PROFILE), levers=Levers(drugs=("escitalopram",), max_units=1),
+                   horizon_h=72.0, draws=0, screen_draws=0)
+    assert res.plans
+    none = replace(res, plans=(), excluded=res.excluded, reached=False,
+                   message="no candidate plan passed the hard safety rules; see the excluded list")
+    page = plans_report(none, None, tmp_path).read_text()
+    assert "No plan to draw." in page and "no candidate plan passed" in page and "never medical advice" in page
+    console = Console(file=io.StringIO(), width=160)
+    print_plans(none, "nobody", console)
+    text = console.file.getvalue()
+    assert "no candidate plan passed" in text and "Every plan is a simulated scenario" in text
