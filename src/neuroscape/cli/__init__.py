@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from . import assess, check, cite, demo, drugs, exchange, protocol, sbml, validate
+from . import assess, check, cite, demo, drugs, exchange, plan, protocol, sbml, validate
 from ._common import console, err, fail
 
 app = typer.Typer(help="neuroscape: mechanistic neurochemical landscape modelling "
@@ -29,6 +29,8 @@ app.command("check", help="Check a plan (protocol file) against the hard safety 
                           "violation.")(check.check_command)
 app.command("assess", help="Import a patient file (FHIR R4 JSON or CSV), calibrate the virtual patient "
                            "and report the landscape.")(assess.assess_command)
+app.command("plan", help="Import and calibrate a patient, then search ranked medication/supplement plans "
+                         "against a target profile (simulated scenarios, not medical advice).")(plan.plan_command)
 
 __all__ = ["app", "console", "err", "fail", "main"]
 

@@ -1,4 +1,5 @@
-"""`neuroscape demo [--out DIR]`: validation, an example protocol and the example patients, as reports."""
+"""`neuroscape demo [--out DIR]`: validation, an example protocol, the example patients and plans for them,
+as reports."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
 def demo(out: Path = typer.Option(Path("reports"), help="output folder")):
-    """The main job: run the validation suite and an example protocol, assess the example patients,
-    and write HTML reports."""
+    """The main job: run the validation suite and an example protocol, assess the example patients, search
+    plans for them, and write HTML reports."""
     from ..protocol.run import run_protocol
     from ..protocol.schema import load_protocol
     from ..report.html import trajectory_figure, validation_report
@@ -30,18 +31,21 @@ def demo(out: Path = typer.Option(Path("reports"), help="output folder")):
     console.print(f"validation: {counts}")
     console.print(headline_text(headline(results)), highlight=False)
     console.print(f"report: {path.resolve()}\nexample protocol plot: {fig.resolve()}")
-    _demo_patients(out / "patients")
+    assessments = _demo_patients(out / "patients")
+    _demo_plans(assessments, out / "plans")
     console.print("neuroscape output is a simulated scenario for research, not medical advice.")
 
 
-def _demo_patients(out: Path) -> None:
-    """Import and assess every bundled example patient; one landscape report each."""
+def _demo_patients(out: Path) -> dict:
+    """Import and assess every bundled example patient; one landscape report each. Returns the
+    assessments by file name, for the plan search."""
     from ..assess.run import assess
     from ..io.patient import read_patient
     from ..report.assessment import assessment_report
 
     folder = EXAMPLES / "patients"
     files = sorted(p for p in folder.iterdir() if p.suffix in (".json", ".csv"))
+    done = {}
     for file in files:
         with console.status(f"assessing {file.name}..."):
             result = assess(read_patient(file))
@@ -50,3 +54,55 @@ def _demo_patients(out: Path) -> None:
         console.print(f"patient {result.record.patient_id} ({file.name}): calibrated in "
                       f"{result.posterior.seconds:.1f} s; outside the reference band: "
                       f"{', '.join(flagged) or 'nothing'}\n  report: {path.resolve()}", highlight=False)
+        done[file.name] = result
+    return done
+
+
+# Which shipped target profile and which levers each example patient's plan search uses. The demo keeps
+# the search small (one or two drugs, single tablets, 8 weeks, 30 draws) so that it runs in minutes on
+# two cores; `neuroscape plan` runs the full-size search.
+DEMO_PLANS: dict[str, tuple[str, dict]] = {
+    # escitalopram 10 mg: is the SERT trough above 80%, or does it need 20 mg or a switch to sertraline?
+    "anna-fhir.json": ("ssri-efficacy", dict(drugs=("escitalopram", "sertraline"), max_units=1)),
+    # bupropion: is the hydroxybupropion trough in the AGNP range at the current dose?
+    "carla-fhir.json": ("tdm-agnp2017", dict(drugs=("bupropion",), max_units=1)),
+    # no medication, low serotonergic tone: what do the supplements alone do?
+    "ben-records.csv": ("low-serotonergic-tone", dict(drugs=(), drug_changes=False,
+                                                      supplements=("tryptophan", "5-htp"), max_units=1)),
+}
+DEMO_HORIZON_H = 8 * 7 * 24.0
+DEMO_DRAWS = 30
+
+
+def _demo_plans(assessments: dict, out: Path) -> None:
+    """Search plans for every example patient with a demo profile; one plan report each, and each
+    returned plan as a protocol file."""
+    import time
+
+    from ..manage.search import optimise
+    from ..manage.space import Levers
+    from ..manage.targets import load_profile
+    from ..report.plans import plans_report
+    from .plan import write_protocols
+
+    for name, assessment in assessments.items():
+        if name not in DEMO_PLANS:
+            continue
+        profile_name, levers = DEMO_PLANS[name]
+        pid = assessment.record.patient_id
+        start = time.perf_counter()
+        with console.status(f"searching plans for {pid} ({profile_name})..."):
+            result = optimise(assessment, load_profile(profile_name), levers=Levers(**levers),
+                              horizon_h=DEMO_HORIZON_H, draws=DEMO_DRAWS, screen_draws=8, finalists=3)
+            settings = {"targets": profile_name, "horizon_days": DEMO_HORIZON_H / 24, "draws": DEMO_DRAWS,
+                        "objective": "pta", "seed": 0,
+                        **{k: ", ".join(v) or "none" if isinstance(v, tuple) else v for k, v in levers.items()}}
+            path = plans_report(result, assessment, out, settings)
+            protocols = write_protocols(result, out / f"{pid}-protocols")
+        best = result.plans[0] if result.plans else None
+        summary = (f"best: {best.candidate.label} (joint PTA {best.pta['joint'].p:.0%})" if best
+                   else "no plan passed the safety rules")
+        console.print(f"plans for {pid} ({profile_name}, {result.candidates} candidates, "
+                      f"{time.perf_counter() - start:.0f} s): {summary}; targets "
+                      f"{'reached' if result.reached else 'not reached'}\n  plan report: {path.resolve()}\n"
+                      f"  protocols: {len(protocols)} in {(out / f'{pid}-protocols').resolve()}", highlight=False)
