@@ -94,7 +94,8 @@ def plan_command(
         profile = load_profile(targets)
         levers = levers_of(drugs, supplements, no_drug_changes, exercise_per_week, hormones)
         if not 0 < horizon_days <= 5 * 365:
-            raise ProtocolError(f"--horizon-days {horizon_days:g}: give more than 0 and at most 1825 days (84 = 12 weeks)")
+            raise ProtocolError(f"--horizon-days {horizon_days:g}: give more than 0 and at most 1825 days "
+                                "(84 = 12 weeks)")
         if objective not in OBJECTIVES:
             raise ProtocolError(f"--objective {objective!r}: allowed: {', '.join(OBJECTIVES)} (joint PTA first, or "
                                 "the CVaR of the loss first)")
