@@ -76,3 +76,32 @@ def test_patient_records_read_the_subjects_age_and_weight_ranges(monkeypatch):
     monkeypatch.setitem(subject_module.RANGES, "age_years", (18.0, 90.0))
     with pytest.raises(ValueError, match="between 18 and 90"):
         check_age(17.0)
+
+
+@pytest.mark.parametrize("genotype", ["*1/*2", "*1/*4xN", "*2x2/*1", "poor", "Ultra-rapid metaboliser",
+                                      "normal metabolizer", "*1A/*2", "*1.001/*2", "slow", "*1-*2"])
+def test_protocol_files_and_pharmacogenomics_share_one_genotype_syntax(genotype):
+    """A genotype a protocol file accepts is one the phenotype parser reads, and the other way round."""
+    from neuroscape.pharmacology.pgx import GENOTYPE_SYNTAX
+
+    data = {"protocol": 1, "name": "g", "subject": {"genotypes": {"CYP2D6": genotype}},
+            "readouts": [{"id": "r", "quantity": "brain.tryptophan", "at_h": 0}]}
+    try:
+        parse_protocol(data)
+        accepted = True
+    except ProtocolError:
+        accepted = False
+    assert accepted == bool(GENOTYPE_SYNTAX.fullmatch(genotype))
+    assert accepted == (genotype not in ("*1A/*2", "*1.001/*2", "slow", "*1-*2"))
+
+
+def test_the_modification_cap_is_the_subjects(monkeypatch):
+    data = {"protocol": 1, "name": "m", "subject": {"modifications": {"DAT": 50.0}},
+            "readouts": [{"id": "r", "quantity": "brain.tryptophan", "at_h": 0}]}
+    parse_protocol(data)
+    Subject(modifications={"DAT": 50.0})
+    monkeypatch.setattr(subject_module, "MAX_MODIFICATION", 10.0)
+    with pytest.raises(ProtocolError, match="subject.modifications.DAT: 50 is not allowed"):
+        parse_protocol(data)
+    with pytest.raises(ModelError, match=r"must be a finite number from 0 to 10 \(1 = typical\)"):
+        Subject(modifications={"DAT": 50.0})

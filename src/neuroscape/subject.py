@@ -29,6 +29,9 @@ RANGES: dict[str, tuple[float, float]] = {
 _RANGE_NOTES = {"age_years": "", "weight_kg": " kg", "cycle_day": " (day 1 = first day of menstruation)",
                 "postpartum_day": " (days since delivery)"}
 FEMALE_ONLY = ("cycle_day", "reproductive_stage", "postpartum_day")
+# A modification multiplies a protein's expression (1 = typical) or is a fraction of neurons left; 100-fold
+# is already far beyond any measured over-expression, and a larger number is a typing slip.
+MAX_MODIFICATION = 100.0
 
 
 def in_range(key: str, value: float) -> bool:
@@ -67,9 +70,10 @@ def subject_problems(sex: str, age_years: float, weight_kg: float, modifications
     check_range("age_years", age_years)
     check_range("weight_kg", weight_kg)
     for name, value in modifications.items():
-        if not (value >= 0 and np.isfinite(value)):
+        if not (np.isfinite(value) and 0 <= value <= MAX_MODIFICATION):
             add("modifications", "modification",
-                f"Subject.modifications[{name!r}] = {value}; must be a finite number >= 0")
+                f"Subject.modifications[{name!r}] = {value}; must be a finite number from 0 to "
+                f"{MAX_MODIFICATION:g} (1 = typical)")
     if reproductive_stage not in (None, *REPRODUCTIVE_STAGES):
         add("reproductive_stage", "choice", f"Subject.reproductive_stage = {reproductive_stage!r}; allowed: "
                                             f"{', '.join(map(repr, REPRODUCTIVE_STAGES))}")

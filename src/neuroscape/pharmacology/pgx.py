@@ -135,6 +135,10 @@ def _gene(gene: str) -> tuple[str, _Gene]:
 
 _WORD = re.compile(r"(poor|intermediate|normal|rapid|ultra-?rapid)(?:\s+metaboli[sz]er)?", re.I | re.A)
 _ALLELE = re.compile(r"(\*\d+)(?:[x×](\d+|n))?", re.I | re.A)
+# The syntax of a genotype, one rule for protocol files, records and Subjects: a star-allele diplotype
+# (copy numbers such as *1/*2x2 or *2xN) or a phenotype word, optionally + "metabolizer"/"metaboliser".
+# Whether the alleles and the word exist for the gene is decided by `phenotype`.
+GENOTYPE_SYNTAX = re.compile(rf"\s*{_ALLELE.pattern}\s*/\s*{_ALLELE.pattern}\s*|\s*{_WORD.pattern}\s*", re.I | re.A)
 
 
 def _word(gene: str, spec: _Gene, value: str) -> Optional[str]:

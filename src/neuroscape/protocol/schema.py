@@ -36,6 +36,7 @@ from neuroscape.interventions import nutrition as nutrition_library
 from neuroscape.interventions.nutrition import MAX_NUTRIENT_G
 from neuroscape.limits import MAX_TIME_H
 from neuroscape.model import library as model_library
+from neuroscape.pharmacology.pgx import GENOTYPE_SYNTAX
 from neuroscape.protocol._files import read_json, read_yaml
 from neuroscape.protocol._messages import Nested, did_you_mean, fail, fmt, messages, protocol_error
 from neuroscape.schedule import MAX_COUNT, MAX_DOSE_MG  # noqa: F401 - the format's limits, also exported here
@@ -64,9 +65,6 @@ _NAME_CHARS = "[A-Za-z0-9_-]+"
 _TEMPLATE_RES = tuple(
     re.compile(re.sub(r"<[a-z]+>", _NAME_CHARS, re.escape(t))) for t in QUANTITY_TEMPLATES
 )
-_ALLELE = r"\*\d+[A-Za-z]?(?:\.\d+)?(?:[xX](?:\d+|N))?"
-# a star-allele diplotype, or a phenotype word (in any case)
-_GENOTYPE_RE = re.compile(rf"{_ALLELE}/{_ALLELE}|(?i:(?:poor|intermediate|normal|rapid|ultrarapid)(?: metabolizer)?)")
 _GENE_RE = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*")
 _CLOCK_PATTERN = r"(?:[01][0-9]|2[0-3]):[0-5][0-9]"
 
@@ -172,13 +170,14 @@ Route = Literal["oral", "iv", "ip"]
 GeneName = Annotated[StrictStr, _matches(_GENE_RE, "genotype keys are gene names (letters, digits, '-'), e.g. CYP2D6",
                                          key=True)]
 Genotype = Annotated[StrictStr, _matches(
-    _GENOTYPE_RE,
+    GENOTYPE_SYNTAX,
     'a genotype is a star-allele diplotype such as "*1/*2" (quote it in YAML) or a phenotype: poor, '
     "intermediate, normal, rapid, ultrarapid (optionally followed by ' metabolizer')")]
 ModificationName = Annotated[StrictStr, _matches(
     re.compile(_NAME_CHARS), "a modification names a protein or neuron population (letters, digits, '-', '_'), "
                              "e.g. DAT or dopamine_neurons", key=True)]
-Multiplier = Annotated[float, Field(strict=True, ge=0, le=100)]  # a file bound on top of Subject's (>= 0)
+Multiplier = Annotated[float, Field(strict=True), _checked(lambda v: 0 <= v <= person.MAX_MODIFICATION,
+                                                          "not a multiplier")]
 
 
 def _in_subject_range(key: str) -> AfterValidator:
@@ -225,8 +224,8 @@ class SubjectSpec(_Model):
         description='a mapping of gene name to genotype, e.g. {CYP2D6: normal, CYP2C19: "*2/*2"}')
     modifications: dict[ModificationName, Multiplier] = Field(
         default_factory=dict,
-        description="a mapping of protein or neuron population to a multiplier from 0 to 100 "
-                    "(1 = typical), e.g. {DAT: 0.5}")
+        description="a mapping of protein or neuron population to a multiplier from 0 to "
+                    f"{person.MAX_MODIFICATION:g} (1 = typical), e.g. {{DAT: 0.5}}")
 
     cycle_day: Annotated[float, _in_subject_range("cycle_day")] | None = Field(
         None, strict=True,
