@@ -134,11 +134,13 @@ def test_json_lists_ranked_plans_with_protocol_interventions(searched):
         assert p["burden"]["pills_per_day"] >= 1
         drugs = [i for i in p["interventions"] if "drug" in i]
         assert drugs and all(i["drug"] == "escitalopram" and i["dose_mg"] > 0 for i in drugs)
-    # a dose change cuts the current 10 mg course at "now" and starts the new dose there
+    # a dose change cuts the current 10 mg course and starts the new dose at its next scheduled dose after
+    # "now", one dosing interval after the last 10 mg dose
     change = next(p for p in plans if p["label"].startswith("change to"))
     old, new = change["interventions"][0], change["interventions"][-1]
     assert old["dose_mg"] == 10 and new["dose_mg"] != 10
-    assert old["start_h"] + (old.get("count", 1) - 1) * old.get("every_h", 0) < new["start_h"] == data["now_h"]
+    last_old = old["start_h"] + (old.get("count", 1) - 1) * old.get("every_h", 0)
+    assert new["start_h"] == last_old + old["every_h"] and data["now_h"] <= new["start_h"] < data["now_h"] + 24
     # doses above the label maximum (20 mg/day) are excluded with the rule that excludes them
     assert data["excluded"] and all("label-max-daily-dose" in e["rules"] for e in data["excluded"])
     assert data["message"] and isinstance(data["reached"], bool)
