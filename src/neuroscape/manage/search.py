@@ -381,11 +381,10 @@ class _Evaluator:
         for j, band in enumerate(self.profile.bands):
             if not att.applies[j]:
                 continue
-            t, v = series(band)
-            keep = np.linspace(0, t.size - 1, min(t.size, 400)).astype(int)
-            trajectories[band.id] = {"times_h": t[keep].tolist(), "median": np.median(v, axis=0)[keep].tolist(),
-                                     "low": np.quantile(v, 0.05, axis=0)[keep].tolist(),
-                                     "high": np.quantile(v, 0.95, axis=0)[keep].tolist(),
+            t, v = series(band)  # every sample: a subsample of the peak ladder would alias the peaks
+            trajectories[band.id] = {"times_h": t.tolist(), "median": np.median(v, axis=0).tolist(),
+                                     "low": np.quantile(v, 0.05, axis=0).tolist(),
+                                     "high": np.quantile(v, 0.95, axis=0).tolist(),
                                      "band": [band.low, band.high], "quantity": band.quantity, "region": band.region}
         stats = {bid: float(np.median(att.statistic[j])) for j, bid in enumerate(att.band_ids) if att.applies[j]}
         return ScoredPlan(candidate, int(ok.size), int((~ok).sum()), band_pta, stats, float(np.mean(losses)),
