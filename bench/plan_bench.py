@@ -2,7 +2,7 @@
 
     python bench/plan_bench.py [--quick]
 
-(a) the goal case: 200 draws, up to 100 candidates across three levers (drugs, doses, supplements),
+(a) the goal case: 200 draws, up to 100 candidates across three levers (drugs and doses, a supplement, exercise),
 12 weeks, timed end to end (screening on `screen_draws`, the finalists on every draw); (b) how time grows
 with draws (one plan, 12 weeks) and with candidates (fixed draws). Reported: plans/s and draws x plans/s
 (member-simulations per second). The anchor is the same member-simulations done one at a time through
@@ -81,8 +81,9 @@ def main() -> None:
     results["anchor_one_by_one"] = anchor_one_by_one(subject, 5 if args.quick else 20)
     print(f"  anchor, one draw at a time: {results['anchor_one_by_one']['draws_per_s']:.1f} draw-simulations/s")
     draws, screen, finalists = (20, 5, 3) if args.quick else (200, 20, 6)
+    # three levers: five SSRIs at single-tablet doses, a tryptophan supplement, endurance exercise 3x/week
     levers = Levers(drugs=("escitalopram", "sertraline", "citalopram", "fluoxetine", "paroxetine"),
-                    supplements=("tryptophan",), max_units=2, max_candidates=100)
+                    supplements=("tryptophan",), exercise_per_week=(3,), max_units=1, max_candidates=100)
     done = []
 
     def progress(k, n, label):
