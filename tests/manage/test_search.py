@@ -129,3 +129,26 @@ def test_no_returned_plan_breaks_a_rule(genotype, current, profile):
         assert not check_static(plan_of_regimens(scored.candidate.regimens), subject)
         assert all(m <= 1.0 for m in scored.ceiling_margin.values())
     assert len(res.plans) + len(res.excluded) <= res.candidates
+
+
+def test_a_draw_that_cannot_be_simulated_excludes_the_plan(monkeypatch):
+    """As `neuroscape check` treats a failed simulation: the ceilings cannot be shown to hold on a draw that
+    could not be simulated, so no plan with such a draw is returned."""
+    from neuroscape import scenario as scenario_module
+
+    real = scenario_module.StartBatch.integrate
+
+    def one_fails(self, times, solver=None):
+        out, status, stats = real(self, times, solver) if solver is not None else real(self, times)
+        status = list(status)
+        status[-1] = "max_steps"
+        return out, status, stats
+
+    monkeypatch.setattr(scenario_module.StartBatch, "integrate", one_fails)
+    profile = load_profile("ssri-efficacy").model_copy(update={"settle_h": 24.0})
+    res = optimise(Subject(), profile, levers=Levers(drugs=("escitalopram",), max_units=1), horizon_h=72.0,
+                   draws=2, screen_draws=2)
+    assert not res.plans and not res.reached
+    assert all(e.rule_ids == ("simulation",) and "1 of 2 posterior draws could not be simulated (max_steps)"
+               in e.reasons[0] for e in res.excluded if "label-max-daily-dose" not in e.rule_ids)
+    assert "no candidate plan passed the hard safety rules" in res.message

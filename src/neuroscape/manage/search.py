@@ -319,9 +319,12 @@ class _Evaluator:
         Y, status, _ = batch.integrate(times, self.solver)
         ok = np.array([s == "ok" for s in status])
         Pt = batch.inputs_at(times)
-        if not ok.any():
-            return Excluded(candidate, (f"no posterior draw could be simulated ({sorted(set(status))})",),
-                            ("simulation",))
+        if not ok.all():
+            # as `neuroscape check` does with a failed simulation: a ceiling cannot be shown to hold on a draw
+            # that could not be simulated, so the plan is not returned
+            return Excluded(candidate, (f"{int((~ok).sum())} of {ok.size} posterior draws could not be simulated "
+                                        f"({', '.join(sorted(set(status) - {'ok'}))}): the safety ceilings cannot "
+                                        "be shown to hold on them",), ("simulation",))
         # hard ceilings on every draw, the peaks resolved where a draw comes close
         margins: dict[str, float] = {}
         for rule in self.ceilings:
