@@ -330,7 +330,11 @@ class _Evaluator:
         for rule in self.ceilings:
             try:
                 values, _ = _read(model, Y[ok], Pt[ok], rule.quantity, rule.region)
-            except (ModelError, NotModelledError):
+            except (ModelError, NotModelledError) as exc:
+                # said, not silent: the report lists the ceilings a plan's model could not evaluate
+                note = f"{rule.id}: not evaluated for '{candidate.label}' ({exc})"
+                if note not in self.notes:
+                    self.notes.append(note)
                 continue
             if rule.relative_to == "baseline":
                 base, _ = _read(model, batch.steady_states[ok][:, None, :], batch.start_inputs()[ok][:, None, :],
