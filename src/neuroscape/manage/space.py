@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from ..errors import ProtocolError
-from .strengths import hormones, products, supplement_doses, supplements
+from .strengths import hormones, products, supplement_doses, supplements, unit_sums
 from .targets import TargetProfile
 
 # Which drug targets move which readouts: a profile's band on one of these quantities (prefix) makes
@@ -226,7 +226,7 @@ def candidate_space(profile: TargetProfile, current: Iterable[Regimen], levers: 
         same = [r for r in current_drugs if r.name == name]
         others = [r for r in current_drugs if r.name != name]
         for product in products(name):
-            doses = _doses(product.strengths_mg, levers.max_units)
+            doses = unit_sums(product.strengths_mg, levers.max_units)
             for every_h in product.every_h:
                 for dose in doses:
                     if same and all(r.dose_mg == dose and r.every_h == every_h and r.formulation == product.formulation
@@ -294,12 +294,6 @@ def candidate_space(profile: TargetProfile, current: Iterable[Regimen], levers: 
                             f"{levers.max_candidates}: name fewer drugs (Levers.drugs / --drugs), fewer supplements, "
                             "max_units=1, or raise max_candidates")
     return tuple(out)
-
-
-def _doses(strengths: tuple[float, ...], max_units: int) -> tuple[float, ...]:
-    from .strengths import _sums
-
-    return _sums(strengths, max_units)
 
 
 def _washout_h(old: str, new: str) -> float:

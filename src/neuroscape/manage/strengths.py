@@ -118,14 +118,12 @@ def products(drug: str) -> tuple[Product, ...]:
 
 def admissible_doses(drug: str, formulation: str | None = None, *, max_units: int = 2) -> tuple[float, ...]:
     """Every single dose (mg) made of 1 to `max_units` units of the product, ascending."""
-    if not 1 <= max_units <= 6:
-        raise DataError(f"max_units = {max_units!r}; use 1 to 6 tablets or capsules per dose")
     found = next((p for p in products(drug) if p.formulation == formulation), None)
     if found is None:
         have = [p.formulation or "default" for p in products(drug)]
         raise DataError(f"{drug!r} has no marketed product {formulation or 'default'!r} in manage/data/strengths.yaml"
                         + (f"; products: {', '.join(have)}" if have else "; it is not dosed on its own"))
-    return _sums(found.strengths_mg, max_units)
+    return unit_sums(found.strengths_mg, max_units)
 
 
 def product(drug: str, formulation: str | None = None) -> Product:
@@ -140,10 +138,11 @@ def supplement_doses(name: str, *, max_units: int = 2) -> tuple[float, ...]:
     if entry is None:
         raise DataError(f"supplement {name!r} is not in manage/data/strengths.yaml; allowed: "
                         f"{', '.join(s.name for s in supplements())}")
-    return _sums(entry.strengths_mg, max_units)
+    return unit_sums(entry.strengths_mg, max_units)
 
 
-def _sums(strengths: tuple[float, ...], max_units: int) -> tuple[float, ...]:
+def unit_sums(strengths: tuple[float, ...], max_units: int) -> tuple[float, ...]:
+    """Every dose made of 1 to `max_units` units of these strengths, ascending."""
     if not 1 <= max_units <= 6:
         raise DataError(f"max_units = {max_units!r}; use 1 to 6 tablets or capsules per dose")
     doses = {round(sum(c), 6) for k in range(1, max_units + 1) for c in combinations_with_replacement(strengths, k)}
