@@ -82,6 +82,9 @@ class Observation(_Frozen):
     region: Optional[str] = None
     source: str
     clock_h: Optional[float] = None  # local clock hour of the sample, from the timestamp's own offset
+    # "<": the true value is below `value` (a detection or reporting limit); ">": above it.
+    # Kept as a censored observation (M3 likelihood) rather than refused.
+    censor: Optional[Literal["<", ">"]] = None
 
     @model_validator(mode="before")
     @classmethod
@@ -213,6 +216,9 @@ class PatientRecord(_Frozen):
     conditions: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     reference_time: Optional[datetime] = None
+    # The first day of the last menstrual period (cycle day 1), when the record gives one: places
+    # a cycling woman at her cycle phase instead of the cycle average.
+    last_menstrual_period: Optional[date] = None
 
     @field_validator("reference_time")
     @classmethod
