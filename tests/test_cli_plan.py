@@ -91,6 +91,9 @@ def test_options_become_levers():
         levers_of(None, None, False, "9")
     with pytest.raises(ProtocolError, match="give one or more names"):
         levers_of(",", None, False)
+    assert levers_of(None, None, False, max_candidates=40).max_candidates == 40
+    with pytest.raises(ProtocolError, match="--max-candidates 0: give 1-10000"):
+        levers_of(None, None, False, max_candidates=0)
 
 
 def test_unknown_profile_and_bad_options_exit_2(files):

@@ -75,6 +75,63 @@ def test_cvar_objective_is_no_worse_than_the_map_plug_in_plan():
     assert full.plans[0].cvar <= map_plan.cvar + 1e-12
 
 
+def _posterior_around_the_typical_subject(scale: float, n: int = 16, seed: int = 5):
+    """A Posterior centred on the typical subject (eta = 0) whose draws are `scale` times the population
+    prior's spread, for every calibration parameter an escitalopram plan's model has."""
+    from neuroscape.assess.posterior import Posterior
+    from neuroscape.assess.priors import calibration_parameters
+    from neuroscape.scenario import model_for
+
+    params = calibration_parameters(model_for(add_dose(Plan(), "escitalopram", 0.0, 10.0)).network)
+    omega = np.array([c.omega for c in params])
+    samples = scale * np.random.default_rng(seed).normal(size=(n, omega.size)) * omega
+    none = np.zeros(0)
+    return Posterior(Subject(), Plan(), params, p0=none, targets=(), parameter_names=(), eta_map=np.zeros(omega.size),
+                     cov=np.diag((scale * omega) ** 2), samples=samples, informed=np.ones(omega.size, bool),
+                     method="test", converged=True, message="", evaluations=0, seconds=0.0, observations=(),
+                     predicted=none, residuals=none, residuals_prior=none, sensitivity=np.zeros((0, omega.size)),
+                     diagnostics={})
+
+
+def test_the_risk_plan_coincides_with_the_map_plan_as_the_posterior_narrows():
+    """With draws a hundredth of the prior's spread, the plan chosen on the draws is the MAP plug-in plan and
+    its CVaR is the point estimate's loss (the risk objective only differs from plugging in the MAP where
+    the posterior is wide)."""
+    profile = load_profile("ssri-efficacy").model_copy(update={"settle_h": 2 * WEEK})
+    kwargs = dict(levers=Levers(drugs=("escitalopram",)), horizon_h=3 * WEEK, finalists=8, objective="cvar")
+    narrow = _posterior_around_the_typical_subject(0.01)
+    point = optimise(narrow, profile, draws=0, screen_draws=0, **kwargs)
+    full = optimise(narrow, profile, draws=16, screen_draws=16, seed=3, **kwargs)
+    assert full.plans[0].candidate.label == point.plans[0].candidate.label
+    assert full.plans[0].cvar == pytest.approx(point.plans[0].cvar, abs=0.02)
+    by_label = {p.candidate.label: p for p in full.screened}
+    for p in point.screened:  # every plan's risk converges on its point loss, not just the chosen one's
+        assert by_label[p.candidate.label].cvar == pytest.approx(p.cvar, abs=0.05)
+
+
+def test_a_space_above_max_candidates_is_sampled_by_optuna_deterministically():
+    """75 plans (escitalopram/sertraline options x tryptophan doses) with room for 10: Optuna's TPE sampler
+    screens exactly 10 distinct plans, "no change" (the warm start) among them, and says so; the same seed
+    gives the same plans byte for byte, and enumeration (search="enumerate") refuses the space instead."""
+    from neuroscape.errors import ProtocolError
+
+    profile = load_profile("ssri-efficacy").model_copy(update={"settle_h": WEEK})
+    levers = Levers(drugs=("escitalopram", "sertraline"), supplements=("tryptophan",), max_candidates=10)
+    kwargs = dict(levers=levers, horizon_h=2 * WEEK, draws=0, screen_draws=0, finalists=3, seed=1)
+    a = optimise(Subject(), profile, **kwargs)
+    assert a.candidates == 75
+    labels = [p.candidate.label for p in a.screened] + [e.candidate.label for e in a.excluded]
+    assert len(labels) == len(set(labels)) == 10 and "no change" in labels
+    assert any("Optuna's TPE sampler (seed 1) chose the 10" in n for n in a.notes)
+    for scored in a.plans:
+        assert not check_static(plan_of_regimens(scored.candidate.regimens), Subject())
+    b = optimise(Subject(), profile, **kwargs)
+    assert json.dumps(a.to_dict(), sort_keys=True) == json.dumps(b.to_dict(), sort_keys=True)
+    with pytest.raises(ProtocolError, match="75 candidates, above max_candidates = 10"):
+        optimise(Subject(), profile, **{**kwargs, "levers": Levers(drugs=levers.drugs, supplements=levers.supplements,
+                                                                   max_candidates=10, search="enumerate")})
+
+
 def test_forbidden_switches_are_never_returned_even_when_they_would_score_best():
     """From phenelzine (an irreversible MAOI) to an SSRI: a direct switch would raise SERT occupancy
     soonest, but the labels' 14-day wash-out forbids it; the wash-out switch waits the 14 days."""

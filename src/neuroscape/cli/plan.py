@@ -32,7 +32,7 @@ def _names(text: str | None, option: str) -> tuple[str, ...] | None:
 
 
 def levers_of(drugs: str | None, supplements: str | None, no_drug_changes: bool, exercise: str | None = None,
-              hormones: str | None = None):
+              hormones: str | None = None, max_candidates: int = 100):
     """The search's levers from the command's options (see `neuroscape plan --help`)."""
     from ..manage.space import Levers
 
@@ -43,7 +43,11 @@ def levers_of(drugs: str | None, supplements: str | None, no_drug_changes: bool,
         except ValueError:
             raise ProtocolError(f"--exercise-per-week {exercise!r}: give sessions a week as whole numbers 1-7, "
                                 "e.g. 3,5") from None
-    more = dict(exercise_per_week=sessions, hormones=_names(hormones, "--hormones") or ())
+    if not 1 <= max_candidates <= 10_000:
+        raise ProtocolError(f"--max-candidates {max_candidates}: give 1-10000 (larger spaces are sampled with "
+                            "Optuna up to this many plans)")
+    more = dict(exercise_per_week=sessions, hormones=_names(hormones, "--hormones") or (),
+                max_candidates=max_candidates)
     drug_names = _names(drugs, "--drugs")
     if no_drug_changes and drug_names:
         raise ProtocolError("--drugs and --no-drug-changes contradict each other; give one of them")
@@ -72,6 +76,8 @@ def plan_command(
     hormones: str | None = typer.Option(None, "--hormones", help="hormone therapy a plan may add where the person "
                                         "fits, e.g. estradiol (default: none)"),
     horizon_days: float = typer.Option(84.0, "--horizon-days", help="how far ahead plans are simulated (days)"),
+    max_candidates: int = typer.Option(100, "--max-candidates", help="plans screened at most: a larger plan "
+                                       "space is sampled with Optuna (seeded) up to this many"),
     draws: int = typer.Option(100, "--draws", help="posterior draws each finalist plan is evaluated on"),
     objective: str = typer.Option("pta", "--objective", help="ranking: 'pta' (joint probability of target "
                                   "attainment first) or 'cvar' (the tail loss first: risk-averse)"),
@@ -92,7 +98,7 @@ def plan_command(
     quiet = as_json or not console.is_terminal
     try:  # options and profile first: a typo should not wait for the calibration
         profile = load_profile(targets)
-        levers = levers_of(drugs, supplements, no_drug_changes, exercise_per_week, hormones)
+        levers = levers_of(drugs, supplements, no_drug_changes, exercise_per_week, hormones, max_candidates)
         if not 0 < horizon_days <= 5 * 365:
             raise ProtocolError(f"--horizon-days {horizon_days:g}: give more than 0 and at most 1825 days "
                                 "(84 = 12 weeks)")
@@ -124,7 +130,7 @@ def plan_command(
     settings = {"targets": targets, "horizon_days": horizon_days, "draws": draws, "objective": objective,
                 "seed": seed, "drugs": drugs or "profile default", "supplements": supplements or "none",
                 "drug_changes": not no_drug_changes, "exercise_per_week": exercise_per_week or "none",
-                "hormones": hormones or "none"}
+                "hormones": hormones or "none", "max_candidates": max_candidates}
     report = None
     try:
         exported = write_protocols(result, export_protocols) if export_protocols is not None else []

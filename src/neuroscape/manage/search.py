@@ -3,7 +3,10 @@
     result = optimise(assessment, load_profile("ssri-efficacy"), levers=Levers(), horizon_h=12 * 7 * 24)
     result.plans[0].pta["joint"], result.plans[0].cvar, result.excluded, result.reached
 
-1. The plan space (`space.candidate_space`): "continue as now" and every admissible change.
+1. The plan space (`space.plan_factors`): "continue as now" and every admissible change. When it has at
+   most `levers.max_candidates` plans they are all evaluated; above that (and `levers.search="auto"`),
+   Optuna's TPE sampler (seeded, with the hard rules as its constraint, warm-started from "continue as
+   now") chooses which `max_candidates` plans to evaluate, and the result's notes say so.
 2. Hard rules first: each candidate's whole plan (the current medication up to where the plan stops it,
    then the new regimens) goes through `safety.check_static` (combinations, wash-outs, duplication,
    label and genotype ceilings). A candidate that breaks one is excluded with the rule's message.
@@ -39,7 +42,7 @@ from ..plan import Plan, add_dose, add_hormone_dose, add_nutrition, hold_inputs
 from ..subject import Subject
 from .draws import draws_for
 from .risk import Proportion, cvar, pta
-from .space import Candidate, Levers, Regimen, candidate_space
+from .space import Candidate, Levers, PlanFactors, Regimen, plan_factors
 from .targets import TargetProfile, attainment, resolve_reference
 
 DEFAULT_HORIZON_H = 12 * 7 * 24.0
@@ -492,28 +495,38 @@ def optimise(person, targets: TargetProfile, *, levers: Levers = Levers(), horiz
 
         targets = resolve_reference(targets, column)
     rules = load_rules() if rules is None else tuple(rules)
-    space = candidate_space(targets, regimens, levers, now_h=now_h, horizon_h=horizon_h, subject=subject)
+    factors = plan_factors(targets, regimens, levers, now_h=now_h, horizon_h=horizon_h, subject=subject)
     ev = _Evaluator(subject, posterior, targets, now_h, horizon_h, seed, cvar_level, solver, rules)
     excluded: list[Excluded] = []
     screened: list[ScoredPlan] = []
     plans_of = {}
-    total = len(space)
-    for k, cand in enumerate(space):
-        if progress:
-            progress(k, total, cand.label)
+
+    def screen(cand: Candidate) -> ScoredPlan | Excluded:
         plan = plan_of_regimens(cand.regimens)
         plans_of[cand.label] = plan
-        bad = ev.static(cand, plan)
-        if bad is None:
+        res = ev.static(cand, plan)
+        if res is None:
             res = ev.evaluate(cand, plan, min(screen_draws, draws) if draws else 0, "screen")
-            (excluded if isinstance(res, Excluded) else screened).append(res)
-        else:
-            excluded.append(bad)
+        (excluded if isinstance(res, Excluded) else screened).append(res)
+        return res
+
+    total = factors.size
+    if total <= levers.max_candidates:
+        for k, cand in enumerate(factors.all()):
+            if progress:
+                progress(k, total, cand.label)
+            screen(cand)
+    elif levers.search == "enumerate":
+        raise ProtocolError(f"the plan space has {total} candidates, above max_candidates = "
+                            f"{levers.max_candidates}: name fewer drugs (Levers.drugs / --drugs), fewer supplements, "
+                            "max_units=1, raise max_candidates, or let Optuna sample it (search='auto')")
+    else:
+        ev.notes.append(_sampled(factors, levers.max_candidates, seed, screen, objective, progress))
     if progress:
         progress(total, total, "screened")
     screened_ranked = _ranked(screened, objective)
     chosen = [p.candidate for p in screened_ranked[:finalists]]
-    base = space[0]
+    base = factors.base
     if base.label not in {c.label for c in chosen} and any(p.candidate.label == base.label for p in screened):
         chosen.append(base)
     final: list[ScoredPlan] = []
@@ -538,6 +551,58 @@ def optimise(person, targets: TargetProfile, *, levers: Levers = Levers(), horiz
                    f"required {required_pta:.0%}; it is shown as the best partial plan")
     return PlanSearch(targets, subject, now_h, horizon_h, seed, plans, tuple(excluded), screened_ranked, reached,
                       required_pta, message, total, time.perf_counter() - t_start, tuple(ev.notes))
+
+
+def _score(res: ScoredPlan | Excluded, objective: str) -> float:
+    """One number for the sampler, ordered as `_rank_key` orders its first two keys: PTA in [0, 1] and the
+    CVaR squashed into [0, 1) by atan, the second key weighted 1e-3. An excluded plan scores worst (2)."""
+    if isinstance(res, Excluded):
+        return 2.0
+    p, risk = res.pta["joint"].p, 2 / np.pi * float(np.arctan(res.cvar))
+    return risk - 1e-3 * p if objective == "cvar" else -p + 1e-3 * risk
+
+
+def _sampled(factors: PlanFactors, budget: int, seed: int, screen, objective: str, progress) -> str:
+    """Screen `budget` distinct plans of a space too large to enumerate, chosen by Optuna's TPE sampler
+    (Watanabe 2023, arXiv:2304.11127): a plan's drug (or no drug change), then its dose/schedule option
+    for that drug, then its add-on. Excluded plans are infeasible trials (the sampler's constraint), so it
+    learns to avoid what the hard rules forbid; the hard rules still judge every plan it proposes. Asked
+    and told one trial at a time with a seeded sampler: the same inputs give the same plans."""
+    import warnings
+
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    families: dict[str, list[int]] = {}
+    for i, cand in enumerate(factors.drug_options):
+        families.setdefault("no drug change" if i == 0 else cand.future[0].name, []).append(i)
+    names = list(families)
+    with warnings.catch_warnings():  # `group` (conditional spaces) is marked experimental in Optuna 5
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=max(5, budget // 5), multivariate=True,
+                                             group=True)
+    study = optuna.create_study(direction="minimize", sampler=sampler)
+    study.enqueue_trial({"drug": names[0], "addon": 0})  # warm start: the current regimen
+    seen: dict[tuple[int, int], float] = {}
+    asked = 0
+    while len(seen) < budget and asked < 20 * budget:
+        asked += 1
+        trial = study.ask()
+        family = trial.suggest_categorical("drug", names)
+        options = families[family]
+        i = options[trial.suggest_int(f"{family} option", 0, len(options) - 1)] if len(options) > 1 else options[0]
+        j = trial.suggest_int("addon", 0, len(factors.addons) - 1)
+        if (i, j) not in seen:
+            cand = factors.candidate(i, j)
+            if progress:
+                progress(len(seen), budget, cand.label)
+            res = screen(cand)
+            seen[(i, j)] = _score(res, objective)
+        trial.set_constraint("hard rules", 1.0 if seen[(i, j)] >= 2.0 else 0.0)
+        study.tell(trial, seen[(i, j)])
+    return (f"the plan space has {factors.size} candidates, above max_candidates = {budget}: Optuna's TPE sampler "
+            f"(seed {seed}) chose the {len(seen)} that were screened, starting from the current regimen; plans it "
+            "did not choose were not evaluated (raise max_candidates, or narrow the levers to enumerate them all)")
 
 
 def continuous_dose(person, targets: TargetProfile, drug: str, every_h: float, *, band: str | None = None,

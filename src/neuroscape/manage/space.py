@@ -62,8 +62,12 @@ class Levers:
     exercise_duration_h: float = 0.75
     hormones: tuple[str, ...] = ()            # e.g. ("estradiol",): offered where the subject fits
     max_candidates: int = 100
+    search: str = "auto"                      # "auto": Optuna samples spaces above max_candidates; "enumerate": refuse
 
     def __post_init__(self) -> None:
+        if self.search not in ("auto", "enumerate"):
+            raise ProtocolError(f"Levers.search = {self.search!r}; allowed: auto (sample spaces above "
+                                "max_candidates with Optuna), enumerate (refuse them)")
         bad = set(self.switch_modes) - {"direct", "washout"}
         if bad:
             raise ProtocolError(f"Levers.switch_modes: {sorted(bad)}; allowed: direct, washout")
@@ -207,10 +211,49 @@ def _course(kind: str, name: str, dose: float, every_h: float, start_h: float, e
     return Regimen(kind, name, dose, start_h, every_h if count > 1 else None, count, formulation)
 
 
+@dataclass(frozen=True)
+class PlanFactors:
+    """The plan space as a product: one drug option (the first is "continue as now") times one add-on
+    (the first is none: a supplement, exercise or hormone course). `size` candidates in all; `candidate(i, j)`
+    builds one without building the others, so a sampler can search a space too large to enumerate."""
+
+    base: Candidate
+    drug_options: tuple[Candidate, ...]
+    addons: tuple[tuple[str, "Regimen | None"], ...]
+    has_current: bool
+
+    @property
+    def size(self) -> int:
+        return len(self.drug_options) * len(self.addons)
+
+    def candidate(self, i: int, j: int) -> Candidate:
+        cand = self.drug_options[i]
+        text, addon = self.addons[j]
+        if addon is None:
+            return cand
+        label = text.removeprefix(" + ") if cand is self.base and not self.has_current else cand.label + text
+        return Candidate(label, cand.history, cand.future + (addon,), cand.changes + 1)
+
+    def all(self) -> tuple[Candidate, ...]:
+        return tuple(self.candidate(i, j) for i in range(len(self.drug_options)) for j in range(len(self.addons)))
+
+
 def candidate_space(profile: TargetProfile, current: Iterable[Regimen], levers: Levers, *, now_h: float,
                     horizon_h: float, subject=None) -> tuple[Candidate, ...]:
     """Every candidate plan (see the module docstring), "continue as now" first. Raises ProtocolError
-    when the space exceeds `levers.max_candidates`, naming how to narrow it."""
+    when the space exceeds `levers.max_candidates`, naming how to narrow it (`plan_factors` gives the
+    space without the limit; the search samples it with Optuna)."""
+    factors = plan_factors(profile, current, levers, now_h=now_h, horizon_h=horizon_h, subject=subject)
+    if factors.size > levers.max_candidates:
+        raise ProtocolError(f"the plan space has {factors.size} candidates, above max_candidates = "
+                            f"{levers.max_candidates}: name fewer drugs (Levers.drugs / --drugs), fewer supplements, "
+                            "max_units=1, or raise max_candidates")
+    return factors.all()
+
+
+def plan_factors(profile: TargetProfile, current: Iterable[Regimen], levers: Levers, *, now_h: float,
+                 horizon_h: float, subject=None) -> PlanFactors:
+    """The plan space as drug options x add-ons (see `PlanFactors`), whatever its size."""
     from ..pharmacology.library import load_drug
 
     current = tuple(current)
@@ -281,19 +324,7 @@ def candidate_space(profile: TargetProfile, current: Iterable[Regimen], levers: 
             for dose in entry.strengths_mg:
                 sup_options.append((f" + {name} {_num(dose)} mg every {_num(every_h)} h",
                                     _course("hormone", name, dose, every_h, now_h, end, None)))
-    out: list[Candidate] = []
-    for cand in drug_options:
-        for text, sup in sup_options:
-            if sup is None:
-                out.append(cand)
-            else:
-                label = text.removeprefix(" + ") if cand is base and not current else cand.label + text
-                out.append(Candidate(label, cand.history, cand.future + (sup,), cand.changes + 1))
-    if len(out) > levers.max_candidates:
-        raise ProtocolError(f"the plan space has {len(out)} candidates, above max_candidates = "
-                            f"{levers.max_candidates}: name fewer drugs (Levers.drugs / --drugs), fewer supplements, "
-                            "max_units=1, or raise max_candidates")
-    return tuple(out)
+    return PlanFactors(base, tuple(drug_options), tuple(sup_options), bool(current))
 
 
 def _washout_h(old: str, new: str) -> float:
