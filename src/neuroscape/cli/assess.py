@@ -28,6 +28,8 @@ def assess_command(
     method: str = typer.Option("laplace", help="posterior: 'laplace' (fast) or 'mcmc' (emcee)"),
     samples: int = typer.Option(1000, help="posterior draws"),
     seed: int = typer.Option(0, help="random seed (draws are reproducible)"),
+    save: bool = typer.Option(False, "--save", help="store the record and the assessment (NEUROSCAPE_DB, else "
+                              "a SQLite file in the user's data directory; see neuroscape patients)"),
 ):
     """Import a person's records, calibrate their virtual patient and report the landscape."""
     from ..assess.run import assess
@@ -37,6 +39,7 @@ def assess_command(
     if method not in ("laplace", "mcmc"):
         err.print(f"error: --method {escape(method)!s}: allowed: laplace, mcmc", highlight=False)
         raise typer.Exit(2)
+    store = open_store_or_exit() if save else None  # a bad NEUROSCAPE_DB fails before the calibration
     try:  # a file that cannot be imported (DataError) exits 2, a model that cannot be fitted 1
         record = read_patient(file)
         if as_json:
@@ -55,15 +58,42 @@ def assess_command(
         from ..report.assessment import assessment_report
 
         path = assessment_report(result, out)
+    stored = save_assessment(store, file, record, result, method, seed) if store is not None else None
     if as_json:
         data = result.as_dict()
         if path is not None:
             data["report"] = str(path)
+        if stored is not None:
+            data["stored"] = stored
         sys.stdout.write(json.dumps(data, indent=1, allow_nan=False) + "\n")
         return
     print_assessment(result, console)
     if path is not None:
         console.print(f"report: {path.resolve()}", highlight=False)
+    if stored is not None:
+        console.print(f"stored in {escape(stored['store'])}: patient {escape(record.patient_id)}, assessment "
+                      f"{stored['assessment_id']}", highlight=False)
+
+
+def open_store_or_exit():
+    from ..store import open_store
+
+    try:
+        return open_store()
+    except DataError as exc:
+        raise fail(exc, 2) from None
+
+
+def save_assessment(store, file: Path, record, result, method: str, seed: int) -> dict:
+    """Store the record (the file's bytes and what was read) and the assessment; one transaction each."""
+    try:
+        saved = store.save_record(record, raw=file.read_bytes(), filename=file.name)
+        assessment_id = store.save_assessment(result, import_id=saved.import_id, method=method, seed=seed)
+    except DataError as exc:
+        raise fail(exc, 1) from None
+    return {"store": store.url, "patient": record.patient_id, "import_id": saved.import_id,
+            "new_import": saved.new_import, "observations_added": saved.observations_added,
+            "assessment_id": assessment_id}
 
 
 def print_assessment(result, console: Console) -> None:

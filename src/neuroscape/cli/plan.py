@@ -83,6 +83,8 @@ def plan_command(
                                   "attainment first) or 'cvar' (the tail loss first: risk-averse)"),
     seed: int = typer.Option(0, "--seed", help="random seed (same seed and inputs: same plans)"),
     as_json: bool = typer.Option(False, "--json", help="print the plans as JSON"),
+    save: bool = typer.Option(False, "--save", help="store the record, the assessment and the plans "
+                              "(NEUROSCAPE_DB, else a SQLite file in the user's data directory)"),
     out: Path | None = typer.Option(None, "--out", help="write an HTML report of the plans into this folder"),
     export_protocols: Path | None = typer.Option(None, "--export-protocols", help="write each plan as a protocol "
                                                  "file (PROTOCOL.md) into this folder"),
@@ -109,6 +111,11 @@ def plan_command(
             raise ProtocolError(f"--draws {draws}: give 0 (the point estimate only) or more")
     except ProtocolError as exc:  # names the key (or the unknown drug, with the library's suggestion)
         raise fail(exc, 2) from None
+    store = None
+    if save:
+        from .assess import open_store_or_exit
+
+        store = open_store_or_exit()  # a bad NEUROSCAPE_DB fails before the calibration
     try:
         record = read_patient(file)
         if quiet:
@@ -140,6 +147,17 @@ def plan_command(
             report = plans_report(result, assessment, out, settings)
     except NeuroscapeError as exc:  # e.g. a plan that PROTOCOL.md cannot express yet
         raise fail(exc, 1) from None
+    stored = None
+    if store is not None:
+        from .assess import save_assessment
+
+        stored = save_assessment(store, file, record, assessment, "laplace", seed)
+        try:
+            stored["plan_search_id"] = store.save_plans(result, assessment_id=stored["assessment_id"],
+                                                        settings=settings,
+                                                        report=None if report is None else str(report.resolve()))
+        except NeuroscapeError as exc:
+            raise fail(exc, 1) from None
     if as_json:
         from .. import __version__
 
@@ -149,6 +167,8 @@ def plan_command(
             data["protocols"] = [str(p) for p in exported]
         if report is not None:
             data["report"] = str(report)
+        if stored is not None:
+            data["stored"] = stored
         sys.stdout.write(json.dumps(data, indent=1, allow_nan=False) + "\n")
         return
     print_plans(result, record.patient_id, console)
@@ -156,6 +176,9 @@ def plan_command(
         console.print(f"protocol: {p}", highlight=False)
     if report is not None:
         console.print(f"report: {report.resolve()}", highlight=False)
+    if stored is not None:
+        console.print(f"stored in {escape(stored['store'])}: patient {escape(record.patient_id)}, plan search "
+                      f"{stored['plan_search_id']}", highlight=False)
 
 
 class _Progress:

@@ -1,0 +1,271 @@
+"""`Store`: the verbs that write and read the patient store. Each write is one transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import create_engine, event, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from ..errors import DataError
+from . import tables as t
+from .url import database_url, safe_url
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+class StoreError(DataError):
+    """The store cannot be opened or written; nothing was changed."""
+
+
+@dataclass(frozen=True)
+class Saved:
+    patient_id: int
+    import_id: int
+    new_import: bool      # False: this very file was imported before (same bytes), nothing was added
+    observations_added: int
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@lru_cache(maxsize=1)
+def model_fingerprint() -> tuple[str, str]:
+    """(model version, sha256 of the parameter table: every parameter's name, value and unit), so that an
+    assessment can be matched with the model that made it."""
+    from ..model.library import default_network
+
+    net = default_network()
+    h = hashlib.sha256()
+    for p in sorted(net.parameters, key=lambda p: p.name):
+        h.update(f"{p.name}={p.value!r} {p.unit}\n".encode())
+    return net.name, h.hexdigest()
+
+
+def _npy(a: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    np.save(buf, np.ascontiguousarray(a), allow_pickle=False)
+    return buf.getvalue()
+
+
+def _from_npy(b: bytes) -> np.ndarray:
+    return np.load(io.BytesIO(b), allow_pickle=False)
+
+
+def migrate(engine: Engine) -> None:
+    """Create or upgrade the schema to the newest Alembic revision."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+def open_store(url: str | None = None, *, upgrade: bool = True) -> "Store":
+    """The store at `url` (or NEUROSCAPE_DB, or the default SQLite file), its schema upgraded to this
+    neuroscape's newest revision."""
+    url = database_url(url)
+    engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn, _record):  # WAL: readers do not block the writer; foreign keys enforced
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+    try:
+        if upgrade:
+            migrate(engine)
+    except OperationalError as exc:
+        raise StoreError(f"cannot open the store at {safe_url(url)}: {exc.orig}. Set NEUROSCAPE_DB to a "
+                         "writable file or a reachable postgresql+psycopg:// URL") from None
+    return Store(engine)
+
+
+class Store:
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    @property
+    def url(self) -> str:
+        return safe_url(str(self.engine.url.render_as_string(hide_password=False)))
+
+    # -- writes -----------------------------------------------------------------------------------
+    def save_record(self, record, *, raw: bytes, filename: str) -> Saved:
+        """Store an imported record: the patient (created on first sight), the file's bytes and what was
+        read from it, and its observations (those already stored for this patient are not repeated)."""
+        digest = hashlib.sha256(raw).hexdigest()
+        try:
+            with Session(self.engine) as s, s.begin():
+                patient = s.scalar(select(t.Patient).where(t.Patient.key == record.patient_id))
+                if patient is None:
+                    patient = t.Patient(key=record.patient_id, sex=record.sex,
+                                        birth_date=record.birth_date.isoformat() if record.birth_date else None,
+                                        age_years=record.age_years, created_at=_now())
+                    s.add(patient)
+                    s.flush()
+                elif patient.sex != record.sex:
+                    raise StoreError(f"patient {record.patient_id!r} is stored as {patient.sex}, but {filename} "
+                                     f"says {record.sex}: correct the file, or import it under another patient id")
+                old = s.scalar(select(t.RecordImport).where(t.RecordImport.patient_id == patient.id,
+                                                            t.RecordImport.sha256 == digest))
+                if old is not None:
+                    return Saved(patient.id, old.id, False, 0)
+                imp = t.RecordImport(patient_id=patient.id, filename=filename, sha256=digest, raw=raw,
+                                     record=record.model_dump(mode="json"), imported_at=_now())
+                s.add(imp)
+                s.flush()
+                have = {(o.code, o.time.astimezone(timezone.utc) if o.time.tzinfo else o.time.replace(
+                    tzinfo=timezone.utc), o.value, o.unit) for o in s.scalars(
+                    select(t.Observation).where(t.Observation.patient_id == patient.id))}
+                added = 0
+                for o in record.observations:
+                    if (o.code, o.time, o.value, o.unit) in have:
+                        continue
+                    have.add((o.code, o.time, o.value, o.unit))
+                    s.add(t.Observation(patient_id=patient.id, import_id=imp.id, code=o.code, name=o.name,
+                                        value=o.value, unit=o.unit, censor=getattr(o, "censor", None),
+                                        time=o.time, specimen=o.specimen, region=o.region))
+                    added += 1
+                return Saved(patient.id, imp.id, True, added)
+        except SQLAlchemyError as exc:
+            raise StoreError(f"the record {filename} was not stored (nothing was changed): {exc}") from None
+
+    def save_assessment(self, assessment, *, import_id: int, method: str, seed: int) -> int:
+        """Store a calibration: its summary, the posterior draws, and what made it."""
+        from .. import __version__
+
+        post = assessment.posterior
+        model_version, phash = model_fingerprint()
+        try:
+            with Session(self.engine) as s, s.begin():
+                imp = s.get(t.RecordImport, import_id)
+                if imp is None:
+                    raise StoreError(f"no stored import {import_id}; save the record first")
+                row = t.Assessment(patient_id=imp.patient_id, import_id=import_id, created_at=_now(),
+                                   method=method, seed=seed, neuroscape_version=__version__,
+                                   model_version=model_version, parameter_hash=phash, summary=assessment.as_dict(),
+                                   parameter_names=list(post.names), draws=_npy(post.samples))
+                s.add(row)
+                s.flush()
+                return row.id
+        except SQLAlchemyError as exc:
+            raise StoreError(f"the assessment was not stored (nothing was changed): {exc}") from None
+
+    def save_plans(self, search, *, assessment_id: int, settings: dict, report: str | None = None) -> int:
+        """Store a plan search (the JSON twin of `neuroscape plan --json`) with its target profile."""
+        import json
+
+        profile = search.profile.model_dump(mode="json")
+        digest = hashlib.sha256(json.dumps(profile, sort_keys=True).encode()).hexdigest()
+        try:
+            with Session(self.engine) as s, s.begin():
+                assessment = s.get(t.Assessment, assessment_id)
+                if assessment is None:
+                    raise StoreError(f"no stored assessment {assessment_id}; save the assessment first")
+                prof = s.scalar(select(t.TargetProfile).where(t.TargetProfile.sha256 == digest))
+                if prof is None:
+                    prof = t.TargetProfile(name=search.profile.name, sha256=digest, profile=profile)
+                    s.add(prof)
+                    s.flush()
+                row = t.PlanSearchRow(patient_id=assessment.patient_id, assessment_id=assessment_id,
+                                      profile_id=prof.id, created_at=_now(), seed=search.seed, settings=settings,
+                                      result=search.to_dict(), report=report)
+                s.add(row)
+                s.flush()
+                return row.id
+        except SQLAlchemyError as exc:
+            raise StoreError(f"the plans were not stored (nothing was changed): {exc}") from None
+
+    # -- reads ------------------------------------------------------------------------------------
+    def patients(self) -> list[dict]:
+        with Session(self.engine) as s:
+            out = []
+            for p in s.scalars(select(t.Patient).order_by(t.Patient.key)):
+                out.append({"patient": p.key, "sex": p.sex, "imports": len(p.imports),
+                            "observations": len(s.scalars(select(t.Observation.id).where(
+                                t.Observation.patient_id == p.id)).all()),
+                            "assessments": len(s.scalars(select(t.Assessment.id).where(
+                                t.Assessment.patient_id == p.id)).all()),
+                            "plan_searches": len(s.scalars(select(t.PlanSearchRow.id).where(
+                                t.PlanSearchRow.patient_id == p.id)).all()),
+                            "created_at": p.created_at.isoformat()})
+            return out
+
+    def _patient(self, s: Session, key: str) -> t.Patient:
+        p = s.scalar(select(t.Patient).where(t.Patient.key == key))
+        if p is None:
+            import difflib
+
+            keys = s.scalars(select(t.Patient.key)).all()
+            near = difflib.get_close_matches(key, keys, n=3)
+            raise StoreError(f"no patient {key!r} in the store" + (f"; did you mean {', '.join(near)}?" if near
+                                                                    else f" ({len(keys)} patients: neuroscape "
+                                                                         "patients list)"))
+        return p
+
+    def patient(self, key: str, *, full: bool = False) -> dict:
+        """A patient's imports, observations, assessments and plan searches; `full` adds the imported files
+        (base64) and the posterior draws, so that the export loses nothing."""
+        import base64
+
+        with Session(self.engine) as s:
+            p = self._patient(s, key)
+            out = {"patient": p.key, "sex": p.sex, "birth_date": p.birth_date, "age_years": p.age_years,
+                   "created_at": p.created_at.isoformat(), "imports": [], "observations": [], "assessments": [],
+                   "plan_searches": []}
+            for imp in p.imports:
+                item = {"id": imp.id, "filename": imp.filename, "sha256": imp.sha256,
+                        "imported_at": imp.imported_at.isoformat()}
+                if full:
+                    item["record"] = imp.record
+                    item["raw_base64"] = base64.b64encode(imp.raw).decode()
+                out["imports"].append(item)
+            for o in s.scalars(select(t.Observation).where(t.Observation.patient_id == p.id)
+                               .order_by(t.Observation.time, t.Observation.id)):
+                out["observations"].append({"id": o.id, "import_id": o.import_id, "code": o.code, "name": o.name,
+                                            "value": o.value, "unit": o.unit, "censor": o.censor,
+                                            "time": o.time.isoformat(), "specimen": o.specimen,
+                                            "region": o.region})
+            for a in s.scalars(select(t.Assessment).where(t.Assessment.patient_id == p.id)
+                               .order_by(t.Assessment.id)):
+                item = {"id": a.id, "import_id": a.import_id, "created_at": a.created_at.isoformat(),
+                        "method": a.method, "seed": a.seed, "neuroscape_version": a.neuroscape_version,
+                        "model_version": a.model_version, "parameter_hash": a.parameter_hash,
+                        "converged": a.summary.get("calibration", {}).get("converged")}
+                if full:
+                    item["summary"] = a.summary
+                    item["parameter_names"] = a.parameter_names
+                    item["draws"] = _from_npy(a.draws).tolist()
+                out["assessments"].append(item)
+            for r in s.scalars(select(t.PlanSearchRow).where(t.PlanSearchRow.patient_id == p.id)
+                               .order_by(t.PlanSearchRow.id)):
+                plans = r.result.get("plans", [])
+                item = {"id": r.id, "assessment_id": r.assessment_id, "created_at": r.created_at.isoformat(),
+                        "profile": r.result.get("profile"), "reached": r.result.get("reached"),
+                        "best": plans[0].get("label") if plans else None, "report": r.report}
+                if full:
+                    item["settings"] = r.settings
+                    item["result"] = r.result
+                out["plan_searches"].append(item)
+            return out
+
+    def draws(self, assessment_id: int) -> tuple[list[str], np.ndarray]:
+        """The stored posterior draws of an assessment: (parameter names, array (n, k))."""
+        with Session(self.engine) as s:
+            a = s.get(t.Assessment, assessment_id)
+            if a is None:
+                raise StoreError(f"no stored assessment {assessment_id}")
+            return list(a.parameter_names), _from_npy(a.draws)

@@ -1,0 +1,105 @@
+"""The store's tables (SQLAlchemy 2 declarative). Changing them needs a new Alembic revision in
+`migrations/versions` (tests/store/test_migrations.py compares the two)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Patient(Base):
+    __tablename__ = "patients"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)  # the record's patient_id
+    sex: Mapped[str] = mapped_column(String(10))
+    birth_date: Mapped[Optional[str]] = mapped_column(String(10))
+    age_years: Mapped[Optional[float]] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    imports: Mapped[list["RecordImport"]] = relationship(back_populates="patient", order_by="RecordImport.id")
+
+
+class RecordImport(Base):
+    """One imported file: its bytes as received, and the record neuroscape read from it (JSON)."""
+
+    __tablename__ = "record_imports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(500))
+    sha256: Mapped[str] = mapped_column(String(64))
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    record: Mapped[dict] = mapped_column(JSON)
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    patient: Mapped[Patient] = relationship(back_populates="imports")
+    __table_args__ = (UniqueConstraint("patient_id", "sha256", name="uq_import_file"),)
+
+
+class Observation(Base):
+    __tablename__ = "observations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    import_id: Mapped[int] = mapped_column(ForeignKey("record_imports.id"))
+    code: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(200))
+    value: Mapped[float] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(50))
+    censor: Mapped[Optional[str]] = mapped_column(String(1))
+    time: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    specimen: Mapped[str] = mapped_column(String(20))
+    region: Mapped[Optional[str]] = mapped_column(String(50))
+    __table_args__ = (UniqueConstraint("patient_id", "code", "time", "value", "unit", name="uq_observation"),)
+
+
+class Assessment(Base):
+    """A calibration: its JSON summary, the posterior draws (numpy .npy bytes), the seed and method, and the
+    model version and parameter-table hash that made it."""
+
+    __tablename__ = "assessments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    import_id: Mapped[int] = mapped_column(ForeignKey("record_imports.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    method: Mapped[str] = mapped_column(String(20))
+    seed: Mapped[int] = mapped_column(Integer)
+    neuroscape_version: Mapped[str] = mapped_column(String(50))
+    model_version: Mapped[str] = mapped_column(String(100))
+    parameter_hash: Mapped[str] = mapped_column(String(64))
+    summary: Mapped[dict] = mapped_column(JSON)
+    parameter_names: Mapped[list] = mapped_column(JSON)
+    draws: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class TargetProfile(Base):
+    __tablename__ = "target_profiles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    profile: Mapped[dict] = mapped_column(JSON)
+
+
+class PlanSearchRow(Base):
+    """A plan search: its settings and the ranked plans, excluded candidates and notes as the JSON twin of
+    `neuroscape plan --json`."""
+
+    __tablename__ = "plan_searches"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id"))
+    profile_id: Mapped[int] = mapped_column(ForeignKey("target_profiles.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    seed: Mapped[int] = mapped_column(Integer)
+    settings: Mapped[dict] = mapped_column(JSON)
+    result: Mapped[dict] = mapped_column(JSON)
+    report: Mapped[Optional[str]] = mapped_column(Text)  # the HTML report's path, when one was written
