@@ -38,6 +38,9 @@ def run_external(protocol: Protocol, *, extra_times=()) -> ProtocolResult:
     network = imported.network
     specs = []
     for i, ro in enumerate(protocol.readouts):
+        if ro.summary is not None:
+            raise ProtocolError(f"readouts[{i}].summary: summaries are computed on neuroscape's own model; with "
+                                "model: read the values at times (at_h: [...]) instead")
         if ro.region is not None:
             raise ProtocolError(f"readouts[{i}].region: an external model has no regions; remove region")
         try:
