@@ -1,4 +1,5 @@
-"""`protocol run --set/--out/--step` on the command line: values, files and exit codes."""
+"""`protocol run --set/--out/--step`, `scan` and `sensitivity` on the command line: values, files and exit
+codes."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import csv
 import json
 
 import pyarrow.parquet as pq
+import pytest
 from typer.testing import CliRunner
 
 from neuroscape.cli import app
@@ -92,3 +94,57 @@ def test_out_errors_exit_2_before_running(tmp_path):
     assert res.exit_code == 2 and "--out" in res.output and ".csv or .parquet" in res.output
     res = _run(_file(tmp_path), "--out", tmp_path / "no" / "x.csv")
     assert res.exit_code == 2 and "does not exist" in res.output
+
+
+SCAN = """protocol: 1
+name: citalopram-day
+interventions:
+  - {drug: citalopram, dose_mg: 20}
+readouts:
+  - {id: cmax, quantity: plasma.citalopram, summary: cmax, over_h: [0, 24]}
+  - {id: auc, quantity: plasma.citalopram, summary: auc, over_h: [0, 24]}
+  - {id: e5ht, quantity: brain.serotonin.extracellular, region: cortex, at_h: [0, 24]}
+"""
+
+
+def test_scan_table_plot_and_json(tmp_path):
+    path = _file(tmp_path, SCAN)
+    res = runner.invoke(app, ["scan", path, "--vary", "citalopram_ka=0.5:2:4", "--log", "--readout", "cmax",
+                              "--plot", str(tmp_path / "s.png"), "--table", str(tmp_path / "s.csv"), "--json"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert data["parameter"] == "citalopram_ka" and data["unit"] == "1/h" and data["log"] is True
+    ka = [r["citalopram_ka"] for r in data["rows"]]
+    assert ka == pytest.approx([0.5, 0.5 * 4 ** (1 / 3), 0.5 * 4 ** (2 / 3), 2.0], rel=1e-12)
+    cmax = [r["value"] for r in data["rows"]]
+    assert cmax == sorted(cmax)  # faster absorption, higher peak (Bateman: Cmax rises with ka)
+    rows = list(csv.DictReader(open(tmp_path / "s.csv", newline="")))
+    assert [float(r["value"]) for r in rows] == cmax and {r["readout"] for r in rows} == {"cmax"}
+    assert (tmp_path / "s.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_scan_errors_exit_2(tmp_path):
+    path = _file(tmp_path, SCAN)
+    for args, text in [(["--vary", "citalopram_ka=2:1:3"], "LO must be below HI"),
+                       (["--vary", "citalopram_ka=1:2:3", "--readout", "cmx"], "did you mean 'cmax'"),
+                       (["--vary", "citalopram_ka=1:2:3", "--plot", str(tmp_path / "x.jpg")], "must end in .png"),
+                       (["--vary", "citalopram_ka=1:2:3", "--table", str(tmp_path / "x.tsv")], ".csv or .json"),
+                       (["--vary", "citalopram_ka=1:2:3", "--set", "x=1"], "--set x=1: 'x' is not a parameter")]:
+        res = runner.invoke(app, ["scan", path, *args])
+        assert res.exit_code == 2, (args, res.output)
+        assert text in res.output and "Traceback" not in res.output
+
+
+def test_sensitivity_json_and_table(tmp_path):
+    path = _file(tmp_path, SCAN)
+    res = runner.invoke(app, ["sensitivity", path, "--readout", "auc", "--parameter", "citalopram_f",
+                              "--parameter", "sert_km", "--table", str(tmp_path / "s.json"), "--json"])
+    assert res.exit_code == 0, res.output
+    rows = {r["parameter"]: r for r in json.loads(res.stdout)["rows"]}
+    assert rows["citalopram_f"]["sensitivity"] == pytest.approx(1.0, rel=1e-6)  # AUC is linear in F
+    assert abs(rows["sert_km"]["sensitivity"]) < 1e-6  # brain transport does not feed back on plasma PK
+    assert json.loads((tmp_path / "s.json").read_text())[0]["parameter"] == "citalopram_f"
+    res = runner.invoke(app, ["sensitivity", path, "--method", "newton"])
+    assert res.exit_code == 2 and "--method newton: allowed: central, steady" in res.output
+    res = runner.invoke(app, ["sensitivity", path, "--parameter", "umol_per_mol"])
+    assert res.exit_code == 2 and "cannot be overridden" in res.output

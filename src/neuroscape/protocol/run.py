@@ -235,7 +235,18 @@ def run_protocol(protocol: Protocol, *, solver: Solver = Solver(), extra_times=(
     _own_model_only(protocol)
     subject = subject_of(protocol)
     plan = plan_of(protocol)
-    network = model_for(plan).network
+    resolved = resolve_readouts(protocol, model_for(plan).network)
+    times, grids = output_times(protocol, extra_times)
+    try:
+        trajectory = simulate(subject, plan, np.asarray(times), solver=solver)
+    except (ModelError, DataError) as exc:
+        raise ProtocolError(f"subject.{exc}") from None
+    out = collect_readouts(resolved, times, grids, trajectory.readout, trajectory.baseline)
+    return ProtocolResult(protocol, trajectory, out)
+
+
+def resolve_readouts(protocol: Protocol, network) -> list:
+    """(readout spec of the file, the network's Readout) for every readout; NotModelledError naming it."""
     resolved = []
     for i, ro in enumerate(protocol.readouts):
         try:
@@ -243,20 +254,28 @@ def run_protocol(protocol: Protocol, *, solver: Solver = Solver(), extra_times=(
         except ModelError as exc:
             raise NotModelledError(f"readouts[{i}].quantity: {exc}") from None
         resolved.append((ro, spec))
+    return resolved
+
+
+def output_times(protocol: Protocol, extra_times=()) -> tuple[list[float], dict[str, np.ndarray]]:
+    """The sorted output times of a run (readout times, `extra_times`, the summaries' grids) and the
+    grid of each summary readout by id."""
     grids = {ro.id: summary_grid(*ro.over_h) for ro in protocol.readouts if ro.summary is not None}
     times = sorted({0.0, *map(float, extra_times), *(t for ro in protocol.readouts for t in ro.times_h),
                     *(float(t) for g in grids.values() for t in g)})
-    try:
-        trajectory = simulate(subject, plan, np.asarray(times), solver=solver)
-    except (ModelError, DataError) as exc:
-        raise ProtocolError(f"subject.{exc}") from None
+    return times, grids
+
+
+def collect_readouts(resolved, times, grids, values_of, baseline_of) -> dict[str, dict]:
+    """The output of every readout (PROTOCOL.md) from `values_of(quantity, region, relative_to)` (values
+    at `times`) and `baseline_of(quantity, region)`: one run's trajectory or one member of a batch."""
     index = {t: k for k, t in enumerate(times)}
     out = {}
     for i, (ro, spec) in enumerate(resolved):
-        if ro.relative_to and trajectory.baseline(spec.quantity, spec.region) == 0:
+        if ro.relative_to and baseline_of(spec.quantity, spec.region) == 0:
             raise ProtocolError(f"readouts[{i}].relative_to: the baseline of {ro.quantity} is 0, so a ratio "
                                 "to it is undefined; remove relative_to")
-        values = trajectory.readout(spec.quantity, spec.region, ro.relative_to)
+        values = values_of(spec.quantity, spec.region, ro.relative_to)
         unit = "1" if ro.relative_to else spec.unit
         if ro.summary is not None:
             grid = grids[ro.id]
@@ -272,7 +291,7 @@ def run_protocol(protocol: Protocol, *, solver: Solver = Solver(), extra_times=(
                           "value": picked if ro.is_list else picked[0]}
         if ro.relative_to:
             out[ro.id]["relative_to"] = ro.relative_to
-    return ProtocolResult(protocol, trajectory, out)
+    return out
 
 
 def _number(t: float) -> float | int:
