@@ -10,6 +10,7 @@ from __future__ import annotations
 import typer
 
 from . import assess, check, cite, demo, drugs, exchange, plan, protocol, sbml, validate
+from . import nonmem as nonmem_cli
 from . import scan as scan_cli
 from ._common import console, err, fail
 
@@ -37,6 +38,8 @@ app.command("scan", help="Run a protocol over a grid of one parameter's values (
                          "of every readout.")(scan_cli.scan_command)
 app.command("sensitivity", help="Normalised local sensitivities d ln(readout) / d ln(parameter) of a protocol's "
                                 "readouts.")(scan_cli.sensitivity_command)
+app.command("nonmem", help="Predict plasma concentrations at the observation records of a NONMEM-style event "
+                           "table.")(nonmem_cli.nonmem_command)
 
 __all__ = ["app", "console", "err", "fail", "main"]
 
