@@ -84,3 +84,11 @@ def test_exported_sbml_carries_the_overridden_values():
     expected = sc.start().y0[sc.model.network.species_names.index("e5ht_cortex")]
     assert start == pytest.approx(float(expected), rel=1e-9)
     assert start > 1.1 * plain.getSpecies("e5ht_cortex").getInitialConcentration()
+
+
+def test_parameters_do_not_apply_to_an_external_model():
+    from neuroscape.io.external_protocol import run_external
+
+    with pytest.raises(ProtocolError, match=r"parameters: sets neuroscape's own model parameters and does not "
+                                            r"apply with model:"):
+        run_external(_protocol(model="elsewhere.xml", parameters={"k1": 2.0}))

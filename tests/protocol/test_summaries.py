@@ -100,3 +100,12 @@ def test_malformed_summaries_name_the_key(readout, pattern):
     data = {**PROTOCOL, "readouts": [{"id": "x", "quantity": "plasma.citalopram", **readout}]}
     with pytest.raises(ProtocolError, match=pattern):
         parse_protocol(data)
+
+
+def test_summaries_are_not_exported_to_sed_ml():
+    from neuroscape.errors import NotModelledError
+    from neuroscape.io.omex import exchange_of
+
+    with pytest.raises(NotModelledError, match=r"readouts\[0\].summary: a summary \(cmax\) is not expressible in "
+                                               r"SED-ML; export the readout at times"):
+        exchange_of(parse_protocol(PROTOCOL))

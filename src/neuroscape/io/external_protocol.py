@@ -23,6 +23,9 @@ from .sbml_import import load_sbml, run_imported
 
 
 def run_external(protocol: Protocol, *, extra_times=()) -> ProtocolResult:
+    if protocol.parameters:
+        raise ProtocolError("parameters: sets neuroscape's own model parameters and does not apply with model: "
+                            "(an external SBML file); change the values in the SBML file or remove parameters:")
     if protocol.interventions:
         raise ProtocolError("interventions: not allowed with model: (neuroscape's interventions act on its own "
                             "model); remove them, or put the dosing into the SBML file as events at fixed times")
