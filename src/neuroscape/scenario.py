@@ -179,6 +179,12 @@ class Scenario:
                               "baselines); a batch shares one event list: prepare such rows one by one "
                               "(scenario.start(p=...)) or give them the scenario's values")
 
+    def event_parameters(self, names) -> list[str]:
+        """Those of the parameters `names` that the events read: rows that differ in them cannot share
+        this scenario's batch (give each its own scenario, e.g. through Subject.parameters)."""
+        index = {n: i for i, n in enumerate(self.model.network.parameter_names)}
+        return self._read_by_events(np.array(sorted(index[n] for n in set(names)), dtype=np.intp))
+
     def _read_by_events(self, columns: np.ndarray) -> list[str]:
         if columns.size == 0:
             return []

@@ -219,7 +219,7 @@ BAD_CASES = {
     # unknown keys at each level
     "unknown top key": (changed(["readout"], []), r"readout: unknown key; allowed keys: protocol, name, "
                                                   r"subject, interventions, readouts, clock_start, "
-                                                  r"circadian, model \(did you mean 'readouts'\?\)"),
+                                                  r"circadian, model, parameters \(did you mean 'readouts'\?\)"),
     "unknown subject key": (changed(["subject", "sexx"], "male"),
                             r"subject\.sexx: unknown key; allowed keys: sex, age_years, weight_kg, genotypes, "
                             r"modifications, cycle_day, reproductive_stage, postpartum_day \(did you mean 'sex'\?\)"),

@@ -10,6 +10,8 @@ from __future__ import annotations
 import typer
 
 from . import assess, check, cite, demo, drugs, exchange, patients, plan, protocol, sbml, validate
+from . import nonmem as nonmem_cli
+from . import scan as scan_cli
 from ._common import console, err, fail
 
 app = typer.Typer(help="neuroscape: mechanistic neurochemical landscape modelling "
@@ -32,6 +34,13 @@ app.command("assess", help="Import a patient file (FHIR R4 JSON or CSV), calibra
 app.command("plan", help="Import and calibrate a patient, then search ranked medication/supplement plans "
                          "against a target profile (simulated scenarios, not medical advice).")(plan.plan_command)
 app.add_typer(patients.patients_app, name="patients")
+
+app.command("scan", help="Run a protocol over a grid of one parameter's values (one batch); table and plot "
+                         "of every readout.")(scan_cli.scan_command)
+app.command("sensitivity", help="Normalised local sensitivities d ln(readout) / d ln(parameter) of a protocol's "
+                                "readouts.")(scan_cli.sensitivity_command)
+app.command("nonmem", help="Predict plasma concentrations at the observation records of a NONMEM-style event "
+                           "table.")(nonmem_cli.nonmem_command)
 
 __all__ = ["app", "console", "err", "fail", "main"]
 

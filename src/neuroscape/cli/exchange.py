@@ -20,14 +20,18 @@ import_app = typer.Typer(help="Import models from other tools (SBML).", no_args_
 
 @export_app.command("omex")
 def export_omex(protocol: Path = typer.Argument(..., help="protocol file (.yaml or .json)"),
-                out: Path = typer.Argument(..., help="output COMBINE archive (.omex)")):
+                out: Path = typer.Argument(..., help="output COMBINE archive (.omex)"),
+                settings: list[str] = typer.Option([], "--set", metavar="NAME=VALUE",
+                                                   help="a parameter value (repeatable), as for protocol run")):
     """Write a COMBINE archive: SBML model with the protocol's drugs and doses, SED-ML time course and
     readouts, manifest and metadata."""
     from ..io.omex import write_omex
+    from ..protocol.run import with_settings
     from ..protocol.schema import load_protocol
 
     try:
-        write_omex(load_protocol(protocol), out)
+        parsed = load_protocol(protocol)
+        write_omex(with_settings(parsed, settings) if settings else parsed, out)
     except ProtocolError as exc:
         raise fail(exc, 2) from None
     except NeuroscapeError as exc:

@@ -23,6 +23,9 @@ from .sbml_import import load_sbml, run_imported
 
 
 def run_external(protocol: Protocol, *, extra_times=()) -> ProtocolResult:
+    if protocol.parameters:
+        raise ProtocolError("parameters: sets neuroscape's own model parameters and does not apply with model: "
+                            "(an external SBML file); change the values in the SBML file or remove parameters:")
     if protocol.interventions:
         raise ProtocolError("interventions: not allowed with model: (neuroscape's interventions act on its own "
                             "model); remove them, or put the dosing into the SBML file as events at fixed times")
@@ -38,6 +41,9 @@ def run_external(protocol: Protocol, *, extra_times=()) -> ProtocolResult:
     network = imported.network
     specs = []
     for i, ro in enumerate(protocol.readouts):
+        if ro.summary is not None:
+            raise ProtocolError(f"readouts[{i}].summary: summaries are computed on neuroscape's own model; with "
+                                "model: read the values at times (at_h: [...]) instead")
         if ro.region is not None:
             raise ProtocolError(f"readouts[{i}].region: an external model has no regions; remove region")
         try:

@@ -320,20 +320,20 @@ def write_events(table: EventTable, path: Union[str, os.PathLike]) -> None:
 
 
 def to_plan(table: EventTable, id: Optional[int] = None, *, drug: Optional[str] = None,
-            plan=None):
+            plan=None, offset_h: float = 0.0, ss_doses: int = 20):
     """The doses of one subject as a neuroscape `Plan` (ADVAN2 convention: CMT 1 = depot, oral;
     CMT 2 = central, IV; RATE > 0 = zero-order infusion of AMT/RATE hours). Doses without a DRUG
-    column need `drug=`; times shifted so that the plan can start at the first dose are not
-    changed: TIME 0 is protocol time 0."""
+    column need `drug=`; TIME 0 is protocol time `offset_h` (0 by default; a positive offset makes
+    room for the doses an SS=1 record puts before its TIME)."""
     from ..plan import Plan, add_dose
 
     plan = plan or Plan()
-    for k, dose in enumerate(table.dose_events(id)):
+    for k, dose in enumerate(table.dose_events(id, ss_doses=ss_doses)):
         name = dose.drug or drug
         if not name:
             raise DataError(f"dose {k + 1} (TIME {dose.time_h:g}) names no drug: add a DRUG column or "
                             "pass drug=...")
         route = "iv" if (dose.cmt == 2 or (dose.rate or 0) > 0) else "oral"
         infusion = dose.amount_mg / dose.rate if dose.rate else None
-        plan = add_dose(plan, name, dose.time_h, dose.amount_mg, route=route, infusion_h=infusion)
+        plan = add_dose(plan, name, dose.time_h + offset_h, dose.amount_mg, route=route, infusion_h=infusion)
     return plan

@@ -118,6 +118,9 @@ def exchange_of(protocol, solver: Solver = Solver()) -> Exchange:
 
     exported, assignments = [], {}
     for i, ro in enumerate(protocol.readouts):
+        if ro.summary is not None:  # SED-ML L1V4 has no maximum or integral over time of a data generator
+            raise NotModelledError(f"readouts[{i}].summary: a summary ({ro.summary}) is not expressible in SED-ML; "
+                                   "export the readout at times (at_h: [...]) instead")
         try:
             spec = network.readout(ro.quantity, ro.region)
         except ModelError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from importlib import resources
 
+import numpy as np
 import yaml
 
 from ..errors import ModelError
@@ -83,3 +84,81 @@ def _fitted_to(row: dict, basis: str, where: str, refs: dict) -> FittedTo | None
     if basis == "fitted" and not spec.get("data"):
         raise ModelError(f"{where}: a fitted value needs fitted_to.data: the result it reproduces, in words")
     return FittedTo(tuple(spec["sources"]), str(spec.get("data", "")))
+
+
+# --- overrides: a user's value for a named parameter (protocol `parameters:`, `--set`) -------------
+
+def override_value(network, name: str, value) -> float:
+    """The value of parameter `name` of `network` that `value` asks for, in the table's unit.
+
+    `value` is a number in the table's unit (`neuroscape parameters` lists them) or a text with a
+    unit that pint converts, e.g. "0.5 1/h" or "30 min^-1". Every parameter of the model is a
+    non-negative quantity (rate constants, capacities, affinities, fractions), so a negative value
+    is refused, as is a physical constant or unit conversion (basis: constant). Raises ModelError
+    whose message names the parameter, the value and what is allowed (the caller prefixes where it
+    was written).
+
+    >>> from neuroscape.model.library import default_network
+    >>> override_value(default_network(), "sert_km", "60 nM")
+    0.06
+    """
+    from difflib import get_close_matches
+
+    from ..units import Q_, parse_unit
+
+    table = {p.name: p for p in network.parameters}
+    param = table.get(name)
+    if param is None:
+        close = get_close_matches(name, list(table), n=3, cutoff=0.6)
+        hint = f"did you mean {', '.join(close)}? " if close else ""
+        raise ModelError(f"{name!r} is not a parameter of this model; {hint}`neuroscape parameters` lists "
+                         "them (a drug's parameters exist when the protocol doses that drug)")
+    if param.basis == "constant":
+        raise ModelError(f"{name} is a physical constant or unit conversion ({param.value:g} {param.unit}) "
+                         "and cannot be overridden; choose a model parameter")
+    unit = parse_unit(param.unit)
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ModelError(f"{value!r} is not allowed for {name}: give a number in {param.unit} or a text with "
+                         f"a unit, e.g. \"{param.value:g} {param.unit}\"")
+    given = value  # the messages show the value as it was written
+    if isinstance(value, str) and _is_number(value):
+        value = float(value)  # a bare number (e.g. from `--set k=0.5`) is in the table's unit
+    if isinstance(value, str):
+        try:
+            quantity = Q_(value.strip())
+            number = float(quantity.to(unit).magnitude) if hasattr(quantity, "to") else float(quantity)
+        except Exception as exc:  # noqa: BLE001 - pint raises several kinds for text it cannot read
+            kind = ("has the wrong dimension" if "dimension" in type(exc).__name__.lower()
+                    else "cannot be read as a number with a unit")
+            raise ModelError(f"{value!r} {kind} for {name}, whose unit is {param.unit}; give a number in "
+                             f"{param.unit} or a text with a unit, e.g. \"{param.value:g} {param.unit}\"") from None
+    else:
+        number = float(value)
+    if not np.isfinite(number) or number < 0:
+        raise ModelError(f"{given!r} is not allowed for {name}: every parameter of the model is a finite, "
+                         f"non-negative number (the table's value is {param.value:g} {param.unit})")
+    return number
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def override_values(network, values) -> dict[str, float]:
+    """`override_value` for every item of the mapping `values`; one ModelError lists every problem,
+    one per line, each starting with the parameter's name."""
+    out, problems = {}, []
+    for name, value in values.items():
+        try:
+            out[name] = override_value(network, name, value)
+        except ModelError as exc:
+            problems.append((name, str(exc)))
+    if problems:
+        error = ModelError("\n".join(f"{name}: {msg}" for name, msg in problems))
+        error.problems = problems  # type: ignore[attr-defined]
+        raise error
+    return out

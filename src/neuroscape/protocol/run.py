@@ -28,6 +28,7 @@ from .schema import (
     Protocol,
     SleepIntervention,
 )
+from .summaries import summarise, summary_grid, summary_unit
 
 HORMONE_INPUTS = {"cortisol": "cortisol_fold", "estradiol": "estradiol_fold",
                   "progesterone": "progesterone_fold"}
@@ -46,11 +47,60 @@ class ProtocolResult:
 
 
 def subject_of(protocol: Protocol) -> Subject:
+    """The protocol's subject, with its `parameters:` (checked against the parameter table of the
+    protocol's model, converted to the table's units) as the subject's parameter values, which the
+    one scenario path (scenario.py) puts into the parameter vector last."""
     s = protocol.subject
     return Subject(sex=s.sex, age_years=s.age_years, weight_kg=s.weight_kg,
                    genotypes=dict(s.genotypes), modifications=dict(s.modifications),
                    cycle_day=s.cycle_day, reproductive_stage=s.reproductive_stage,
-                   postpartum_day=s.postpartum_day)
+                   postpartum_day=s.postpartum_day, parameters=parameter_overrides(protocol))
+
+
+def network_of(protocol: Protocol):
+    """The network a protocol runs on: the default one with the protocol's drugs wired in."""
+    from ..model.library import default_network
+
+    plan = plan_of(protocol) if any(isinstance(i, DrugIntervention) for i in protocol.interventions) else Plan()
+    if not plan.drugs:
+        return default_network()
+    from ..pharmacology.network import network_for
+
+    return network_for(plan.drugs, plan.formulations)
+
+
+def parameter_overrides(protocol: Protocol, values=None, where: str = "parameters") -> dict[str, float]:
+    """`values` (default: the protocol's `parameters:`) checked against the parameter table of the
+    protocol's model, in the table's units; ProtocolError naming `where`.<name> for every problem."""
+    from ..model.parameters import override_values
+
+    values = protocol.parameters if values is None else values
+    if not values:
+        return {}
+    try:
+        return override_values(network_of(protocol), values)
+    except ModelError as exc:
+        # a file's key path (parameters.sert_km) or an option as it was typed (--set sert_km=-3)
+        label = ((lambda n: f"{where} {n}={values[n]}") if where.startswith("--")
+                 else (lambda n: f"{where}.{n}"))
+        lines = [f"{label(name)}: {msg}" for name, msg in exc.problems]  # type: ignore[attr-defined]
+        raise ProtocolError(lines[0] if len(lines) == 1 else f"{len(lines)} problems:\n" + "\n".join(
+            f"  {line}" for line in lines)) from None
+
+
+def with_settings(protocol: Protocol, settings) -> Protocol:
+    """The protocol with `--set NAME=VALUE` settings (texts) over its `parameters:` (a setting wins).
+    ProtocolError naming the option for a malformed or impossible setting."""
+    values = {}
+    for text in settings:
+        name, eq, value = str(text).partition("=")
+        name, value = name.strip(), value.strip()
+        if not eq or not name or not value:
+            raise ProtocolError(f"--set {text}: write --set NAME=VALUE, e.g. --set sert_km=0.08 or "
+                                "--set rel_5ht=\"2 1/h\" (a number in the table's unit or a value with a unit)")
+        values[name] = value
+    resolved = parameter_overrides(protocol, values, where="--set")
+    return protocol.model_copy(update={"parameters": {**protocol.parameters, **resolved}})
 
 
 def plan_of(protocol: Protocol) -> Plan:
@@ -185,7 +235,18 @@ def run_protocol(protocol: Protocol, *, solver: Solver = Solver(), extra_times=(
     _own_model_only(protocol)
     subject = subject_of(protocol)
     plan = plan_of(protocol)
-    network = model_for(plan).network
+    resolved = resolve_readouts(protocol, model_for(plan).network)
+    times, grids = output_times(protocol, extra_times)
+    try:
+        trajectory = simulate(subject, plan, np.asarray(times), solver=solver)
+    except (ModelError, DataError) as exc:
+        raise ProtocolError(f"subject.{exc}") from None
+    out = collect_readouts(resolved, times, grids, trajectory.readout, trajectory.baseline)
+    return ProtocolResult(protocol, trajectory, out)
+
+
+def resolve_readouts(protocol: Protocol, network) -> list:
+    """(readout spec of the file, the network's Readout) for every readout; NotModelledError naming it."""
     resolved = []
     for i, ro in enumerate(protocol.readouts):
         try:
@@ -193,26 +254,44 @@ def run_protocol(protocol: Protocol, *, solver: Solver = Solver(), extra_times=(
         except ModelError as exc:
             raise NotModelledError(f"readouts[{i}].quantity: {exc}") from None
         resolved.append((ro, spec))
-    times = sorted({0.0, *extra_times, *(t for ro in protocol.readouts for t in ro.times_h)})
-    try:
-        trajectory = simulate(subject, plan, np.asarray(times), solver=solver)
-    except (ModelError, DataError) as exc:
-        raise ProtocolError(f"subject.{exc}") from None
+    return resolved
+
+
+def output_times(protocol: Protocol, extra_times=()) -> tuple[list[float], dict[str, np.ndarray]]:
+    """The sorted output times of a run (readout times, `extra_times`, the summaries' grids) and the
+    grid of each summary readout by id."""
+    grids = {ro.id: summary_grid(*ro.over_h) for ro in protocol.readouts if ro.summary is not None}
+    times = sorted({0.0, *map(float, extra_times), *(t for ro in protocol.readouts for t in ro.times_h),
+                    *(float(t) for g in grids.values() for t in g)})
+    return times, grids
+
+
+def collect_readouts(resolved, times, grids, values_of, baseline_of) -> dict[str, dict]:
+    """The output of every readout (PROTOCOL.md) from `values_of(quantity, region, relative_to)` (values
+    at `times`) and `baseline_of(quantity, region)`: one run's trajectory or one member of a batch."""
     index = {t: k for k, t in enumerate(times)}
     out = {}
     for i, (ro, spec) in enumerate(resolved):
-        if ro.relative_to and trajectory.baseline(spec.quantity, spec.region) == 0:
+        if ro.relative_to and baseline_of(spec.quantity, spec.region) == 0:
             raise ProtocolError(f"readouts[{i}].relative_to: the baseline of {ro.quantity} is 0, so a ratio "
                                 "to it is undefined; remove relative_to")
-        values = trajectory.readout(spec.quantity, spec.region, ro.relative_to)
-        picked = [float(values[index[t]]) for t in ro.times_h]
-        out[ro.id] = {"quantity": ro.quantity, "region": spec.region,
-                      "unit": "1" if ro.relative_to else spec.unit,
-                      "at_h": [_number(t) for t in ro.times_h] if ro.is_list else _number(ro.times_h[0]),
-                      "value": picked if ro.is_list else picked[0]}
+        values = values_of(spec.quantity, spec.region, ro.relative_to)
+        unit = "1" if ro.relative_to else spec.unit
+        if ro.summary is not None:
+            grid = grids[ro.id]
+            value = summarise(ro.summary, grid, values[[index[float(t)] for t in grid]], ro.level)
+            out[ro.id] = {"quantity": ro.quantity, "region": spec.region, "unit": summary_unit(ro.summary, unit),
+                          "summary": ro.summary, "over_h": [_number(t) for t in ro.over_h], "value": value}
+            if ro.level is not None:
+                out[ro.id]["level"] = ro.level
+        else:
+            picked = [float(values[index[t]]) for t in ro.times_h]
+            out[ro.id] = {"quantity": ro.quantity, "region": spec.region, "unit": unit,
+                          "at_h": [_number(t) for t in ro.times_h] if ro.is_list else _number(ro.times_h[0]),
+                          "value": picked if ro.is_list else picked[0]}
         if ro.relative_to:
             out[ro.id]["relative_to"] = ro.relative_to
-    return ProtocolResult(protocol, trajectory, out)
+    return out
 
 
 def _number(t: float) -> float | int:

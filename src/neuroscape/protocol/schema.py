@@ -60,6 +60,8 @@ QUANTITY_TEMPLATES: tuple[str, ...] = (
     "signalling.<receptor>",  # format 1 extension: receptor activation, e.g. signalling.GABAA
 )
 REGIONS: tuple[str, ...] = ("raphe", "cortex", "hippocampus", "striatum", "prefrontal")
+# Pharmacokinetic summaries a readout may ask for over an interval (format 1 extension, protocol/summaries.py)
+SUMMARIES: tuple[str, ...] = ("cmax", "tmax", "auc", "trough", "time_above")
 
 _NAME_CHARS = "[A-Za-z0-9_-]+"
 _TEMPLATE_RES = tuple(
@@ -150,6 +152,10 @@ def _matches(pattern: re.Pattern[str], message: str, *, key: bool = False) -> Af
     return AfterValidator(check)
 
 
+def _number(t: float) -> float | int:
+    return int(t) if float(t).is_integer() else t
+
+
 def _none_as_empty(value: Any, empty: Any) -> Any:
     # `subject:` with every key commented out loads as null; it means "all defaults"
     return empty if value is None else value
@@ -176,6 +182,21 @@ Genotype = Annotated[StrictStr, _matches(
 ModificationName = Annotated[StrictStr, _matches(
     re.compile(_NAME_CHARS), "a modification names a protein or neuron population (letters, digits, '-', '_'), "
                              "e.g. DAT or dopamine_neurons", key=True)]
+ParameterName = Annotated[StrictStr, _matches(
+    re.compile(r"[A-Za-z_][A-Za-z0-9_]*"), "parameter names are identifiers (letters, digits, '_'), e.g. sert_km",
+    key=True)]
+_PARAMETER_VALUE_HINT = ('a parameter value is a number in the table\'s unit or a text with a unit (at most 100 '
+                         'characters), e.g. 0.08 or "80 nM"')
+
+
+def _parameter_value(value: Any) -> Any:
+    number = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if not (number or (isinstance(value, str) and 0 < len(value) <= 100)):
+        raise fail([((), f"{fmt(value)} is not allowed: {_PARAMETER_VALUE_HINT}")])
+    return float(value) if number else value
+
+
+ParameterValue = Annotated[Any, AfterValidator(_parameter_value)]
 Multiplier = Annotated[float, Field(strict=True), _checked(lambda v: 0 <= v <= person.MAX_MODIFICATION,
                                                           "not a multiplier")]
 
@@ -551,10 +572,19 @@ class ReadoutSpec(_Model):
                                 "a digit), e.g. e5ht_cortex")
     quantity: StrictStr = Field(description="a quantity name from PROTOCOL.md, e.g. occupancy.SERT")
     region: StrictStr | None = Field(None, description=f"a region: {', '.join(REGIONS)}; or omit it")
-    at_h: float | tuple[float, ...] = Field(
-        description=f"{_TIME_HINT}, or a list of increasing times, e.g. [0, 4, 24]")
+    at_h: float | tuple[float, ...] | None = Field(
+        None, description=f"{_TIME_HINT}, or a list of increasing times, e.g. [0, 4, 24]")
     relative_to: Literal["baseline"] | None = Field(
         None, description="relative_to is baseline or omitted")
+    # format 1 extension (docs/protocol.md): a pharmacokinetic summary of the readout over an interval
+    summary: Literal[SUMMARIES] | None = Field(  # type: ignore[valid-type]
+        None, description=f"summary is one of {', '.join(SUMMARIES)} (with over_h), or omitted for values at at_h")
+    over_h: tuple[float, float] | None = Field(
+        None, description="over_h is the interval [start, end] of a summary in hours, start < end, e.g. [0, 24]")
+    level: float | None = Field(
+        None, strict=True, allow_inf_nan=False,
+        description="level is the threshold of time_above, in the readout's unit (a ratio with relative_to), "
+                    "e.g. 50")
 
     @field_validator("quantity")
     @classmethod
@@ -595,8 +625,26 @@ class ReadoutSpec(_Model):
             raise fail(problems)
         return tuple(float(v) for v in value)
 
+    @field_validator("over_h", mode="before")
+    @classmethod
+    def _interval(cls, value: Any) -> Any:
+        if value is None:
+            return None
+        hint = "over_h is two times [start, end] with start < end, e.g. [0, 24]"
+        if not isinstance(value, (list, tuple)) or len(value) != 2:
+            raise fail([((), f"{fmt(value)} is not allowed: {hint}")])
+        problems = [((i,), p) for i, p in enumerate(map(_time_problem, value)) if p]
+        if not problems and value[1] <= value[0]:
+            problems = [((1,), f"{fmt(value[1])} is not allowed: {hint}")]
+        if problems:
+            raise fail(problems)
+        return (float(value[0]), float(value[1]))
+
     @property
     def times_h(self) -> tuple[float, ...]:
+        """The times the readout reads: at_h, or a summary's interval ends."""
+        if self.summary is not None:
+            return self.over_h or ()
         return self.at_h if isinstance(self.at_h, tuple) else (self.at_h,)
 
     @property
@@ -604,8 +652,31 @@ class ReadoutSpec(_Model):
         return isinstance(self.at_h, tuple)
 
     def _cross_problems(self) -> Iterator[tuple[str | None, str]]:
+        yield from self._summary_problems()
         if self.region is not None and self.quantity.startswith("plasma."):
             yield "region", f"{fmt(self.region)} is not allowed: plasma quantities have no region; remove it"
+
+    def _summary_problems(self) -> Iterator[tuple[str | None, str]]:
+        fields = type(self).model_fields
+        if self.summary is None:
+            if self.at_h is None:
+                yield "at_h", f"required key is missing; {fields['at_h'].description}"
+            for key in ("over_h", "level"):
+                if getattr(self, key) is not None:
+                    shown = [_number(t) for t in self.over_h] if key == "over_h" else self.level  # as the file wrote it
+                    yield key, (f"{fmt(shown)} is not allowed: {key} applies only with summary "
+                                f"({', '.join(SUMMARIES)}); add summary or remove {key}")
+            return
+        if self.at_h is not None:
+            yield "at_h", (f"{fmt(self.at_h)} is not allowed: a summary is read over an interval; write "
+                           "over_h: [start, end] instead of at_h")
+        if self.over_h is None:
+            yield "over_h", f"required key is missing; {fields['over_h'].description}"
+        if self.summary == "time_above" and self.level is None:
+            yield "level", f"required key is missing; {fields['level'].description}"
+        if self.summary != "time_above" and self.level is not None:
+            yield "level", (f"{fmt(self.level)} is not allowed: level applies only to summary: time_above; "
+                            "remove it")
 
 
 class Protocol(_Model):
@@ -629,6 +700,12 @@ class Protocol(_Model):
     model: str | None = Field(None, strict=True, min_length=1, max_length=1000,
                               description="an SBML file to run instead of neuroscape's model, relative to "
                                           "the protocol file, e.g. best2009.xml; omit it for neuroscape's model")
+    # format 1 extension (docs/protocol.md): parameter values for this run, checked by the runner against
+    # the parameter table of the protocol's model (which depends on its drugs)
+    parameters: dict[ParameterName, ParameterValue] = Field(
+        default_factory=dict,
+        description='a mapping of parameter name to a number in the table\'s unit or a text with a unit, '
+                    'e.g. {sert_km: 0.08, rel_5ht: "2 1/h"} (`neuroscape parameters` lists them)')
 
     @field_validator("protocol")
     @classmethod
@@ -637,10 +714,10 @@ class Protocol(_Model):
             raise fail([((), f"{version} is not allowed: only version 1 is supported; write protocol: 1")])
         return version
 
-    @field_validator("subject", "interventions", mode="before")
+    @field_validator("subject", "interventions", "parameters", mode="before")
     @classmethod
     def _null_is_empty(cls, value: Any, info: ValidationInfo) -> Any:
-        return _none_as_empty(value, {} if info.field_name == "subject" else ())
+        return _none_as_empty(value, () if info.field_name == "interventions" else {})
 
     @field_validator("readouts", mode="before")
     @classmethod

@@ -84,8 +84,10 @@ def validation_report(results, out_dir: str | Path, references: dict) -> Path:
 
 def trajectory_figure(result, path: str | Path) -> Path:
     """Plot every readout of a protocol run over time, intervention times marked."""
-    ros = result.readouts
-    fig, axes = plt.subplots(len(ros), 1, figsize=(7, 2.2 * len(ros)), squeeze=False, sharex=True)
+    ros = {rid: ro for rid, ro in result.readouts.items() if "at_h" in ro}  # summaries are one number each
+    fig, axes = plt.subplots(max(len(ros), 1), 1, figsize=(7, 2.2 * max(len(ros), 1)), squeeze=False, sharex=True)
+    if not ros:
+        axes[0, 0].text(0.5, 0.5, "no readouts at times (summaries only)", ha="center", va="center")
     times = [t for item in result.protocol.interventions for t in item.times_h]
     for ax, (rid, ro) in zip(axes[:, 0], ros.items()):
         t = ro["at_h"] if isinstance(ro["at_h"], list) else [ro["at_h"]]
