@@ -75,18 +75,25 @@ def test_cvar_objective_is_no_worse_than_the_map_plug_in_plan():
     assert full.plans[0].cvar <= map_plan.cvar + 1e-12
 
 
-def _posterior_around_the_typical_subject(scale: float, n: int = 16, seed: int = 5):
-    """A Posterior centred on the typical subject (eta = 0) whose draws are `scale` times the population
-    prior's spread, for every calibration parameter an escitalopram plan's model has."""
+def _posterior_around_the_typical_subject(scale: float, n: int = 16, seed: int = 5, eta_map: dict | None = None):
+    """A Posterior centred on the typical subject (eta = 0, or `eta_map` by parameter name) whose draws are
+    `scale` times the population prior's spread, for every calibration parameter an escitalopram plan's
+    model has."""
     from neuroscape.assess.posterior import Posterior
     from neuroscape.assess.priors import calibration_parameters
     from neuroscape.scenario import model_for
+    from neuroscape.subject import parameter_vector
 
-    params = calibration_parameters(model_for(add_dose(Plan(), "escitalopram", 0.0, 10.0)).network)
+    network = model_for(add_dose(Plan(), "escitalopram", 0.0, 10.0)).network
+    params = calibration_parameters(network)
     omega = np.array([c.omega for c in params])
-    samples = scale * np.random.default_rng(seed).normal(size=(n, omega.size)) * omega
+    centre = np.array([(eta_map or {}).get(c.name, 0.0) for c in params])
+    samples = centre + scale * np.random.default_rng(seed).normal(size=(n, omega.size)) * omega
+    index = {name: i for i, name in enumerate(network.parameter_names)}
+    targets = tuple(np.array([index[t] for t in c.targets], dtype=np.int64) for c in params)
     none = np.zeros(0)
-    return Posterior(Subject(), Plan(), params, p0=none, targets=(), parameter_names=(), eta_map=np.zeros(omega.size),
+    return Posterior(Subject(), Plan(), params, p0=parameter_vector(Subject(), network), targets=targets,
+                     parameter_names=tuple(network.parameter_names), eta_map=centre,
                      cov=np.diag((scale * omega) ** 2), samples=samples, informed=np.ones(omega.size, bool),
                      method="test", converged=True, message="", evaluations=0, seconds=0.0, observations=(),
                      predicted=none, residuals=none, residuals_prior=none, sensitivity=np.zeros((0, omega.size)),
@@ -107,6 +114,34 @@ def test_the_risk_plan_coincides_with_the_map_plan_as_the_posterior_narrows():
     by_label = {p.candidate.label: p for p in full.screened}
     for p in point.screened:  # every plan's risk converges on its point loss, not just the chosen one's
         assert by_label[p.candidate.label].cvar == pytest.approx(p.cvar, abs=0.05)
+
+
+def test_an_exported_plan_protocol_reruns_the_calibrated_persons_map_trajectory():
+    """The calibrated values travel under `parameters:`: running the exported protocol gives the search's own
+    MAP trajectory (a person clearing escitalopram 1.5-fold faster than typical, e^0.4: SERT occupancy
+    0.787 instead of the typical 0.825 at the end, so the values must have been applied)."""
+    from neuroscape.assess.priors import calibration_parameters
+    from neuroscape.protocol.run import run_protocol
+    from neuroscape.protocol.schema import parse_protocol
+    from neuroscape.scenario import model_for
+
+    names = [c.name for c in calibration_parameters(model_for(add_dose(Plan(), "escitalopram", 0.0, 10.0)).network)
+             if c.name.startswith("escitalopram.") or c.name.startswith("escit")]
+    assert names, "the escitalopram model has PK calibration parameters"
+    post = _posterior_around_the_typical_subject(0.01, eta_map={names[0]: 0.4})
+    profile = load_profile("ssri-efficacy").model_copy(update={"settle_h": WEEK})
+    res = optimise(post, profile, levers=Levers(drugs=("escitalopram",)), horizon_h=2 * WEEK, draws=0,
+                   screen_draws=0, finalists=2)
+    assert res.parameters and all(v > 0 for v in res.parameters.values())
+    plan = next(p for p in res.plans if p.candidate.future)
+    band = profile.bands[0]
+    traj = plan.trajectories[band.id]
+    t_end = float(traj["times_h"][-1])
+    doc = res.protocol(plan, readouts=[{"id": "x", "quantity": band.quantity, "at_h": [t_end]}])
+    assert set(doc["parameters"]) <= set(res.parameters)
+    rerun = run_protocol(parse_protocol(doc))
+    value = float(np.ravel(rerun.readouts["x"]["value"])[0])
+    assert value == pytest.approx(float(traj["median"][-1]), rel=1e-3)
 
 
 def test_a_space_above_max_candidates_is_sampled_by_optuna_deterministically():

@@ -214,9 +214,9 @@ def protocol_file_name(plan) -> str:
 
 def write_protocols(result, folder: Path) -> list[Path]:
     """One protocol file per returned plan (`PlanSearch.protocol`), which `neuroscape protocol run` and
-    `neuroscape check` accept. The file carries the person's demographics and genotypes, not the
-    calibrated parameters (PROTOCOL.md has no key for them yet): re-running it gives the typical person's
-    trajectory, which the header says."""
+    `neuroscape check` accept. The file carries the person's demographics, genotypes and calibrated
+    parameter values (the posterior's MAP, under `parameters:`): re-running it gives the calibrated person's
+    MAP trajectory on that plan."""
     import yaml
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -225,7 +225,8 @@ def write_protocols(result, folder: Path) -> list[Path]:
         path = folder / protocol_file_name(plan)
         header = (f"# neuroscape plan {plan.rank} for profile {result.profile.name}: {plan.candidate.label}\n"
                   f"# joint PTA {plan.pta['joint'].p:.0%} on {plan.draws} posterior draws of the calibrated person;\n"
-                  "# this file has the person's demographics and genotypes but not the calibrated parameters.\n"
+                  "# the subject and `parameters:` are the calibrated person at the posterior's MAP (a re-run\n"
+                  "# gives that one trajectory, not the posterior's spread).\n"
                   "# A simulated scenario for a qualified clinician, never medical advice.\n")
         body = yaml.safe_dump(result.protocol(plan), sort_keys=False, allow_unicode=True, width=110)
         path.write_text(header + body, encoding="utf-8")

@@ -119,6 +119,9 @@ class PlanSearch:
     candidates: int
     seconds: float = 0.0
     notes: tuple[str, ...] = field(default=())
+    # the calibrated person's parameter values (the posterior's MAP, table units) where they differ from the
+    # typical person's: what an exported plan protocol carries under `parameters:`
+    parameters: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         s = self.subject
@@ -128,11 +131,12 @@ class PlanSearch:
                 "reached": self.reached, "required_pta": self.required_pta, "message": self.message,
                 "candidates": self.candidates, "plans": [p.to_dict() for p in self.plans],
                 "excluded": [e.to_dict() for e in self.excluded], "notes": list(self.notes),
-                "disclaimer": DISCLAIMER}
+                "calibrated_parameters": dict(self.parameters), "disclaimer": DISCLAIMER}
 
     def protocol(self, plan: ScoredPlan, readouts: list[dict] | None = None) -> dict:
         """The plan as a PROTOCOL.md protocol (version 1) that `neuroscape protocol run` and `check` accept."""
-        return plan_protocol(plan.candidate, self.subject, self.profile, self.now_h + self.horizon_h, readouts)
+        return plan_protocol(plan.candidate, self.subject, self.profile, self.now_h + self.horizon_h, readouts,
+                             self.parameters)
 
 
 def _r(x: float) -> float | None:
@@ -177,7 +181,9 @@ def subject_spec(subject: Subject) -> dict:
 
 
 def plan_protocol(candidate: Candidate, subject: Subject, profile: TargetProfile, end_h: float,
-                  readouts: list[dict] | None = None) -> dict:
+                  readouts: list[dict] | None = None, parameters: dict | None = None) -> dict:
+    """The plan as a PROTOCOL.md protocol. `parameters` (the calibrated values) go under `parameters:`, those
+    of the plan's model only (a drug the plan never doses has no parameters to set)."""
     if readouts is None:
         readouts = []
         for band in profile.bands:
@@ -189,8 +195,16 @@ def plan_protocol(candidate: Candidate, subject: Subject, profile: TargetProfile
                 if band.relative_to:
                     ro["relative_to"] = band.relative_to
                 readouts.append(ro)
-    return {"protocol": 1, "name": f"{profile.name}: {candidate.label}"[:120], "subject": subject_spec(subject),
-            "interventions": candidate.interventions(), "readouts": readouts}
+    out = {"protocol": 1, "name": f"{profile.name}: {candidate.label}"[:120], "subject": subject_spec(subject),
+           "interventions": candidate.interventions(), "readouts": readouts}
+    if parameters:
+        from ..scenario import model_for
+
+        names = set(model_for(plan_of_regimens(candidate.regimens)).network.parameter_names)
+        kept = {k: v for k, v in sorted(parameters.items()) if k in names}
+        if kept:
+            out["parameters"] = kept
+    return out
 
 
 def current_regimens(plan: Plan) -> tuple[Regimen, ...]:
@@ -550,7 +564,21 @@ def optimise(person, targets: TargetProfile, *, levers: Levers = Levers(), horiz
                    f"every band on {plans[0].pta['joint'].p:.0%} of {plans[0].draws} posterior draws, below the "
                    f"required {required_pta:.0%}; it is shown as the best partial plan")
     return PlanSearch(targets, subject, now_h, horizon_h, seed, plans, tuple(excluded), screened_ranked, reached,
-                      required_pta, message, total, time.perf_counter() - t_start, tuple(ev.notes))
+                      required_pta, message, total, time.perf_counter() - t_start, tuple(ev.notes),
+                      calibrated_values(posterior))
+
+
+def calibrated_values(posterior) -> dict[str, float]:
+    """The posterior's MAP values of the parameters the calibration moved (table units), by name."""
+    if posterior is None:
+        return {}
+    p = posterior.parameter_vector()
+    out = {}
+    for idx in posterior.targets:
+        for i in idx:
+            if abs(p[i] - posterior.p0[i]) > 1e-12 * max(abs(posterior.p0[i]), 1e-300):
+                out[posterior.parameter_names[i]] = float(p[i])
+    return out
 
 
 def _score(res: ScoredPlan | Excluded, objective: str) -> float:
