@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import text
 
 from neuroscape.errors import DataError
-from neuroscape.manage.guards import GuardRails
 from neuroscape.manage.space import Levers
 from neuroscape.manage.targets import load_profile
 from neuroscape.store import open_store

@@ -278,8 +278,9 @@ class Store:
     def record(self, key: str, *, import_ids: list[int] | None = None, observation_ids: list[int] | None = None):
         """Everything known about a patient as one record: every stored observation (each once, as first
         imported), and each other field (medication, genotypes, weight, ...) from the newest import that
-        gives it (a follow-up lab file without medication keeps the earlier list). `import_ids` / `observation_ids` restrict it to what a decision
-        saw, so that a replay never sees later data. Returns (record, observation ids, import ids)."""
+        gives it (a follow-up lab file without medication keeps the earlier list). `import_ids` and
+        `observation_ids` restrict it to what a decision saw, so that a replay never sees later data.
+        Returns (record, observation ids, import ids)."""
         from ..assess.records import PatientRecord
 
         with Session(self.engine) as s:
