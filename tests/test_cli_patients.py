@@ -70,3 +70,17 @@ def test_assess_save_stores_the_record_and_the_assessment(db):
     assert stored["new_import"] and stored["assessment_id"] == 1
     shown = open_store(str(db)).patient(stored["patient"])
     assert [a["id"] for a in shown["assessments"]] == [1] and shown["assessments"][0]["converged"]
+
+
+def test_replan_and_replay_refuse_what_they_cannot_do(db, tmp_path):
+    res = runner.invoke(app, ["replan", "nobody"])
+    assert res.exit_code == 2 and "no patient 'nobody'" in res.output
+    _store_anna(db)
+    res = runner.invoke(app, ["replan", "anna"])
+    assert res.exit_code == 2 and "no stored plan search to take the targets from" in res.output
+    res = runner.invoke(app, ["replan", "anna", "--targets", "ssri-efficacy", "--horizon-days", "0"])
+    assert res.exit_code == 2 and "--horizon-days 0" in res.output
+    res = runner.invoke(app, ["replay", "7"])
+    assert res.exit_code == 2 and "no decision 7 in the ledger" in res.output
+    res = runner.invoke(app, ["patients", "show", "anna"])
+    assert res.exit_code == 0 and "decisions (ledger) (0)" in res.output

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from . import assess, check, cite, demo, drugs, exchange, patients, plan, protocol, sbml, validate
+from . import assess, check, cite, demo, drugs, exchange, followup, patients, plan, protocol, sbml, validate
 from . import nonmem as nonmem_cli
 from . import scan as scan_cli
 from ._common import console, err, fail
@@ -34,6 +34,10 @@ app.command("assess", help="Import a patient file (FHIR R4 JSON or CSV), calibra
 app.command("plan", help="Import and calibrate a patient, then search ranked medication/supplement plans "
                          "against a target profile (simulated scenarios, not medical advice).")(plan.plan_command)
 app.add_typer(patients.patients_app, name="patients")
+app.command("replan", help="Re-plan a stored patient from new observations; the decision goes into the "
+                           "append-only ledger.")(followup.replan_command)
+app.command("replay", help="Recompute a recorded decision from its inputs alone; exit 1 when it "
+                           "differs.")(followup.replay_command)
 
 app.command("scan", help="Run a protocol over a grid of one parameter's values (one batch); table and plot "
                          "of every readout.")(scan_cli.scan_command)

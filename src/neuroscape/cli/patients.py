@@ -71,7 +71,8 @@ def show_patient(patient: str = typer.Argument(..., help="the patient id (as in 
             ("observations", data["observations"], ("time", "name", "value", "unit", "censor", "specimen")),
             ("assessments", data["assessments"], ("id", "created_at", "method", "seed", "converged",
                                                   "model_version")),
-            ("plan searches", data["plan_searches"], ("id", "created_at", "profile", "reached", "best"))):
+            ("plan searches", data["plan_searches"], ("id", "created_at", "profile", "reached", "best")),
+            ("decisions (ledger)", data["decisions"], ("id", "as_of", "action", "plan", "reason"))):
         table = Table(title=f"{title} ({len(rows)})")
         for c in cols:
             table.add_column(c, overflow="fold")

@@ -51,6 +51,17 @@ def model_fingerprint() -> tuple[str, str]:
     return net.name, h.hexdigest()
 
 
+def _utc(when: datetime) -> datetime:
+    """SQLite hands back naive datetimes (stored as UTC); PostgreSQL aware ones."""
+    return when.replace(tzinfo=timezone.utc) if when.tzinfo is None else when.astimezone(timezone.utc)
+
+
+def _decision(d) -> dict:
+    return {"id": d.id, "created_at": _utc(d.created_at).isoformat(), "as_of": _utc(d.as_of).isoformat(),
+            "action": d.action, "plan": d.plan_label, "reason": d.reason, "assessment_id": d.assessment_id,
+            "plan_search_id": d.plan_search_id, "inputs": d.inputs, "report": d.report}
+
+
 def _npy(a: np.ndarray) -> bytes:
     buf = io.BytesIO()
     np.save(buf, np.ascontiguousarray(a), allow_pickle=False)
@@ -127,8 +138,7 @@ class Store:
                                      record=record.model_dump(mode="json"), imported_at=_now())
                 s.add(imp)
                 s.flush()
-                have = {(o.code, o.time.astimezone(timezone.utc) if o.time.tzinfo else o.time.replace(
-                    tzinfo=timezone.utc), o.value, o.unit) for o in s.scalars(
+                have = {(o.code, _utc(o.time), o.value, o.unit) for o in s.scalars(
                     select(t.Observation).where(t.Observation.patient_id == patient.id))}
                 added = 0
                 for o in record.observations:
@@ -201,7 +211,7 @@ class Store:
                                 t.Assessment.patient_id == p.id)).all()),
                             "plan_searches": len(s.scalars(select(t.PlanSearchRow.id).where(
                                 t.PlanSearchRow.patient_id == p.id)).all()),
-                            "created_at": p.created_at.isoformat()})
+                            "created_at": _utc(p.created_at).isoformat()})
             return out
 
     def _patient(self, s: Session, key: str) -> t.Patient:
@@ -224,11 +234,11 @@ class Store:
         with Session(self.engine) as s:
             p = self._patient(s, key)
             out = {"patient": p.key, "sex": p.sex, "birth_date": p.birth_date, "age_years": p.age_years,
-                   "created_at": p.created_at.isoformat(), "imports": [], "observations": [], "assessments": [],
+                   "created_at": _utc(p.created_at).isoformat(), "imports": [], "observations": [], "assessments": [],
                    "plan_searches": []}
             for imp in p.imports:
                 item = {"id": imp.id, "filename": imp.filename, "sha256": imp.sha256,
-                        "imported_at": imp.imported_at.isoformat()}
+                        "imported_at": _utc(imp.imported_at).isoformat()}
                 if full:
                     item["record"] = imp.record
                     item["raw_base64"] = base64.b64encode(imp.raw).decode()
@@ -237,11 +247,11 @@ class Store:
                                .order_by(t.Observation.time, t.Observation.id)):
                 out["observations"].append({"id": o.id, "import_id": o.import_id, "code": o.code, "name": o.name,
                                             "value": o.value, "unit": o.unit, "censor": o.censor,
-                                            "time": o.time.isoformat(), "specimen": o.specimen,
+                                            "time": _utc(o.time).isoformat(), "specimen": o.specimen,
                                             "region": o.region})
             for a in s.scalars(select(t.Assessment).where(t.Assessment.patient_id == p.id)
                                .order_by(t.Assessment.id)):
-                item = {"id": a.id, "import_id": a.import_id, "created_at": a.created_at.isoformat(),
+                item = {"id": a.id, "import_id": a.import_id, "created_at": _utc(a.created_at).isoformat(),
                         "method": a.method, "seed": a.seed, "neuroscape_version": a.neuroscape_version,
                         "model_version": a.model_version, "parameter_hash": a.parameter_hash,
                         "converged": a.summary.get("calibration", {}).get("converged")}
@@ -253,13 +263,86 @@ class Store:
             for r in s.scalars(select(t.PlanSearchRow).where(t.PlanSearchRow.patient_id == p.id)
                                .order_by(t.PlanSearchRow.id)):
                 plans = r.result.get("plans", [])
-                item = {"id": r.id, "assessment_id": r.assessment_id, "created_at": r.created_at.isoformat(),
+                item = {"id": r.id, "assessment_id": r.assessment_id, "created_at": _utc(r.created_at).isoformat(),
                         "profile": r.result.get("profile"), "reached": r.result.get("reached"),
                         "best": plans[0].get("label") if plans else None, "report": r.report}
                 if full:
                     item["settings"] = r.settings
                     item["result"] = r.result
                 out["plan_searches"].append(item)
+            out["decisions"] = [{k: v for k, v in _decision(d).items() if full or k not in ("inputs", "report")}
+                                for d in s.scalars(select(t.Decision).where(t.Decision.patient_id == p.id)
+                                                   .order_by(t.Decision.id))]
+            return out
+
+    def record(self, key: str, *, import_ids: list[int] | None = None, observation_ids: list[int] | None = None):
+        """Everything known about a patient as one record: every stored observation (each once, as first
+        imported), and each other field (medication, genotypes, weight, ...) from the newest import that
+        gives it (a follow-up lab file without medication keeps the earlier list). `import_ids` and
+        `observation_ids` restrict it to what a decision saw, so that a replay never sees later data.
+        Returns (record, observation ids, import ids)."""
+        from ..assess.records import PatientRecord
+
+        with Session(self.engine) as s:
+            p = self._patient(s, key)
+            imports = [i for i in p.imports if import_ids is None or i.id in set(import_ids)]
+            if not imports:
+                raise StoreError(f"patient {key!r} has no stored import" + (
+                    f" among {sorted(import_ids)}" if import_ids is not None else ""))
+            rows = {(o.code, _utc(o.time), o.value, o.unit): o.id for o in s.scalars(
+                select(t.Observation).where(t.Observation.patient_id == p.id))}
+            records = [PatientRecord.model_validate(i.record) for i in imports]
+        wanted = None if observation_ids is None else set(observation_ids)
+        seen, observations, ids = set(), [], []
+        for rec in records:
+            for o in rec.observations:
+                k = (o.code, o.time, o.value, o.unit)
+                oid = rows.get(k)
+                if k in seen or oid is None or (wanted is not None and oid not in wanted):
+                    continue
+                seen.add(k)
+                observations.append(o)
+                ids.append(oid)
+        fields = records[-1].model_dump()
+        for name in ("birth_date", "age_years", "weight_kg", "genotypes", "medications", "conditions", "notes",
+                     "last_menstrual_period"):
+            given = [r for r in records if name in r.model_fields_set and getattr(r, name)]
+            if given:  # the newest import that gives it: a lab-only follow-up file keeps the earlier medication
+                fields[name] = given[-1].model_dump()[name]
+        fields.update(observations=[o.model_dump() for o in observations], reference_time=None)
+        return PatientRecord.model_validate(fields), ids, [i.id for i in imports]
+
+    def record_decision(self, *, assessment_id: int, plan_search_id: int, as_of: datetime, action: str,
+                        plan_label: str, reason: str, inputs: dict, report: dict) -> int:
+        """Append a decision to the ledger (never updated or deleted: the database refuses both)."""
+        try:
+            with Session(self.engine) as s, s.begin():
+                a = s.get(t.Assessment, assessment_id)
+                if a is None:
+                    raise StoreError(f"no stored assessment {assessment_id}")
+                row = t.Decision(patient_id=a.patient_id, assessment_id=assessment_id, plan_search_id=plan_search_id,
+                                 created_at=_now(), as_of=as_of, action=action, plan_label=plan_label, reason=reason,
+                                 inputs=inputs, report=report)
+                s.add(row)
+                s.flush()
+                return row.id
+        except SQLAlchemyError as exc:
+            raise StoreError(f"the decision was not recorded (nothing was changed): {exc}") from None
+
+    def decisions(self, key: str) -> list[dict]:
+        """A patient's decisions, oldest first."""
+        with Session(self.engine) as s:
+            p = self._patient(s, key)
+            return [_decision(d) for d in s.scalars(select(t.Decision).where(t.Decision.patient_id == p.id)
+                                                     .order_by(t.Decision.id))]
+
+    def decision(self, decision_id: int) -> dict:
+        with Session(self.engine) as s:
+            d = s.get(t.Decision, decision_id)
+            if d is None:
+                raise StoreError(f"no decision {decision_id} in the ledger (neuroscape patients show ID lists them)")
+            out = _decision(d)
+            out["patient"] = s.get(t.Patient, d.patient_id).key
             return out
 
     def draws(self, assessment_id: int) -> tuple[list[str], np.ndarray]:

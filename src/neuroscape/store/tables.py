@@ -103,3 +103,23 @@ class PlanSearchRow(Base):
     settings: Mapped[dict] = mapped_column(JSON)
     result: Mapped[dict] = mapped_column(JSON)
     report: Mapped[Optional[str]] = mapped_column(Text)  # the HTML report's path, when one was written
+
+
+class Decision(Base):
+    """One entry of the append-only decision ledger (re-planning): what was decided, as of when, and every
+    input needed to replay it (observation ids, assessment id, model version, seed, profile, guard rails).
+    The database refuses UPDATE and DELETE on this table (triggers in migration 0002)."""
+
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id"))
+    plan_search_id: Mapped[int] = mapped_column(ForeignKey("plan_searches.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    as_of: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # the newest data the decision saw
+    action: Mapped[str] = mapped_column(String(20))  # continue | change | hold
+    plan_label: Mapped[str] = mapped_column(String(500))
+    reason: Mapped[str] = mapped_column(Text)
+    inputs: Mapped[dict] = mapped_column(JSON)
+    report: Mapped[dict] = mapped_column(JSON)

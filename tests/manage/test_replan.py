@@ -1,0 +1,101 @@
+"""The re-planning decision (manage/replan.py) and the guard rails (manage/guards.py) on hand-made
+searches: every branch of the decision, the dose step and the hysteresis band."""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from neuroscape.errors import ProtocolError
+from neuroscape.manage.guards import GuardRails, default_guard_rails, dose_step_ok, inside_tolerance
+from neuroscape.manage.replan import decide
+from neuroscape.manage.risk import pta
+from neuroscape.manage.space import Candidate, Regimen
+from neuroscape.manage.targets import parse_profile
+
+PROFILE = parse_profile({"profile": 1, "name": "trough", "settle_h": 72, "bands": [
+    {"id": "trough", "quantity": "plasma.escitalopram", "low": 15.0, "high": 80.0, "statistic": "min",
+     "rationale": "test", "source": "assumed"}]})
+NOW = datetime(2026, 9, 28, tzinfo=timezone.utc)
+
+
+def _reg(dose, start=0.0):
+    return Regimen("drug", "escitalopram", dose, start, 24.0, 30, None)
+
+
+@dataclass
+class _Plan:
+    candidate: Candidate
+    p: float
+    median: float
+    draws: int = 50
+    pta: dict = field(init=False)
+    statistic: dict = field(init=False)
+
+    def __post_init__(self):
+        hits = round(self.p * self.draws)
+        self.pta = {"joint": pta([True] * hits + [False] * (self.draws - hits))}
+        self.statistic = {"trough": self.median}
+
+
+@dataclass
+class _Search:
+    plans: list
+    screened: list
+    profile: object = PROFILE
+    required_pta: float = 0.8
+    now_h: float = 24.0
+
+
+def _search(keep_p, keep_median, others):
+    keep = _Plan(Candidate("continue as now", (_reg(10.0),), ()), keep_p, keep_median)
+    plans = [_Plan(Candidate(f"change to escitalopram {d:g} mg every 24 h", (_reg(10.0),), (_reg(d, 24.0),)), p,
+                   m) for d, p, m in others]
+    ranked = sorted(plans + [keep], key=lambda x: -x.p)
+    return _Search(ranked, ranked)
+
+
+def test_on_target_continues():
+    d = decide(_search(0.9, 30.0, [(20.0, 0.95, 50.0)]), GuardRails(), as_of=NOW, last_change=None)
+    assert d.action == "continue" and "attains every band on 90%" in d.reason
+
+
+def test_inside_the_hysteresis_band_continues():
+    # median trough 14 ng/mL: below the band's 15 but inside 10% of it (13.5)
+    d = decide(_search(0.3, 14.0, [(20.0, 0.95, 28.0)]), GuardRails(hysteresis=0.1), as_of=NOW, last_change=None)
+    assert d.action == "continue" and "inside 10%" in d.reason
+    d = decide(_search(0.3, 14.0, [(20.0, 0.95, 28.0)]), GuardRails(hysteresis=0.05), as_of=NOW, last_change=None)
+    assert d.action == "change"
+
+
+def test_off_target_changes_within_the_dose_step():
+    # 10 -> 40 mg would be x4: above the x2 step; 20 mg is offered although 40 mg scores higher
+    search = _search(0.1, 8.0, [(40.0, 0.99, 60.0), (20.0, 0.9, 30.0)])
+    d = decide(search, GuardRails(max_dose_step=1.0), as_of=NOW, last_change=None)
+    assert d.action == "change" and d.plan.candidate.future[0].dose_mg == 20.0
+    assert "larger steps not offered: change to escitalopram 40 mg" in d.reason
+    d = decide(search, GuardRails(max_dose_step=3.0), as_of=NOW, last_change=None)
+    assert d.plan.candidate.future[0].dose_mg == 40.0
+
+
+def test_a_change_too_soon_after_the_last_is_held():
+    search = _search(0.1, 8.0, [(20.0, 0.9, 30.0)])
+    d = decide(search, GuardRails(), as_of=NOW, last_change=NOW - timedelta(days=3))
+    assert d.action == "hold" and "3.0 days ago" in d.reason and "7-day minimum" in d.reason
+    assert decide(search, GuardRails(), as_of=NOW, last_change=NOW - timedelta(days=8)).action == "change"
+
+
+def test_no_better_plan_within_the_rails_continues_and_says_why():
+    d = decide(_search(0.1, 8.0, [(40.0, 0.99, 60.0)]), GuardRails(max_dose_step=1.0), as_of=NOW, last_change=None)
+    assert d.action == "continue" and "no plan within the guard rails" in d.reason
+
+
+def test_guard_rail_helpers_and_defaults():
+    rails = default_guard_rails()
+    assert (rails.max_dose_step, rails.min_change_interval_h, rails.hysteresis) == (1.0, 168.0, 0.1)
+    cand = Candidate("x", (), (_reg(20.0),))
+    assert dose_step_ok({"escitalopram": 10.0}, cand, 1.0) and not dose_step_ok({"escitalopram": 5.0}, cand, 1.0)
+    assert dose_step_ok({}, cand, 0.1)  # a start is not a dose step
+    assert inside_tolerance(PROFILE, {"trough": 85.0}, 0.1) and not inside_tolerance(PROFILE, {"trough": 90.0}, 0.1)
+    with pytest.raises(ProtocolError, match="max_dose_step"):
+        GuardRails(max_dose_step=0)
