@@ -28,17 +28,22 @@ def assess_command(
     method: str = typer.Option("laplace", help="posterior: 'laplace' (fast) or 'mcmc' (emcee)"),
     samples: int = typer.Option(1000, help="posterior draws"),
     seed: int = typer.Option(0, help="random seed (draws are reproducible)"),
+    patient: str | None = typer.Option(None, "--patient", help="the patient to read from a file of several"),
 ):
     """Import a person's records, calibrate their virtual patient and report the landscape."""
     from ..assess.run import assess
-    from ..io.patient import read_patient
+    from ..io.patient import import_patient
+    from .import_ import print_summary
 
     console = Console()
     if method not in ("laplace", "mcmc"):
         err.print(f"error: --method {escape(method)!s}: allowed: laplace, mcmc", highlight=False)
         raise typer.Exit(2)
     try:  # a file that cannot be imported (DataError) exits 2, a model that cannot be fitted 1
-        record = read_patient(file)
+        summary = import_patient(file, patient=patient)
+        record = summary.record
+        if not as_json:  # the dry run's summary first (issue 12): what is read, what is skipped and why
+            print_summary(summary)
         if as_json:
             result = assess(record, method=method, samples=samples, seed=seed)
         elif method == "mcmc":  # a progress bar of the sampler's steps
@@ -57,6 +62,7 @@ def assess_command(
         path = assessment_report(result, out)
     if as_json:
         data = result.as_dict()
+        data["import"] = summary.as_dict()
         if path is not None:
             data["report"] = str(path)
         sys.stdout.write(json.dumps(data, indent=1, allow_nan=False) + "\n")

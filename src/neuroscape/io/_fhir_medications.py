@@ -238,7 +238,8 @@ def _per_unit(drug: str, strength: Optional[_Strength], amount: float, what: str
     return amount * strength.mg
 
 
-def _dose_mg(d, drug: str, strength: Optional[_Strength], n_drugs: int, res, kind: str) -> tuple[float, Optional[float]]:
+def _dose_mg(d, drug: str, strength: Optional[_Strength], n_drugs: int, res,
+             kind: str) -> tuple[float, Optional[float]]:
     """(dose in mg, hours between doses when the dose itself says so: a dispense's supply)."""
     dq = None
     if d is not None:

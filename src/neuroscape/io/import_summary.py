@@ -46,10 +46,19 @@ class ImportSummary:
         return sum(g.count for g in self.skipped)
 
     def read_counts(self) -> dict[str, int]:
-        """Observations per analyte ('plasma.escitalopram'-like code or name as given), censored ones included."""
+        """Observations per analyte (the mapping table's label), censored ones included."""
+        from ..assess.units import lookup
+        from ..errors import DataError
+
         if self.record is None:
             return {}
-        return dict(Counter(o.name or o.code for o in self.record.observations))
+
+        def label(o) -> str:
+            try:
+                return lookup(o.code).label
+            except DataError:
+                return o.name or o.code
+        return dict(Counter(label(o) for o in self.record.observations))
 
     def as_dict(self) -> dict:
         r = self.record
