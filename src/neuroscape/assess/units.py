@@ -146,6 +146,11 @@ def lookup(code_or_name: str) -> Entry:
     return entry
 
 
+def is_mapped(code_or_name: str) -> bool:
+    """Whether lookup() knows `code_or_name` (without building lookup's error message and close names)."""
+    return " ".join(str(code_or_name).strip().lower().split()) in _index()
+
+
 def loinc_property(code: str) -> Optional[str]:
     for e in table().entries:
         for c in e.loinc:

@@ -269,7 +269,7 @@ def _dose_mg(d, drug: str, strength: Optional[_Strength], n_drugs: int, res,
         return _per_unit(drug, strength, sig.units, "unit", n_drugs), None
     if kind == "MedicationDispense" and res.quantity is not None and res.quantity.value is not None \
             and res.daysSupply is not None and res.daysSupply.value:
-        days = float(mass_days(res.daysSupply))
+        days = float(days_of(res.daysSupply))
         per_day = float(res.quantity.value) / days
         times = round(per_day)
         if times >= 1 and abs(per_day - times) < 1e-6:  # 60 tablets for 30 days: 1 tablet every 12 h
@@ -279,7 +279,7 @@ def _dose_mg(d, drug: str, strength: Optional[_Strength], n_drugs: int, res,
                      "or as a number of tablets")
 
 
-def mass_days(q) -> float:
+def days_of(q) -> float:
     """A duration quantity (daysSupply) in days."""
     unit = (q.code or q.unit or "d").lower()
     factor = {"d": 1.0, "day": 1.0, "days": 1.0, "wk": 7.0, "week": 7.0, "weeks": 7.0, "mo": 30.4375,
@@ -338,7 +338,8 @@ def _start_end(res, kind: str, d) -> tuple[datetime, Optional[datetime]]:
             raise ValueError("no whenHandedOver (or whenPrepared): the start of the supply is needed")
         end = None
         if res.daysSupply is not None and res.daysSupply.value is not None:
-            end = start + timedelta(days=mass_days(res.daysSupply))
+            # the supply lasts `days` from the first dose: the dose at start + days is the next supply's
+            end = start + timedelta(days=days_of(res.daysSupply)) - timedelta(seconds=1)
         return start, end
     period = getattr(res, "effectivePeriod", None) or getattr(rep, "boundsPeriod", None)
     start = when(period.start, "start") if period is not None else None
@@ -349,8 +350,23 @@ def _start_end(res, kind: str, d) -> tuple[datetime, Optional[datetime]]:
         raise ValueError("no start (effectivePeriod.start, timing.repeat.boundsPeriod.start or authoredOn)")
     bounds = getattr(rep, "boundsDuration", None)
     if end is None and bounds is not None and bounds.value is not None:
-        end = start + timedelta(days=mass_days(bounds))
+        end = start + timedelta(days=days_of(bounds)) - timedelta(seconds=1)
     return start, end
+
+
+def _as_needed_text(d, drugs: dict, res, kind: str) -> str:
+    """'lorazepam 1 mg up to every 6 h' as far as the dosage says (never an error: the dose is not used)."""
+    parts = []
+    for drug, strength in drugs.items():
+        try:
+            parts.append(f"{drug} {_dose_mg(d, drug, strength, len(drugs), res, kind)[0]:g} mg")
+        except (ValueError, DataError):
+            parts.append(drug)
+    try:
+        every = f" up to every {_every_h(d, kind):g} h"
+    except ValueError:
+        every = ""
+    return ", ".join(parts) + every + (f" ({_sig_text(d)})" if _sig_text(d) else "")
 
 
 def read_courses(res, kind: str, where: str, bundled: dict, log: ImportLog) -> list[Course]:
@@ -365,8 +381,7 @@ def read_courses(res, kind: str, where: str, bundled: dict, log: ImportLog) -> l
     regular = [d for d in dosages if not _as_needed(d)]
     for d in dosages:
         if _as_needed(d):
-            say = _sig_text(d) or "as needed"
-            log.as_needed.append(f"{', '.join(drugs)}: {say} ({where})")
+            log.as_needed.append(f"{_as_needed_text(d, drugs, res, kind)} ({where})")
     if dosages and not regular:
         return []
     if not dosages and kind not in ("MedicationDispense", "MedicationAdministration"):

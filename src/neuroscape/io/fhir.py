@@ -284,7 +284,7 @@ def _select(entries, chosen, refs, identifiers, several, log: ImportLog, label: 
         if kind == "Observation":
             use, code, why = _observation_use(res)
             if use is None:
-                log.skip(kind, code, why, where)
+                log.skip(kind, code, why, where, _raw_text(res.get("code")))
                 continue
             uses[k] = use
         kept.append(k)
@@ -316,7 +316,7 @@ def _observation_use(res: dict) -> tuple[Optional[str], str, str]:
     code and the reason it is skipped. A LOINC-coded Observation is matched by its codes only (its text
     'Tryptophan [Moles/volume] in Urine' would match plasma tryptophan by name); text is read only when
     there is no LOINC code."""
-    from ..assess.units import lookup
+    from ..assess.units import is_mapped
 
     gene_code, display_code, phenotype_codes = _genomics()
     codings = _raw_codings(res.get("code"))
@@ -335,20 +335,13 @@ def _observation_use(res: dict) -> tuple[Optional[str], str, str]:
     if " ".join(text.lower().split()) in CYCLE_DAY_NAMES:
         return "cycle_day", text, ""
     for c in loinc:
-        try:
-            lookup(c)
+        if is_mapped(c):
             return "lab", c, ""
-        except DataError:
-            continue
     if loinc:
         return None, loinc[0], "LOINC code not in the mapping table (assess/data/loinc.yaml)"
     for candidate in (text, re.split(r"[,\[(]", text)[0].strip()):
-        if candidate:
-            try:
-                lookup(candidate)
-                return "lab", candidate, ""
-            except DataError:
-                continue
+        if candidate and is_mapped(candidate):
+            return "lab", candidate, ""
     code = codings[0][1] if codings else text
     return None, code, "code or name not in the mapping table (assess/data/loinc.yaml)"
 

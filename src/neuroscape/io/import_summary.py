@@ -27,6 +27,7 @@ class SkipGroup:
     reason: str
     count: int
     examples: tuple[str, ...]
+    name: str = ""  # the first display text seen for the code
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ class ImportSummary:
                 "conditions": len(r.conditions),
             }
         return {"file": self.file, "imported": r is not None, "read": read,
-                "skipped": [{"kind": g.kind, "code": g.code, "reason": g.reason, "count": g.count,
+                "skipped": [{"kind": g.kind, "code": g.code, "name": g.name, "reason": g.reason, "count": g.count,
                              "examples": list(g.examples)} for g in self.skipped],
                 "skipped_total": self.skipped_count, "as_needed": list(self.as_needed),
                 "not_modelled": list(self.not_modelled), "notes": list(self.notes), "problems": list(self.problems)}
@@ -114,8 +115,9 @@ class ImportSummary:
             out.append(f"  skipped {self.skipped_count} item(s) the model does not use:")
             for g in self.skipped[:max_groups]:
                 code = f" {g.code}" if g.code else ""
+                name = f" ({g.name})" if g.name and g.name != g.code else ""
                 more = ", ..." if g.count > len(g.examples) else ""
-                out.append(f"    {g.kind}{code} x{g.count}: {g.reason} (e.g. {', '.join(g.examples)}{more})")
+                out.append(f"    {g.kind}{code}{name} x{g.count}: {g.reason}; {', '.join(g.examples)}{more}")
             if len(self.skipped) > max_groups:
                 rest = self.skipped[max_groups:]
                 out.append(f"    ... and {sum(g.count for g in rest)} more in {len(rest)} group(s) (--json lists all)")
@@ -134,8 +136,8 @@ class ImportLog:
     not_modelled: list = field(default_factory=list)
     notes: list = field(default_factory=list)
 
-    def skip(self, kind: str, code: str, reason: str, where: str) -> None:
-        group = self._skips.setdefault((str(kind), str(code or ""), reason), [0, []])
+    def skip(self, kind: str, code: str, reason: str, where: str, name: str = "") -> None:
+        group = self._skips.setdefault((str(kind), str(code or ""), reason), [0, [], name])
         group[0] += 1
         if len(group[1]) < EXAMPLES:
             group[1].append(where)
@@ -145,7 +147,7 @@ class ImportLog:
             self.notes.append(line)
 
     def summary(self, record: Optional[PatientRecord], problems=()) -> ImportSummary:
-        groups = sorted((SkipGroup(k, c, r, n, tuple(ex)) for (k, c, r), (n, ex) in self._skips.items()),
+        groups = sorted((SkipGroup(k, c, r, n, tuple(ex), name) for (k, c, r), (n, ex, name) in self._skips.items()),
                         key=lambda g: (-g.count, g.kind, g.code))
         return ImportSummary(file=self.file, record=record, skipped=tuple(groups), as_needed=tuple(self.as_needed),
                              not_modelled=tuple(self.not_modelled), notes=tuple(self.notes), problems=tuple(problems))
