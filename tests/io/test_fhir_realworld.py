@@ -350,6 +350,8 @@ def _paths(node, path=()):
 
 def _mutate(data, choice, action, value):
     paths = [p for p in _paths(data) if p]
+    if not paths:
+        return
     path = paths[choice % len(paths)]
     parent = data
     for p in path[:-1]:
