@@ -161,3 +161,15 @@ def test_read_sig(text, every_h, prn, units, mg):
 
 def test_timing_codes():
     assert [every_h_of_code(c) for c in ("BID", "q.i.d.", "Q12H", "q36h", "WK", "XYZ")] == [12, 6, 12, 36, 168, None]
+
+
+@pytest.mark.slow  # one calibration
+def test_assess_prints_the_import_summary_before_calibrating(tmp_path):
+    from importlib import resources
+
+    ben = str(resources.files("neuroscape.examples").joinpath("patients/ben-records.csv"))
+    out = CliRunner().invoke(app, ["assess", ben, "--samples", "100"])
+    assert out.exit_code == 0, out.output
+    lines = out.output.splitlines()
+    assert lines[0] == "ben-records.csv: imported" and lines[1] == "  patient ben: male, born 1974-01-30, 88 kg"
+    assert out.output.index("read 9 observation(s)") < out.output.index("landscape at t")
