@@ -250,6 +250,12 @@ def test_a_later_order_ends_the_earlier_one(tmp_path, bundle):
     assert ms[0].last_dose == datetime(2026, 8, 12, 8, tzinfo=UTC)
 
 
+def test_do_not_perform_order_is_skipped(tmp_path, bundle):
+    req = {**med_request(9, "312941", "sertraline 50 MG Oral Tablet"), "doNotPerform": True}
+    s = import_fhir_bundle(write(tmp_path, _only_med(bundle, req)), now=NOW)
+    assert s.record.medications == () and _skipped(s)[("MedicationRequest", "")].reason.startswith("doNotPerform")
+
+
 def test_modified_release_is_noted(tmp_path, bundle):
     s = import_fhir_bundle(write(tmp_path, _only_med(bundle, med_request(
         9, "993518", "12 HR bupropion hydrochloride 150 MG Extended Release Oral Tablet",

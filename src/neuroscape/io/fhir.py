@@ -170,6 +170,9 @@ def import_fhir_bundle(path: Union[str, os.PathLike], *, now: Optional[datetime]
             notes.append(f"{where} skipped: status {status}")
             log.skip(kind, "", f"status {status}", where)
             continue
+        if getattr(res, "doNotPerform", None):  # an order NOT to give the medicine
+            log.skip(kind, "", "doNotPerform: an order not to give it", where)
+            continue
         if not _same_patient(res, refs, identifiers, where, problems):
             continue
         notes += [n.text for n in (getattr(res, "note", None) or []) if n.text]
