@@ -291,8 +291,9 @@ def test_modified_release_is_noted(tmp_path, bundle):
     # a cycle day out of range
     (lambda b: b["entry"].append({"resource": {**obs(30, "x", "x", "2026-09-01T09:00:00Z"), "code": {
         "text": "Cycle day"}, "valueInteger": 40}}), "cycle day 40 must be a whole number of days from 1 to 35"),
-    # an LMP after the record's last time
-    (lambda b: resource(b, "obs-14").update(valueDateTime="2026-10-20"), "last menstrual period 2026-10-20 is after"),
+    # an LMP after the day it was recorded
+    (lambda b: resource(b, "obs-14").update(valueDateTime="2026-10-20"),
+     "last menstrual period 2026-10-20 is after the date it was recorded (2026-09-01)"),
     # a genotype that cannot be parsed
     (lambda b: b["entry"].append({"resource": {**obs(31, "84413-4", "Genotype display name", "2026-09-01T09:00:00Z"),
                                                "valueCodeableConcept": {"text": "CYP2D6 *1/*999"}}}), "CYP2D6"),
@@ -372,10 +373,43 @@ def _mutate(data, choice, action, value):
         parent[path[-1]] = str(parent[path[-1]])[::-1]
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 3), _JSON), min_size=1, max_size=4))
-def test_fuzzed_bundles_raise_only_listed_problems(tmp_path, mutations):
-    data = synthea_like()
+def medication_rich() -> dict:
+    """Every medication resource kind, a Medication with ingredient strengths, sig texts and a cycle day."""
+    data = _only_med(synthea_like(), {
+        "resourceType": "MedicationStatement", "id": "ms-1", "status": "active", "subject": {"reference": PID},
+        "medicationReference": {"reference": "#m"},
+        "contained": [{"resourceType": "Medication", "id": "m", "code": {"text": "Zoloft"}, "ingredient": [
+            {"itemCodeableConcept": {"text": "sertraline"}, "strength": {
+                "numerator": {"value": 20, "unit": "mg", "code": "mg", "system": UCUM},
+                "denominator": {"value": 1, "unit": "mL", "code": "mL", "system": UCUM}}}]}],
+        "effectivePeriod": {"start": "2026-08-03T08:00:00Z"},
+        "dosage": [{"text": "2.5 mL by mouth once daily", "doseAndRate": [{"doseQuantity": {"value": 2.5,
+                                                                                            "unit": "mL"}}]}]})
+    data["entry"] += [{"resource": r} for r in (
+        {"resourceType": "MedicationDispense", "id": "disp-1", "status": "completed",
+         "medicationCodeableConcept": {"coding": [{"system": RXNORM, "code": "197901"}]},
+         "subject": {"reference": PID}, "quantity": {"value": 30, "unit": "TAB"},
+         "daysSupply": {"value": 30, "unit": "d"}, "whenHandedOver": "2026-08-20T10:00:00Z"},
+        {"resourceType": "MedicationAdministration", "id": "adm-1", "status": "completed",
+         "medicationCodeableConcept": {"text": "carbidopa 25 MG / levodopa 100 MG Oral Tablet"},
+         "subject": {"reference": PID}, "effectiveDateTime": "2026-09-01T08:00:00Z",
+         "dosage": {"dose": {"value": 1, "unit": "TAB"}}},
+        med_request(20, "349332", "escitalopram 10 MG Oral Tablet", timing={"code": {"text": "BID"}}),
+        {**obs(30, "x", "x", "2026-09-14T09:00:00Z"), "code": {"text": "Cycle day"}, "valueInteger": 8})]
+    return data
+
+
+def test_medication_rich_bundle_imports(tmp_path):
+    ms = read_fhir_bundle(write(tmp_path, medication_rich()), now=NOW).medications
+    assert sorted((m.drug, m.dose_mg, m.every_h) for m in ms) == [
+        ("carbidopa", 25.0, 24.0), ("escitalopram", 10.0, 12.0), ("levodopa", 100.0, 24.0),
+        ("lorazepam", 1.0, 24.0), ("sertraline", 50.0, 24.0)]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.booleans(), st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 3), _JSON), min_size=1, max_size=4))
+def test_fuzzed_bundles_raise_only_listed_problems(tmp_path, rich, mutations):
+    data = medication_rich() if rich else synthea_like()
     for choice, action, value in mutations:
         _mutate(data, choice, action, value)
     try:

@@ -128,10 +128,10 @@ def _ratio_strength(ratio) -> Optional[_Strength]:
         return None
     den_value = float(den.value) if den is not None and den.value is not None else 1.0
     den_unit = (den.code or den.unit or "") if den is not None else ""
+    if not den_value > 0:
+        return None
     if den_unit.lower() in ("ml", "milliliter", "millilitre"):
         return _Strength(mg / den_value, "mL")
-    if den_value <= 0:
-        return None
     return _Strength(mg / den_value, "unit")
 
 

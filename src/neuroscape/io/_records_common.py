@@ -113,6 +113,14 @@ def lmp_from_cycle_day(day: float, on: date) -> date:
     return on - timedelta(days=int(day) - 1)
 
 
+def check_lmp(lmp: date, recorded: Optional[date]) -> date:
+    """`lmp` if it is not after the day it was recorded on; ValueError otherwise."""
+    if recorded is not None and lmp > recorded:
+        raise ValueError(f"last menstrual period {lmp.isoformat()} is after the date it was recorded "
+                         f"({recorded.isoformat()}); check both dates")
+    return lmp
+
+
 def _lmp_problems(record: PatientRecord, now: datetime) -> list[str]:
     lmp = record.last_menstrual_period
     if lmp is None:
@@ -120,12 +128,9 @@ def _lmp_problems(record: PatientRecord, now: datetime) -> list[str]:
     if record.sex == "male":
         return [f"a last menstrual period ({lmp.isoformat()}) is given but sex is male; the model needs the "
                 "physiological sex: correct the sex, or remove the menstrual entry"]
-    latest = max([now.date()] + ([record.reference_time.date()] if record.reference_time else []))
-    if record.reference_time is not None:
-        latest = record.reference_time.date()
-    if lmp > min(latest, now.date()):
-        return [f"last menstrual period {lmp.isoformat()} is after the record's latest time "
-                f"({min(latest, now.date()).isoformat()}); check the date"]
+    if lmp > now.date():
+        return [f"last menstrual period {lmp.isoformat()} is in the future (now {now.date().isoformat()}); "
+                "check the date"]
     if record.birth_date is not None and lmp < record.birth_date:
         return [f"last menstrual period {lmp.isoformat()} is before the birth date {record.birth_date.isoformat()}"]
     return []

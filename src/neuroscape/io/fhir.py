@@ -42,7 +42,7 @@ from ._fhir_medications import medications as _medications
 from ._fhir_medications import read_courses
 from ._fhir_medications import text_of as _text
 from ._fhir_medications import when as _when
-from ._records_common import attempt, finish, lmp_from_cycle_day, mass, read_text, validation_messages
+from ._records_common import attempt, check_lmp, finish, lmp_from_cycle_day, mass, read_text, validation_messages
 from .import_summary import ImportLog, ImportSummary
 
 LOINC = "http://loinc.org"
@@ -420,11 +420,11 @@ def _lmp(res) -> date:
     if v is None:
         raise ValueError("last menstrual period without valueDateTime; give the first day of the period as "
                          "valueDateTime (YYYY-MM-DD)")
-    if isinstance(v, datetime):
-        return v.date()
-    if isinstance(v, date):
-        return v
-    raise ValueError(f"last menstrual period {v} is not a full date; write YYYY-MM-DD")
+    if not isinstance(v, date):  # a datetime is a date too
+        raise ValueError(f"last menstrual period {v} is not a full date; write YYYY-MM-DD")
+    lmp = v.date() if isinstance(v, datetime) else v
+    seen = res.effectiveDateTime
+    return check_lmp(lmp, seen.date() if isinstance(seen, datetime) else seen if isinstance(seen, date) else None)
 
 
 def _cycle_day(res) -> date:

@@ -38,7 +38,8 @@ from typing import Iterator, Optional, Union
 from ..assess.records import (SPECIMENS, Genotype, Medication, Observation, PatientRecord, RecordError, check_age,
                               check_weight)
 from ..errors import DataError
-from ._records_common import attempt, doses_until, finish, last_taken, lmp_from_cycle_day, mass, number, read_text
+from ._records_common import (attempt, check_lmp, doses_until, finish, last_taken, lmp_from_cycle_day, mass, number,
+                              read_text)
 from .import_summary import ImportLog, ImportSummary
 
 REQUIRED = ("patient_id", "time", "value", "unit")
@@ -232,9 +233,10 @@ def _lmp(key: str, value: str, when: str) -> date:
             raise ValueError("cycle_day needs the time (date) it was counted on in the time column")
         return lmp_from_cycle_day(number(value, "cycle_day"), _time(when, "time").date())
     try:
-        return date.fromisoformat(value.strip())
+        lmp = date.fromisoformat(value.strip())
     except ValueError:
         raise ValueError(f"{key} {value!r} is not a date YYYY-MM-DD (the first day of the last period)") from None
+    return check_lmp(lmp, _time(when, "time").date() if when else None)
 
 
 def _once(once: dict, key: str, text: str, where: str) -> None:
