@@ -424,6 +424,14 @@ def test_fuzzed_bundles_raise_only_listed_problems(tmp_path, rich, mutations):
         assert str(exc)
 
 
+def test_contained_resource_of_unknown_type_is_a_data_error(tmp_path):
+    # the R4B parser raised a bare KeyError('R4.noitacideMType') (found by the fuzz test)
+    data = medication_rich()
+    resource(data, "ms-1")["contained"][0]["resourceType"] = "noitacideM"
+    with pytest.raises(DataError, match=r"not a valid FHIR R4 Bundle \(the R4B parser failed with KeyError"):
+        read_fhir_bundle(write(tmp_path, data), now=NOW)
+
+
 def _big(n: int) -> dict:
     data = synthea_like()
     base = datetime(2026, 1, 1, tzinfo=UTC)

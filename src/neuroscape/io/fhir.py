@@ -111,8 +111,10 @@ def _validate(raw: dict, kept: list[int], label: str):
     except ValidationError as exc:
         lines = "\n  ".join(_named(m, entries, kept) for m in validation_messages(exc)[:20])
         raise DataError(f"{label}: not a valid FHIR R4 Bundle (parsed with the R4B models):\n  {lines}") from None
-    except (RecursionError, ValueError, TypeError) as exc:
-        raise DataError(f"{label}: not a valid FHIR R4 Bundle ({type(exc).__name__}: {exc})") from None
+    except Exception as exc:  # noqa: BLE001 - the parser's own failures on malformed input (e.g. a KeyError for
+        # a contained resource of unknown type) mean the same as a validation error: not a valid bundle
+        raise DataError(f"{label}: not a valid FHIR R4 Bundle (the R4B parser failed with {type(exc).__name__}: "
+                        f"{exc}); check the resources' resourceType and structure") from None
 
 
 def _named(message: str, entries: list, kept: list[int]) -> str:
