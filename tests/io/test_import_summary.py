@@ -4,16 +4,21 @@ the RxNorm table, name parser and sig reader."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from datetime import date
 
 import pytest
 from conftest import NOW, synthea_like, write
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from neuroscape.assess.records import RecordError
 from neuroscape.assess.units import product, rxnorm_table
 from neuroscape.cli import app
+from neuroscape.errors import DataError
 from neuroscape.io._sig import every_h_of_code, read_sig
 from neuroscape.io.records_csv import import_records_csv, read_records_csv
 from neuroscape.pharmacology.library import drug_names
@@ -173,3 +178,23 @@ def test_assess_prints_the_import_summary_before_calibrating(tmp_path):
     lines = out.output.splitlines()
     assert lines[0] == "ben-records.csv: imported" and lines[1] == "  patient ben: male, born 1974-01-30, 88 kg"
     assert out.output.index("read 9 observation(s)") < out.output.index("landscape at t")
+
+
+_CELL = st.one_of(st.sampled_from(["", "x", "female", "40", "<5", ">= 3", "2026-04-01T08:00:00Z", "2026-04-01", "mg",
+                                   "ng/mL", "nmol/L", "24", "*1/*2", "1e400", "-3", "0"]), st.text(max_size=6))
+_NAMES = st.sampled_from(["sex", "age", "weight", "cortisol", "creatinine", "lmp", "cycle_day", "medication:escitalopram",
+                          "medication:lisinopril", "genotype:CYP2D6", "escitalopram", "tryptofan"])
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from(["x", "y"]), _CELL, _CELL, _NAMES | _CELL, _CELL, _CELL, _CELL, _CELL,
+                          _CELL, _CELL), max_size=8))
+def test_fuzzed_csv_raises_only_listed_problems(tmp_path, rows):
+    buf = io.StringIO()
+    csv.writer(buf).writerows(rows)
+    p = tmp_path / "f.csv"
+    p.write_text(HEAD + buf.getvalue())
+    try:
+        import_records_csv(p, now=NOW)
+    except DataError as exc:  # RecordError included
+        assert str(exc)
