@@ -182,8 +182,9 @@ def test_assess_prints_the_import_summary_before_calibrating(tmp_path):
 
 _CELL = st.one_of(st.sampled_from(["", "x", "female", "40", "<5", ">= 3", "2026-04-01T08:00:00Z", "2026-04-01", "mg",
                                    "ng/mL", "nmol/L", "24", "*1/*2", "1e400", "-3", "0"]), st.text(max_size=6))
-_NAMES = st.sampled_from(["sex", "age", "weight", "cortisol", "creatinine", "lmp", "cycle_day", "medication:escitalopram",
-                          "medication:lisinopril", "genotype:CYP2D6", "escitalopram", "tryptofan"])
+_NAMES = st.sampled_from(["sex", "age", "weight", "cortisol", "creatinine", "lmp", "cycle_day",
+                          "medication:escitalopram", "medication:lisinopril", "genotype:CYP2D6", "escitalopram",
+                          "tryptofan"])
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
