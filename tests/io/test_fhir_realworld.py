@@ -11,7 +11,7 @@ import time
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from conftest import ENC, LOINC, NOW, PID, RXNORM, UCUM, med_request, obs, resource, synthea_like, write
+from tests.io._bundles import ENC, LOINC, NOW, PID, RXNORM, UCUM, med_request, obs, resource, synthea_like, write
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -21,6 +21,11 @@ from neuroscape.errors import DataError
 from neuroscape.io.fhir import import_fhir_bundle, read_fhir_bundle
 
 UTC = timezone.utc
+
+
+@pytest.fixture
+def bundle():
+    return copy.deepcopy(synthea_like())
 LB = 0.45359237  # kg per avoirdupois pound (exact, by definition)
 
 
@@ -443,6 +448,7 @@ def _big(n: int) -> dict:
     return data
 
 
+@pytest.mark.slow  # a wall-clock bound
 def test_ten_thousand_unrelated_observations_import_in_seconds(tmp_path):
     p = write(tmp_path, _big(10_000))
     import_fhir_bundle(write(tmp_path, synthea_like(), "warm.json"), now=NOW)  # imports, tables: once

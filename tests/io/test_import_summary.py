@@ -10,7 +10,7 @@ import json
 from datetime import date
 
 import pytest
-from conftest import NOW, synthea_like, write
+from tests.io._bundles import NOW, synthea_like, write
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner

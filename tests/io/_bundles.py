@@ -4,11 +4,8 @@ blood pressure, BMI, social history, claims, and medication orders written as on
 
 from __future__ import annotations
 
-import copy
 import json
 from datetime import datetime, timezone
-
-import pytest
 
 NOW = datetime(2026, 11, 26, tzinfo=timezone.utc)
 LOINC = "http://loinc.org"
@@ -129,11 +126,6 @@ def synthea_like() -> dict:
         url = PID if r["resourceType"] == "Patient" else ENC if r["id"] == "enc-1" else f"urn:uuid:{r['id']}"
         entries.append({"fullUrl": url, "resource": r, "request": {"method": "POST", "url": r["resourceType"]}})
     return {"resourceType": "Bundle", "type": "transaction", "entry": entries}
-
-
-@pytest.fixture
-def bundle():
-    return copy.deepcopy(synthea_like())
 
 
 def write(tmp_path, data, name="export.json"):
