@@ -135,6 +135,8 @@ def test_rxnorm_clinical_drugs_name_library_drugs_with_strengths():
         assert p is not None and any(s.drug in drug_names() for s in p.strengths), (code, row.name)
         assert row.source in t.references
     assert {d.drug for d in t.ingredients.values()} <= set(drug_names())
+    for code, row in t.ingredients.items():  # a source, or 'assumed' and then not used to match
+        assert row.source in t.references or (row.source == "assumed" and not row.verified and row.note), code
     assert product(t.clinical_drugs["312941"].name).strengths[0].mg == 50.0  # sertraline 50 MG Oral Tablet
 
 
