@@ -255,6 +255,14 @@ def test_a_later_order_ends_the_earlier_one(tmp_path, bundle):
     assert ms[0].last_dose == datetime(2026, 8, 12, 8, tzinfo=UTC)
 
 
+def test_an_ended_order_lasts_its_dispensed_supply(tmp_path, bundle):
+    req = {**med_request(9, "312941", "sertraline 50 MG Oral Tablet", when="2026-08-03T08:00:00Z", status="stopped"),
+           "dispenseRequest": {"numberOfRepeatsAllowed": 1,
+                               "expectedSupplyDuration": {"value": 7, "unit": "days", "system": UCUM, "code": "d"}}}
+    (m,) = read_fhir_bundle(write(tmp_path, _only_med(bundle, req)), now=NOW).medications
+    assert (m.count, m.last_dose) == (14, datetime(2026, 8, 16, 8, tzinfo=UTC))  # 2 fills of 7 days
+
+
 def test_do_not_perform_order_is_skipped(tmp_path, bundle):
     req = {**med_request(9, "312941", "sertraline 50 MG Oral Tablet"), "doNotPerform": True}
     s = import_fhir_bundle(write(tmp_path, _only_med(bundle, req)), now=NOW)

@@ -281,7 +281,7 @@ def _dose_mg(d, drug: str, strength: Optional[_Strength], n_drugs: int, res,
 
 def days_of(q) -> float:
     """A duration quantity (daysSupply) in days."""
-    unit = (q.code or q.unit or "d").lower()
+    unit = (q.code or q.unit or "d").lower()  # UCUM d, wk, mo, h or the words
     factor = {"d": 1.0, "day": 1.0, "days": 1.0, "wk": 7.0, "week": 7.0, "weeks": 7.0, "mo": 30.4375,
               "h": 1 / 24}.get(unit)
     if factor is None or not float(q.value) > 0:
@@ -351,7 +351,19 @@ def _start_end(res, kind: str, d) -> tuple[datetime, Optional[datetime]]:
     bounds = getattr(rep, "boundsDuration", None)
     if end is None and bounds is not None and bounds.value is not None:
         end = start + timedelta(days=days_of(bounds)) - timedelta(seconds=1)
-    return start, end
+    supply = _supply_end(res, start) if kind == "MedicationRequest" and res.status in ENDED else None
+    return start, end or supply
+
+
+def _supply_end(res, start: datetime) -> Optional[datetime]:
+    """The end of an ended order without a stated end: its dispensed supply, expectedSupplyDuration x (1 +
+    numberOfRepeatsAllowed), when the order gives it (EHR exports often close old orders without a date)."""
+    req = res.dispenseRequest
+    dur = req.expectedSupplyDuration if req is not None else None
+    if dur is None or dur.value is None:
+        return None
+    fills = 1 + int(req.numberOfRepeatsAllowed or 0)
+    return start + timedelta(days=days_of(dur) * fills) - timedelta(seconds=1)
 
 
 def _as_needed_text(d, drugs: dict, res, kind: str) -> str:
