@@ -31,7 +31,10 @@ MIN_EVERY_H = 0.5
 
 class RecordError(DataError):
     """A record could not be imported. `problems` lists every problem found (file row or resource
-    named in each); nothing was imported."""
+    named in each); nothing was imported. An importer attaches `summary` (io.import_summary.ImportSummary:
+    what was read and skipped besides the problems)."""
+
+    summary = None
 
     def __init__(self, label: str, problems):
         self.problems = tuple(problems)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from typing import Literal, Optional
@@ -95,7 +96,6 @@ class Entry(_Strict):
 
 class Table(_Strict):
     entries: tuple[Entry, ...]
-    rxnorm: dict[str, dict]
     references: dict[str, dict]
     genomics: dict[str, dict]
     vital_signs: dict[str, dict]
@@ -146,6 +146,11 @@ def lookup(code_or_name: str) -> Entry:
     return entry
 
 
+def is_mapped(code_or_name: str) -> bool:
+    """Whether lookup() knows `code_or_name` (without building lookup's error message and close names)."""
+    return " ".join(str(code_or_name).strip().lower().split()) in _index()
+
+
 def loinc_property(code: str) -> Optional[str]:
     for e in table().entries:
         for c in e.loinc:
@@ -155,8 +160,136 @@ def loinc_property(code: str) -> Optional[str]:
 
 
 def drug_for_rxnorm(code: str) -> Optional[str]:
-    row = table().rxnorm.get(str(code))
-    return row["drug"] if row else None
+    """The library drug of an RxNorm ingredient RXCUI (verified codes only; data/rxnorm.yaml)."""
+    row = rxnorm_table().ingredients.get(str(code))
+    return row.drug if row is not None and row.verified else None
+
+
+# ---- RxNorm: ingredients, clinical drugs and the strength in a drug's name ----------------------
+
+class RxIngredient(_Strict):
+    drug: str
+    source: str
+    verified: bool = True
+    note: str = ""
+
+
+class RxClinicalDrug(_Strict):
+    name: str
+    source: str
+
+
+class RxTable(_Strict):
+    references: dict[str, dict]
+    ingredients: dict[str, RxIngredient]
+    clinical_drugs: dict[str, RxClinicalDrug]
+
+
+@lru_cache(maxsize=1)
+def rxnorm_table() -> RxTable:
+    text = resources.files("neuroscape.assess").joinpath("data/rxnorm.yaml").read_text()
+    raw = {k: v for k, v in yaml.safe_load(text).items() if k != "version"}
+    try:
+        t = RxTable.model_validate(raw)
+    except ValidationError as exc:
+        raise DataError(f"assess/data/rxnorm.yaml is invalid: {exc}") from None
+    for code, row in t.clinical_drugs.items():
+        if product(row.name) is None:
+            raise DataError(f"assess/data/rxnorm.yaml: clinical drug {code} {row.name!r} names no strength")
+    return t
+
+
+@dataclass(frozen=True)
+class Strength:
+    """One ingredient of a product: `mg` per dose unit (tablet, capsule) or, with per 'mL', per millilitre.
+    `drug` is the library drug, None when the library does not model the ingredient."""
+
+    ingredient: str
+    drug: Optional[str]
+    mg: float
+    per: Literal["unit", "mL"]
+
+
+@dataclass(frozen=True)
+class Product:
+    """A medicinal product read from its name (RxNorm SCD/SBD names, or text written like them)."""
+
+    name: str
+    strengths: tuple[Strength, ...]
+    form: str
+    modified_release: bool
+
+
+# "24 HR ", "12 HR " (release duration) and "1 ML " (a package volume) lead some RxNorm names.
+_LEAD = re.compile(r"^(?:[A-Za-z -]*?\b)?(?:\d+(?:\.\d+)?\s*(?:HR|ML)\s+)+", re.I)
+_PART = re.compile(r"^(?P<ing>.*?[A-Za-z].*?)\s*(?P<amount>\d+(?:\.\d+)?)\s*(?P<unit>MCG|MG|G)(?:/(?P<per>ML))?"
+                   r"(?![A-Za-z])(?P<rest>.*)$", re.I)
+_MG = {"mg": 1.0, "mcg": 1e-3, "g": 1e3}
+
+
+def drugs_in(text: str) -> list[str]:
+    """Library drugs named in `text` (word match, so 'citalopram' is not found in 'escitalopram');
+    failing that, a brand or alias from the mapping table ('Lexapro' -> escitalopram)."""
+    from ..pharmacology.library import drug_names
+
+    low = text.lower()
+    hits = [d for d in drug_names() if re.search(rf"\b{re.escape(d)}\b", low)]
+    if hits:
+        return hits
+    aliases = {n: e.drug for e in table().entries if e.drug for n in e.names}
+    return sorted({d for n, d in aliases.items() if re.search(rf"\b{re.escape(n)}\b", low)})
+
+
+def close_drug(word: str) -> Optional[str]:
+    """The library drug that `word` is probably a misspelling of (difflib ratio >= TYPO_RATIO), or None."""
+    from ..pharmacology.library import drug_names
+
+    close = difflib.get_close_matches(word.lower(), drug_names(), n=1, cutoff=TYPO_RATIO)
+    return close[0] if close else None
+
+
+# A name this similar to a mapped one is taken as its misspelling (an error to fix), a less similar one as
+# something the model does not use (skipped). 0.84 separates the misspellings seen in records ('tryptofan'
+# 0.84, 'tyrosin' 0.93, 'escitalopam' 0.96) from real analytes near a mapped name ('cortisone' 0.82 from
+# cortisol, 'estrone' 0.74 from progesterone). Chosen on those examples (assumed, not a published value).
+TYPO_RATIO = 0.84
+
+
+def close_name(name: str) -> Optional[str]:
+    """The mapping-table name that `name` is probably a misspelling of, or None (codes are not compared)."""
+    names = [n for n in known_names() if not n[:1].isdigit()]
+    key = " ".join(str(name).strip().lower().split())
+    close = difflib.get_close_matches(key, names, n=1, cutoff=TYPO_RATIO)
+    return close[0] if close and close[0] != key else None
+
+
+def product(name: str) -> Optional[Product]:
+    """The ingredients and strengths in a drug name, e.g. 'carbidopa 25 MG / levodopa 100 MG Oral Tablet',
+    '24 HR venlafaxine 150 MG Extended Release Oral Capsule', 'sertraline 20 MG/ML Oral Solution',
+    'Escitalopram 10 mg tablet'. None when the name gives no strength.
+
+        >>> [(s.drug, s.mg, s.per) for s in product("carbidopa 25 MG / levodopa 100 MG Oral Tablet").strengths]
+        [('carbidopa', 25.0, 'unit'), ('levodopa', 100.0, 'unit')]
+    """
+    text = re.sub(r"\s*\[[^\]]*\]\s*$", "", str(name)).strip()  # "[Zoloft]": the brand of an SBD
+    body = _LEAD.sub("", text)
+    parts = [p.strip() for p in re.split(r"\s+/\s+", body) if p.strip()]
+    strengths, rest = [], ""
+    for part in parts:
+        m = _PART.match(part)
+        if m is None:
+            return None
+        ingredient = m["ing"].strip(" ,-")
+        found = drugs_in(ingredient)
+        mg = float(m["amount"]) * _MG[m["unit"].lower()]
+        strengths.append(Strength(ingredient=ingredient, drug=found[0] if len(found) == 1 else None, mg=mg,
+                                  per="mL" if m["per"] else "unit"))
+        rest = m["rest"].strip()
+    if not strengths:
+        return None
+    modified = bool(re.search(r"\b(extended|delayed|sustained|controlled) release\b|\b(er|xr|xl|sr|cr)\b|\b\d+ hr\b",
+                              text, re.I))
+    return Product(name=str(name), strengths=tuple(strengths), form=rest, modified_release=modified)
 
 
 # ---- units -----------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from . import assess, check, cite, demo, drugs, exchange, followup, patients, plan, protocol, sbml, validate
+from . import assess, check, cite, demo, drugs, exchange, followup, import_, patients, plan, protocol, sbml, validate
 from . import nonmem as nonmem_cli
 from . import scan as scan_cli
 from ._common import console, err, fail
@@ -25,7 +25,8 @@ app.command()(cite.cite)
 app.command()(cite.parameters)
 app.command("export-sbml")(sbml.export_sbml)
 app.add_typer(exchange.export_app, name="export")
-app.add_typer(exchange.import_app, name="import")
+app.add_typer(exchange.import_app, name="import", cls=import_.PatientFileOrSubcommand, help=import_.HELP)
+exchange.import_app.command("patient")(import_.import_patient)
 app.command()(demo.demo)
 app.command("check", help="Check a plan (protocol file) against the hard safety rules; exit 1 on any "
                           "violation.")(check.check_command)

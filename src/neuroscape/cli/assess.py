@@ -30,10 +30,12 @@ def assess_command(
     seed: int = typer.Option(0, help="random seed (draws are reproducible)"),
     save: bool = typer.Option(False, "--save", help="store the record and the assessment (NEUROSCAPE_DB, else "
                               "a SQLite file in the user's data directory; see neuroscape patients)"),
+    patient: str | None = typer.Option(None, "--patient", help="the patient to read from a file of several"),
 ):
     """Import a person's records, calibrate their virtual patient and report the landscape."""
     from ..assess.run import assess
-    from ..io.patient import read_patient
+    from ..io.patient import import_patient
+    from .import_ import print_summary
 
     console = Console()
     if method not in ("laplace", "mcmc"):
@@ -41,7 +43,10 @@ def assess_command(
         raise typer.Exit(2)
     store = open_store_or_exit() if save else None  # a bad NEUROSCAPE_DB fails before the calibration
     try:  # a file that cannot be imported (DataError) exits 2, a model that cannot be fitted 1
-        record = read_patient(file)
+        summary = import_patient(file, patient=patient)
+        record = summary.record
+        if not as_json:  # the dry run's summary first (issue 12): what is read, what is skipped and why
+            print_summary(summary)
         if as_json:
             result = assess(record, method=method, samples=samples, seed=seed)
         elif method == "mcmc":  # a progress bar of the sampler's steps
@@ -61,6 +66,7 @@ def assess_command(
     stored = save_assessment(store, file, record, result, method, seed) if store is not None else None
     if as_json:
         data = result.as_dict()
+        data["import"] = summary.as_dict()
         if path is not None:
             data["report"] = str(path)
         if stored is not None:

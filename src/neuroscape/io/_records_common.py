@@ -4,7 +4,7 @@ build, check, raise once."""
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -101,6 +101,41 @@ def last_taken(first: datetime, end: Optional[datetime], ref: Optional[datetime]
     return min(ends) if ends else None
 
 
+def lmp_from_cycle_day(day: float, on: date) -> date:
+    """The first day of the last menstrual period, from the cycle day counted on `on` (day 1 = the first
+    day of the period). The allowed days are the Subject's cycle_day range (subject.RANGES)."""
+    from ..subject import RANGES
+
+    lo, hi = RANGES["cycle_day"]
+    if not (math.isfinite(day) and day == int(day) and lo <= day <= hi):
+        raise ValueError(f"cycle day {day:g} must be a whole number of days from {lo:g} to {hi:g} (1 = the "
+                         "first day of the period); for a longer gap give the date of the last menstrual period")
+    return on - timedelta(days=int(day) - 1)
+
+
+def check_lmp(lmp: date, recorded: Optional[date]) -> date:
+    """`lmp` if it is not after the day it was recorded on; ValueError otherwise."""
+    if recorded is not None and lmp > recorded:
+        raise ValueError(f"last menstrual period {lmp.isoformat()} is after the date it was recorded "
+                         f"({recorded.isoformat()}); check both dates")
+    return lmp
+
+
+def _lmp_problems(record: PatientRecord, now: datetime) -> list[str]:
+    lmp = record.last_menstrual_period
+    if lmp is None:
+        return []
+    if record.sex == "male":
+        return [f"a last menstrual period ({lmp.isoformat()}) is given but sex is male; the model needs the "
+                "physiological sex: correct the sex, or remove the menstrual entry"]
+    if lmp > now.date():
+        return [f"last menstrual period {lmp.isoformat()} is in the future (now {now.date().isoformat()}); "
+                "check the date"]
+    if record.birth_date is not None and lmp < record.birth_date:
+        return [f"last menstrual period {lmp.isoformat()} is before the birth date {record.birth_date.isoformat()}"]
+    return []
+
+
 # Stand-ins that let check_record run when the demographics are missing, so that the file's
 # other problems are listed too. They never reach a returned record.
 _STAND_INS = {"patient_id": "?", "sex": "female", "age_years": 40.0}
@@ -125,7 +160,8 @@ def finish(label: str, fields: dict, problems: list[str], now: Optional[datetime
     except ValidationError as exc:
         problems += validation_messages(exc)
     if record is not None:
-        problems += check_record(record, now=now or datetime.now(timezone.utc))
+        now = now or datetime.now(timezone.utc)
+        problems += check_record(record, now=now) + _lmp_problems(record, now)
     if problems:  # every line names the file, at least
         raise RecordError(label, [m if m.startswith(label) else f"{label}: {m}" for m in problems])
     return record

@@ -12,6 +12,13 @@ of these carry the rest of the record:
                         (last dose taken; doses after the latest observation are not
                         counted), route (oral or iv)
     condition, note     value is free text (never parsed for numbers)
+    last_menstrual_period   value YYYY-MM-DD, the first day of the last period (also `lmp`)
+    cycle_day           value N (1 = first day of the period), time = the day it was counted
+
+A value written as a limit ('<5', '>1000') is a censored observation. A name or code the mapping table does
+not hold is skipped and counted in the import summary, unless it is a likely misspelling of a mapped name
+('tryptofan'), which is an error; so is a medication:DRUG the library does not model (listed as not
+modelled) unless its name is a misspelling of a library drug.
 
 The file is UTF-8 (a byte-order mark is dropped), comma-separated; `#` lines are comments.
 Row numbers count from the header (row 1), blank and comment lines included. All problems of
@@ -23,13 +30,17 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 from datetime import date, datetime
 from pathlib import Path
 from typing import Iterator, Optional, Union
 
-from ..assess.records import SPECIMENS, Genotype, Medication, Observation, PatientRecord, check_age, check_weight
+from ..assess.records import (SPECIMENS, Genotype, Medication, Observation, PatientRecord, RecordError, check_age,
+                              check_weight)
 from ..errors import DataError
-from ._records_common import attempt, doses_until, finish, last_taken, mass, number, read_text
+from ._records_common import (attempt, check_lmp, doses_until, finish, last_taken, lmp_from_cycle_day, mass, number,
+                              read_text)
+from .import_summary import ImportLog, ImportSummary
 
 REQUIRED = ("patient_id", "time", "value", "unit")
 OPTIONAL = ("code", "name", "specimen", "region", "every_h", "until", "route")
@@ -106,7 +117,23 @@ def read_records_csv(path: Union[str, os.PathLike], *, now: Optional[datetime] =
 
 def records_from_text(text: str, path: Path, *, now: datetime | None = None) -> PatientRecord:
     """read_records_csv for a file already read (read_text) from `path` (names it in errors)."""
+    return import_records_text(text, path, now=now).record
+
+
+def import_records_csv(path: Union[str, os.PathLike], *, now: Optional[datetime] = None,
+                       patient: Optional[str] = None) -> ImportSummary:
+    """read_records_csv, returning the ImportSummary (record, what was skipped and why). `patient`: the
+    patient_id to read from a file of several (the other rows are skipped)."""
+    path = Path(path)
+    return import_records_text(read_text(path, "CSV record"), path, now=now, patient=patient)
+
+
+def import_records_text(text: str, path: Path, *, now: datetime | None = None,
+                        patient: Optional[str] = None) -> ImportSummary:
+    """import_records_csv for a file already read."""
     label = path.name
+    log = ImportLog(label)
+    lmps = []
     header, rows = _rows(text, label)
     _check_header(header, label)
 
@@ -119,6 +146,9 @@ def records_from_text(text: str, path: Path, *, now: datetime | None = None) -> 
         where = f"{label} row {n}"
         row = attempt(problems, where, lambda: _cells(header, cells))
         if row is None:
+            continue
+        if patient is not None and row.get("patient_id") != patient:
+            log.skip("row", row.get("patient_id", ""), "another patient's row", where)
             continue
         if row.get("patient_id"):
             ids.add(row["patient_id"])
@@ -142,16 +172,24 @@ def records_from_text(text: str, path: Path, *, now: datetime | None = None) -> 
                 genotypes.append(g)
         elif key.startswith("medication:"):
             meds.append((where, name.split(":", 1)[1].strip().lower(), row))
+        elif key in ("last_menstrual_period", "lmp", "cycle_day"):
+            d = attempt(problems, where, lambda: _lmp(key, value, row["time"]))
+            if d is not None:
+                lmps.append((d, where))
         else:
-            obs = attempt(problems, where, lambda: _observation(row, where))
+            obs = attempt(problems, where, lambda: _observation(row, where, log))
             if obs is not None:
                 observations.append(obs)
 
     if len(ids) > 1:
-        problems.append(f"{label}: {len(ids)} patient_ids ({', '.join(sorted(ids))}); one file holds one person")
+        problems.append(f"{label}: {len(ids)} patient_ids ({', '.join(sorted(ids))}); one file holds one person "
+                        "(choose one with --patient ID)")
     ref = max((o.time for o in observations), default=None)
     medications = []
     for where, drug, row in meds:
+        if _not_modelled(drug):
+            log.not_modelled.append(f"{drug} ({where})")
+            continue
         m = attempt(problems, where, lambda: _medication(drug, row, where, ref))
         if m is not None:
             medications.append(m)
@@ -160,12 +198,45 @@ def records_from_text(text: str, path: Path, *, now: datetime | None = None) -> 
                   genotypes=tuple(genotypes), medications=tuple(medications),
                   conditions=tuple(conditions), notes=tuple(notes),
                   weight_kg=attempt(problems, label, lambda: _latest_weight(weights)))
+    if lmps:
+        fields["last_menstrual_period"], lmp_row = max(lmps)
+        if len({d for d, _ in lmps}) > 1:
+            log.note(f"{len(lmps)} menstrual entries; the latest last menstrual period, "
+                     f"{fields['last_menstrual_period'].isoformat()} ({lmp_row}), is used")
     # A bad sex/birth_date/age row is reported with its row; a missing one here.
+    if patient is not None and not ids:
+        problems.append(f"{label}: no rows of patient_id {patient!r}")
     if "sex" not in named:
         problems.append(f"{label}: no 'sex' row (name sex, value male or female)")
     if "birth_date" not in named and "age" not in named:
         problems.append(f"{label}: no 'birth_date' row (value YYYY-MM-DD) or 'age' row (value in years)")
-    return finish(label, fields, problems, now, explained=frozenset(("sex", "age_years")))
+    try:
+        record = finish(label, fields, problems, now, explained=frozenset(("sex", "age_years")))
+    except RecordError as exc:
+        exc.summary = log.summary(None, exc.problems)
+        raise
+    return log.summary(record)
+
+
+def _not_modelled(drug: str) -> bool:
+    """A drug the library does not have and whose name is no misspelling of one it has."""
+    from ..assess.units import close_drug
+    from ..pharmacology.library import drug_names
+
+    return drug not in drug_names() and close_drug(drug) is None
+
+
+def _lmp(key: str, value: str, when: str) -> date:
+    """The date of cycle day 1 from a last_menstrual_period row (a date) or a cycle_day row (N on `time`)."""
+    if key == "cycle_day":
+        if not when:
+            raise ValueError("cycle_day needs the time (date) it was counted on in the time column")
+        return lmp_from_cycle_day(number(value, "cycle_day"), _time(when, "time").date())
+    try:
+        lmp = date.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError(f"{key} {value!r} is not a date YYYY-MM-DD (the first day of the last period)") from None
+    return check_lmp(lmp, _time(when, "time").date() if when else None)
 
 
 def _once(once: dict, key: str, text: str, where: str) -> None:
@@ -223,16 +294,36 @@ def _entry(text: str):
         return None  # reported by check_record, with close names
 
 
-def _observation(row: dict, where: str) -> Observation:
+# '<5', '<= 0.5', '>1000': a censored value
+_LIMIT = re.compile(r"^\s*(<=|>=|<|>)\s*(\S+)\s*$")
+
+
+def _value(text: str) -> tuple[float, Optional[str]]:
+    m = _LIMIT.match(text)
+    if m is None:
+        return number(text, "value"), None
+    return number(m.group(2), "value"), "<" if m.group(1).startswith("<") else ">"
+
+
+def _observation(row: dict, where: str, log: ImportLog) -> Optional[Observation]:
+    """The row's Observation, or None (counted as skipped) for a code or name the mapping table does not
+    hold; a likely misspelling of a mapped name is an error."""
+    from ..assess.units import close_name
+
     code, name = row.get("code", ""), row.get("name", "")
     if not (code or name):
         raise ValueError("neither code nor name is given")
     entry, by_name = _entry(code or name), _entry(name) if code else None
+    if entry is None and not any(t and close_name(t) for t in (name, code)):
+        log.skip("row", code or name, "code or name not in the mapping table (assess/data/loinc.yaml)", where)
+        return None
+    # a misspelling goes on, to be reported by check_record with the close names
+    value, censor = _value(row["value"])
     if entry is not None and by_name is not None and by_name.key != entry.key:
         raise ValueError(f"code {code} is {entry.label} but name {name!r} is {by_name.label}; fix the "
                          "one that is wrong")
     return Observation(code=code or (entry.key if entry else name), name=name or (entry.label if entry else code),
-                       value=number(row["value"], "value"), unit=row["unit"],
+                       value=value, unit=row["unit"], censor=censor,
                        time=_time(row["time"], "time"), specimen=_specimen(row.get("specimen", ""), entry),
                        region=row.get("region") or None, source=where)
 
