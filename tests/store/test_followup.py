@@ -15,7 +15,7 @@ from neuroscape.store.followup import replan, replay
 from neuroscape.store.store import StoreError
 
 ANNA = resources.files("neuroscape") / "examples" / "patients" / "anna-fhir.json"
-HEAD = "patient_id,time,code,name,value,unit,specimen,region\nanna,,,sex,female,,,\nanna,,,birth_date,1991-04-12,,,\n"
+HEAD = "patient_id,time,code,name,value,unit,specimen,region\nanna,,,sex,female,,,\nanna,,,birth_date,1992-03-14,,,\n"
 
 
 def _follow_up(tmp_path, name, when, value):
@@ -95,3 +95,14 @@ def test_a_file_for_another_patient_is_refused_and_nothing_is_imported(store, tm
     assert store.patients()[0]["imports"] == 1 and store.decisions("anna") == []
     with pytest.raises(StoreError, match="no decision 99"):
         replay(store, 99)
+
+
+def test_the_demo_follow_up_file_is_annas():
+    """`make demo` re-plans anna with this file: same patient, same birth date, her drug and a later level."""
+    from neuroscape.io.patient import read_patient
+
+    anna = read_patient(ANNA)
+    follow = read_patient(resources.files("neuroscape") / "examples" / "followup" / "anna-week8.csv")
+    assert (follow.patient_id, follow.sex, follow.birth_date) == (anna.patient_id, anna.sex, anna.birth_date)
+    assert [m.drug for m in follow.medications] == ["escitalopram"]
+    assert min(o.time for o in follow.observations) > max(o.time for o in anna.observations)

@@ -58,6 +58,11 @@ def test_a_conflicting_sex_is_refused_and_nothing_is_written(db_url):
     with pytest.raises(StoreError, match=f"stored as {record.sex}, but other.json says"):
         store.save_record(other, raw=b"other", filename="other.json")
     assert store.patients()[0]["imports"] == 1
+    from datetime import date
+    older = record.model_copy(update={"birth_date": date(1950, 1, 1)})
+    with pytest.raises(StoreError, match="stored with birth date .*, but older.json says 1950-01-01"):
+        store.save_record(older, raw=b"older", filename="older.json")
+    assert store.patients()[0]["imports"] == 1
 
 
 def test_a_failure_half_way_leaves_the_store_as_it_was(db_url, monkeypatch):

@@ -31,14 +31,44 @@ def demo(out: Path = typer.Option(Path("reports"), help="output folder")):
     console.print(f"validation: {counts}")
     console.print(headline_text(headline(results)), highlight=False)
     console.print(f"report: {path.resolve()}\nexample protocol plot: {fig.resolve()}")
-    assessments = _demo_patients(out / "patients")
-    _demo_plans(assessments, out / "plans")
+    store = _demo_store(out)
+    assessments = _demo_patients(out / "patients", store)
+    _demo_plans(assessments, out / "plans", store)
+    _demo_replan(store)
     console.print("neuroscape output is a simulated scenario for research, not medical advice.")
 
 
-def _demo_patients(out: Path) -> dict:
-    """Import and assess every bundled example patient; one landscape report each. Returns the
-    assessments by file name, for the plan search."""
+def _demo_store(out: Path):
+    """A fresh store for the demo (out/neuroscape-demo.db), so that the demo never writes into the user's own
+    store and a rerun starts clean."""
+    from ..store import open_store
+
+    path = out / "neuroscape-demo.db"
+    for old in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        old.unlink(missing_ok=True)
+    store = open_store(str(path))
+    console.print(f"store: {path.resolve()} (NEUROSCAPE_DB={path} neuroscape patients list)", highlight=False)
+    return store
+
+
+def _demo_replan(store) -> None:
+    """Anna's week-8 trough level arrives: re-calibrate on everything known, re-plan, record the decision."""
+    from ..manage.space import Levers
+    from ..manage.targets import load_profile
+    from ..store.followup import replan
+
+    profile_name, levers = DEMO_PLANS["anna-fhir.json"]
+    follow_up = EXAMPLES / "followup" / "anna-week8.csv"
+    with console.status("re-planning anna from her week-8 level..."):
+        result = replan(store, "anna", follow_up, profile=load_profile(profile_name), levers=Levers(**levers),
+                        draws=DEMO_DRAWS, horizon_h=DEMO_HORIZON_H)
+    console.print(f"follow-up for anna ({follow_up.name}): decision {result.decision_id}: {result.action} - "
+                  f"{result.plan_label}\n  why: {result.reason}", highlight=False)
+
+
+def _demo_patients(out: Path, store) -> dict:
+    """Import and assess every bundled example patient; one landscape report each, and the record and the
+    assessment stored. Returns the assessments by file name, for the plan search."""
     from ..assess.run import assess
     from ..io.patient import read_patient
     from ..report.assessment import assessment_report
@@ -48,13 +78,16 @@ def _demo_patients(out: Path) -> dict:
     done = {}
     for file in files:
         with console.status(f"assessing {file.name}..."):
-            result = assess(read_patient(file))
+            record = read_patient(file)
+            result = assess(record)
             path = assessment_report(result, out)
+            saved = store.save_record(record, raw=file.read_bytes(), filename=file.name)
+            stored_id = store.save_assessment(result, import_id=saved.import_id, method="laplace", seed=0)
         flagged = [e.label for e in result.landscape.entries if e.flag in ("low", "high")]
         console.print(f"patient {result.record.patient_id} ({file.name}): calibrated in "
                       f"{result.posterior.seconds:.1f} s; outside the reference band: "
                       f"{', '.join(flagged) or 'nothing'}\n  report: {path.resolve()}", highlight=False)
-        done[file.name] = result
+        done[file.name] = (result, stored_id)
     return done
 
 
@@ -74,7 +107,7 @@ DEMO_HORIZON_H = 8 * 7 * 24.0
 DEMO_DRAWS = 30
 
 
-def _demo_plans(assessments: dict, out: Path) -> None:
+def _demo_plans(assessments: dict, out: Path, store) -> None:
     """Search plans for every example patient with a demo profile; one plan report each, and each
     returned plan as a protocol file."""
     import time
@@ -85,7 +118,7 @@ def _demo_plans(assessments: dict, out: Path) -> None:
     from ..report.plans import plans_report
     from .plan import write_protocols
 
-    for name, assessment in assessments.items():
+    for name, (assessment, assessment_id) in assessments.items():
         if name not in DEMO_PLANS:
             continue
         profile_name, levers = DEMO_PLANS[name]
@@ -99,6 +132,7 @@ def _demo_plans(assessments: dict, out: Path) -> None:
                         **{k: ", ".join(v) or "none" if isinstance(v, tuple) else v for k, v in levers.items()}}
             path = plans_report(result, assessment, out, settings)
             protocols = write_protocols(result, out / f"{pid}-protocols")
+            store.save_plans(result, assessment_id=assessment_id, settings=settings, report=str(path.resolve()))
         best = result.plans[0] if result.plans else None
         summary = (f"best: {best.candidate.label} (joint PTA {best.pta['joint'].p:.0%})" if best
                    else "no plan passed the safety rules")
