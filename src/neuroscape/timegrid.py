@@ -14,13 +14,15 @@ AFTER_EVENT_H = (0.0, 0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6
 MAX_POINTS = 20000
 
 
-def dense_times(end_h: float, events_h=(), keep_h=(), *, step_h: float = STEP_H) -> np.ndarray:
-    """Sorted times from 0 to `end_h`: an even grid (every `step_h` h, coarser for long runs), a ladder of
-    times after each event in `events_h` (doses), and every time in `keep_h` (the requested outputs)."""
+def dense_times(end_h: float, events_h=(), keep_h=(), *, step_h: float = STEP_H,
+                base_points: int = MAX_BASE_POINTS) -> np.ndarray:
+    """Sorted times from 0 to `end_h`: an even grid (every `step_h` h, coarser where that would take more
+    than `base_points`), a ladder of times after each event in `events_h` (doses), and every time in
+    `keep_h` (the requested outputs)."""
     end_h = float(end_h)
     if end_h <= 0:
         return np.unique(np.asarray([0.0, *keep_h], dtype=float))
-    step = max(step_h, end_h / MAX_BASE_POINTS)
+    step = max(step_h, end_h / base_points)
     base = np.linspace(0.0, end_h, int(np.ceil(end_h / step)) + 1)
     events = np.unique(np.asarray(list(events_h), dtype=float))
     if events.size * len(AFTER_EVENT_H) > MAX_POINTS - base.size:  # a very long course: only the first hours

@@ -12,7 +12,10 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+
+import numpy as np
 
 # Quantities whose name does not follow from a template below (PROTOCOL.md's quantity table).
 NAMES: dict[str, str] = {
@@ -116,3 +119,10 @@ def axis_label(quantity: str, region: str | None, unit: str, relative_to: str | 
 def label_table(network) -> dict[str, AxisLabel]:
     """Readout key -> its axis label, for every readout of a network."""
     return {r.key: axis_label(r.quantity, r.region, r.unit) for r in network.readouts}
+
+
+def plain(x: float | None) -> str:
+    """A number as a clinician writes it: 3 significant digits, never in e-notation (390, 0.0198, 12300)."""
+    if x is None or not math.isfinite(x):
+        return "-"
+    return np.format_float_positional(float(x), precision=3, fractional=False, trim="-")
