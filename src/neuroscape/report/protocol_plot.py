@@ -118,8 +118,8 @@ def protocol_figure(result, dense=None) -> Figure:
                 ax.axvline(x, color="#bbbbbb", ls=":", lw=0.8, zorder=0)
     format_time_axis(axes[-1], axis, span)
     s = protocol.subject
-    fig.suptitle(f"{protocol.name}\n{s.sex}, {s.age_years:g} years, {s.weight_kg:g} kg - simulated scenario, "
-                 "not medical advice", fontsize=9)
+    who = "external SBML model" if protocol.model is not None else f"{s.sex}, {s.age_years:g} years, {s.weight_kg:g} kg"
+    fig.suptitle(f"{protocol.name}\n{who} - simulated scenario, not medical advice", fontsize=9)
     inches = sum(heights) + 1.0
     fig.subplots_adjust(left=0.14, right=0.97, top=1 - 0.85 / inches, bottom=0.5 / inches)
     return fig
