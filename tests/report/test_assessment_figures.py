@@ -96,7 +96,8 @@ def test_vpc_band_contains_the_median_and_the_observations_are_drawn(fitted):
 def test_a_censored_observation_is_an_open_marker_at_its_limit_with_an_arrow(fitted):
     post, bands = fitted
     first = post.observations[0]
-    limit = Censored(**{f.name: getattr(first, f.name) for f in dataclasses.fields(first)}, censor="<")
+    fields = {f.name: getattr(first, f.name) for f in dataclasses.fields(first)}
+    limit = Censored(**{**fields, "censor": "<"})
     post2 = dataclasses.replace(post, observations=(limit, *post.observations[1:]))
     ax = _axes_by_title(prediction_plot(post2, bands), "plasma escitalopram")
     open_ = [ln for ln in ax.lines if ln.get_gid() == "censored"]

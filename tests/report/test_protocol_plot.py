@@ -107,3 +107,13 @@ def test_plot_grid_is_independent_of_the_requested_times():
     assert np.all(np.diff(times) <= 0.25 + 1e-9)
     marks = intervention_marks(protocol)
     assert [m.kind for m in marks] == ["drug", "nutrition"] and marks[0].times_h == (0, 24, 48, 72)
+
+
+def test_a_long_course_keeps_rungs_near_every_peak_within_the_point_limit():
+    from neuroscape.timegrid import AFTER_EVENT_H, dense_times
+
+    doses = np.arange(0, 3650) * 24.0  # ten years of daily doses
+    times = dense_times(3650 * 24.0, doses, max_points=20000)
+    assert times.size <= 20000 + 10
+    last = times[(times > doses[-1]) & (times < doses[-1] + 24)]
+    assert 2 <= last.size < len(AFTER_EVENT_H) and any(2 <= t - doses[-1] <= 8 for t in last)

@@ -26,6 +26,7 @@ NOISE_REPLICATES = 20  # measurements simulated per draw for the measurement int
 # The even part of the grid: coarser than a protocol plot's (each point is integrated for every draw);
 # the ladder after each dose still puts the peaks on it.
 BASE_POINTS = 500
+MAX_POINTS = 3000  # at most: 16 draws x 3000 times x ~100 states stay under 40 MB
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,8 @@ def predictive_bands(posterior: Posterior, *, draws: int = 40, level: float = 0.
         last = max(timed, default=0.0)
         end = last * 1.04 if last > 0 else 0.0
         doses = [d.at_h for d in plan.doses if d.at_h <= end]
-        times_h = dense_times(end, doses, timed, base_points=BASE_POINTS) if timed else np.zeros(0)
+        times_h = (dense_times(end, doses, timed, base_points=BASE_POINTS, max_points=MAX_POINTS) if timed
+                   else np.zeros(0))
     times_h = np.asarray(times_h, dtype=float)
     rng = np.random.default_rng(seed)
     n = posterior.samples.shape[0]
