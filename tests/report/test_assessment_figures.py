@@ -143,3 +143,12 @@ def test_heat_map_colour_scale_is_centred_on_the_reference(heat):
 
 def test_plain_numbers():
     assert [plain(x) for x in (390.4, 0.019812, 1.0, 12345.0, math.nan)] == ["390", "0.0198", "1", "12300", "-"]
+
+
+def test_band_rows_are_named_in_words_with_the_median_and_unit(heat):
+    from neuroscape.report.assessment import _entry_text
+
+    land, _ = heat
+    e = land.entry("brain.serotonin.extracellular", "raphe")
+    assert _entry_text(e) == f"extracellular serotonin, raphe ({plain(e.median)} nM)"
+    assert _entry_text(land.entry("activity.MAO-A")) == f"MAO-A activity ({plain(land.entry('activity.MAO-A').median)})"

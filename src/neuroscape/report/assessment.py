@@ -120,10 +120,23 @@ def band_figure(landscape) -> str:
         ax.plot([e.median / r], [i], "o", color=colour, ms=4)
     ax.set_xscale("log")
     ax.axvline(1.0, color="#888", lw=0.8, ls=":")
-    ax.set_yticks(range(len(entries)), [e.label for e in entries], fontsize=7)
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    ax.set_yticks(range(len(entries)), [_entry_text(e) for e in entries], fontsize=7)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))  # 0.5, 1, 2: not 10^0
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.invert_yaxis()
     ax.set_xlabel("value / reference median (grey: reference band; line: patient interval)", fontsize=8)
     return _png(fig)
+
+
+def _entry_text(e) -> str:
+    """'extracellular serotonin, raphe (170 nM)': the entry's plain name and its median with the unit."""
+    from .labels import axis_label, plain
+
+    label = axis_label(e.quantity, e.region, e.unit)
+    unit = "%" if label.unit.startswith("%") else "" if e.unit == "1" else f" {label.unit}"
+    return f"{label.title} ({plain(e.median * label.scale)}{unit})"
 
 
 def fit_figure(posterior) -> str:
