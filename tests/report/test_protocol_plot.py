@@ -117,3 +117,24 @@ def test_a_long_course_keeps_rungs_near_every_peak_within_the_point_limit():
     assert times.size <= 20000 + 10
     last = times[(times > doses[-1]) & (times < doses[-1] + 24)]
     assert 2 <= last.size < len(AFTER_EVENT_H) and any(2 <= t - doses[-1] <= 8 for t in last)
+
+
+def test_a_summary_readout_is_drawn_over_its_interval_with_its_value(plotted):
+    from dataclasses import replace
+
+    from neuroscape.report.labels import plain
+
+    result, fig = plotted
+    _, line = _panel(fig, "esc_plasma")
+    x, y = np.asarray(line.get_xdata()) * 24, np.asarray(line.get_ydata())
+    window = (x >= 72) & (x <= 96)
+    value = float(np.trapezoid(y[window], x[window]))  # the AUC over the last day, as a summary entry holds it
+    auc = {"quantity": "plasma.escitalopram", "region": None, "unit": "ng/mL*h", "summary": "auc",
+           "over_h": [72, 96], "value": value}
+    fig = protocol_figure(replace(result, readouts={**result.readouts, "auc": auc}), dense_run(result.protocol))
+    ax, line = _panel(fig, "auc")
+    assert ax.get_title(loc="left") == f"plasma escitalopram: auc over 72-96 h = {plain(value)} ng/mL*h"
+    assert " ".join(ax.get_ylabel().split()) == "plasma escitalopram (ng/mL)"  # the level's unit, not the AUC's
+    span = next(p for p in ax.patches if p.get_label() == "summary interval")
+    assert span.get_x() == pytest.approx(3.0) and span.get_width() == pytest.approx(1.0)
+    assert len(next(ln for ln in ax.lines if ln.get_gid() == "requested:auc").get_xdata()) == 0

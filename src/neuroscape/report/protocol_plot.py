@@ -16,7 +16,7 @@ import math
 import numpy as np
 from matplotlib.figure import Figure
 
-from .labels import AxisLabel, axis_label
+from .labels import AxisLabel, axis_label, plain
 from ..timegrid import dense_times
 from .timeaxis import Mark, draw_schedule, format_time_axis, time_axis
 
@@ -97,7 +97,7 @@ def protocol_figure(result, dense=None) -> Figure:
     span = float(t_h[-1]) if t_h.size else 0.0
     axis = time_axis(span)
     marks = intervention_marks(protocol)
-    heights = ([0.32 * len(marks) + 0.25] if marks else []) + [2.1] * len(ros)
+    heights = ([0.32 * len(marks) + 0.25] if marks else []) + [2.1] * max(len(ros), 1)
     fig = Figure(figsize=(7.5, sum(heights) + 1.0))
     axes = fig.subplots(len(heights), 1, sharex=True, squeeze=False,
                         gridspec_kw={"height_ratios": heights, "hspace": 0.35})[:, 0]
@@ -108,14 +108,23 @@ def protocol_figure(result, dense=None) -> Figure:
         axes[0].set_title("given (triangles: doses; bars: held)", fontsize=8, loc="left")
     dose_times = sorted({t for m in marks if m.until_h is None for t in m.times_h})
     for ax, (rid, ro) in zip(axes[len(axes) - len(ros):], ros.items()):
-        label = axis_label(ro["quantity"], ro["region"], ro["unit"], ro.get("relative_to"))
+        summary = "at_h" not in ro  # a PK summary (cmax, auc, ...) of the readout over an interval
+        unit = _trajectory_unit(traj, ro) if summary else ro["unit"]
+        label = axis_label(ro["quantity"], ro["region"], unit, ro.get("relative_to"))
         values = traj.readout(ro["quantity"], ro["region"], ro.get("relative_to")) * label.scale
-        at = ro["at_h"] if isinstance(ro["at_h"], list) else [ro["at_h"]]
-        picked = np.asarray(ro["value"] if isinstance(ro["value"], list) else [ro["value"]], float) * label.scale
+        if summary:
+            at, picked = [], np.zeros(0)
+        else:
+            at = ro["at_h"] if isinstance(ro["at_h"], list) else [ro["at_h"]]
+            picked = np.asarray(ro["value"] if isinstance(ro["value"], list) else [ro["value"]], float) * label.scale
         _panel(ax, axis, t_h, values, at, picked, label, rid, traj, ro)
+        if summary:
+            _summary_window(ax, axis, ro, label)
         if len(dose_times) <= 30:
             for x in axis(dose_times):
                 ax.axvline(x, color="#bbbbbb", ls=":", lw=0.8, zorder=0)
+    if not ros:
+        axes[-1].text(0.5, 0.5, "no readouts to draw", ha="center", va="center", transform=axes[-1].transAxes)
     format_time_axis(axes[-1], axis, span)
     s = protocol.subject
     who = "external SBML model" if protocol.model is not None else f"{s.sex}, {s.age_years:g} years, {s.weight_kg:g} kg"
@@ -123,6 +132,27 @@ def protocol_figure(result, dense=None) -> Figure:
     inches = sum(heights) + 1.0
     fig.subplots_adjust(left=0.14, right=0.97, top=1 - 0.85 / inches, bottom=0.5 / inches)
     return fig
+
+
+def _trajectory_unit(traj, ro) -> str:
+    """The readout's own unit (a summary's entry carries the summary's unit: ng/mL*h for an AUC)."""
+    if ro.get("relative_to"):
+        return "1"
+    try:
+        return traj.unit(ro["quantity"], ro["region"])
+    except Exception:  # an external model's readout: its own units
+        return "(model units)"
+
+
+def _summary_window(ax, axis, ro, label: AxisLabel) -> None:
+    """The interval a summary reads, shaded, and its value in the panel's title."""
+    a, b = (float(x) for x in ro["over_h"])
+    ax.axvspan(*axis([a, b]), color="#fdd49e", alpha=0.35, lw=0, zorder=0, label="summary interval")
+    value = ro["value"]
+    text = "-" if value is None else plain(float(value))
+    ax.set_title(f"{label.title}: {ro['summary']} over {a:g}-{b:g} h = {text} {ro['unit']}", fontsize=8.5,
+                 loc="left")
+    ax.legend(fontsize=6.5, loc="best", frameon=False)
 
 
 def _panel(ax, axis, t_h, values, at, picked, label: AxisLabel, rid, traj, ro) -> None:
