@@ -158,7 +158,7 @@ def _summary_window(ax, axis, ro, label: AxisLabel) -> None:
 def _panel(ax, axis, t_h, values, at, picked, label: AxisLabel, rid, traj, ro) -> None:
     ax.plot(axis(t_h), values, color=LINE, lw=1.3, gid=f"model:{rid}", label="model (dense)")
     ax.plot(axis(at), picked, ls="none", marker="o", ms=3.5, mfc="white", mec=SAMPLE, mew=1.0,
-            gid=f"requested:{rid}", label="requested readout times")
+            gid=f"requested:{rid}", label="requested readout times" if len(at) else "_none")
     ax.set_title(label.title, fontsize=8.5, loc="left")
     ax.set_ylabel(_wrap(label.text), fontsize=8)
     ax.tick_params(labelsize=7.5)
