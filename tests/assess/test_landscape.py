@@ -80,7 +80,9 @@ def test_assess_json_for_every_example_patient(tmp_path):
         assert all(abs(o["z"]) < 3 for o in data["observations"]), data["observations"]
         assert "not medical advice" in data["disclaimer"]
         page = (tmp_path / f"{data['patient_id']}.html").read_text()
-        assert "never medical advice" in page and page.count("data:image/png;base64,") == 3
+        # landscape, band plot, visual predictive check, z-scores
+        assert "never medical advice" in page and page.count("data:image/png;base64,") == 4
+        assert "Each observation against time, with the model's median and 90% band" in page
 
 
 def test_assess_prints_the_landscape():

@@ -8,11 +8,16 @@ import math
 from pathlib import Path
 
 import numpy as np
+from matplotlib.cm import ScalarMappable
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
+from ..assess.landscape import Z_BAND
 from .html import _STYLE, DISCLAIMER, _png, plt
 
 REGIONS = ("raphe", "cortex", "hippocampus", "striatum", "prefrontal", None)
 _REGION_TITLES = {None: "whole brain / plasma"}
+Z_LIMIT = 3.0  # the colour scale's ends (z): beyond it, the darkest colour
 
 
 def _rows(landscape):
@@ -25,41 +30,77 @@ def _rows(landscape):
 
 
 def landscape_figure(landscape) -> str:
-    """Regions (columns) by transmitter system and measure (rows), coloured by the patient's
-    z-score within the reference band; hatched cells: the data barely narrowed the estimate."""
+    """The landscape heat map as a base64 PNG (landscape_plot)."""
+    return _png(landscape_plot(landscape))
+
+
+def landscape_plot(landscape) -> Figure:
+    """Regions (columns) by transmitter system and measure (rows). Each cell: the patient's median with its
+    unit, and the reference band below it, in plain numbers. Colour: the median's position in the reference
+    band (z), centred on the reference median (white) with the band's edges marked on the scale; a bold
+    frame: outside the band; hatched: the data barely narrowed the estimate."""
+    from matplotlib.colors import Normalize
+
+    from .labels import axis_label, plain
+
     rows = _rows(landscape)
     cmap = plt.get_cmap("RdBu_r")
-    fig, ax = plt.subplots(figsize=(11, 0.42 * len(rows) + 1.6))
+    norm = Normalize(-Z_LIMIT, Z_LIMIT)  # symmetric: the reference median is the white middle
+    fig = Figure(figsize=(11, 0.5 * len(rows) + 1.8))
+    ax = fig.subplots()
+    names = []
     for i, (system, measure, quantity) in enumerate(rows):
+        unit = next(e.unit for e in landscape.entries if e.quantity == quantity)
+        label = axis_label(quantity, None, unit)
+        names.append(f"{system}: {label.text}")
         for j, region in enumerate(REGIONS):
             e = next((x for x in landscape.entries if x.quantity == quantity and x.region == region), None)
             if e is None:
                 continue
-            z = e.z if math.isfinite(e.z) else 0.0
-            colour = cmap(0.5 + max(-3.0, min(3.0, z)) / 6.0) if math.isfinite(e.z) else "#eeeeee"
+            finite = math.isfinite(e.z)
+            colour = cmap(norm(max(-Z_LIMIT, min(Z_LIMIT, e.z)))) if finite else "#eeeeee"
             width = _log_width(e.low, e.high)
             ref_width = _log_width(e.ref_low, e.ref_high)
             uncertain = ref_width > 0 and width / ref_width > 0.8
-            ax.add_patch(plt.Rectangle((j, i), 1, 1, facecolor=colour, edgecolor="white",
-                                       hatch="///" if uncertain else None, lw=1.5))
-            text = f"{e.median:.3g}\n[{e.low:.2g}-{e.high:.2g}]"
-            ax.text(j + 0.5, i + 0.5, text, ha="center", va="center", fontsize=6.5,
-                    color="white" if abs(z) > 2 else "black")
+            outside = e.flag in ("low", "high")
+            ax.add_patch(Rectangle((j, i), 1, 1, facecolor=colour, edgecolor="white",
+                                   hatch="///" if uncertain else None, lw=1.5, gid=f"cell:{e.label}"))
+            if outside:
+                ax.add_patch(Rectangle((j + 0.04, i + 0.06), 0.92, 0.88, fill=False, edgecolor="black", lw=1.6))
+            sc = label.scale
+            # a unit in the cell only where it is one (nM, %); "x typical" and "ratio" are on the row's label
+            unit_text = "%" if label.unit.startswith("%") else "" if e.unit == "1" else " " + label.unit
+            value = f"{plain(e.median * sc)}{unit_text}"
+            ref = (f"ref {plain(e.ref_low * sc)}-{plain(e.ref_high * sc)}" if e.ref_high > 0
+                   else "no drug in the reference")
+            box = {"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.75}  # legible on any colour
+            ax.text(j + 0.5, i + 0.38, value, ha="center", va="center", fontsize=8, fontweight="bold",
+                    bbox=box, gid=f"value:{e.label}")
+            ax.text(j + 0.5, i + 0.76, ref, ha="center", va="center", fontsize=6, color="#333333",
+                    bbox=box)
     ax.set_xlim(0, len(REGIONS))
     ax.set_ylim(len(rows), 0)
     ax.set_xticks(np.arange(len(REGIONS)) + 0.5, [_REGION_TITLES.get(r, r) for r in REGIONS], fontsize=8)
     ax.xaxis.tick_top()
-    ax.set_yticks(np.arange(len(rows)) + 0.5,
-                  [f"{s} {m}: {q}" for s, m, q in rows], fontsize=7.5)
-    sm = plt.cm.ScalarMappable(cmap=cmap, norm=plt.Normalize(-3, 3))
+    ax.set_yticks(np.arange(len(rows)) + 0.5, names, fontsize=7.5)
+    ax.tick_params(length=0)
+    sm = ScalarMappable(cmap=cmap, norm=norm)
     cbar = fig.colorbar(sm, ax=ax, fraction=0.025, pad=0.01)
-    cbar.set_label("z within the reference band (log scale)", fontsize=8)
-    ax.set_title(f"landscape at t = {landscape.at_h:g} h: median [{int(landscape.level * 100)}% "
-                 "credible interval]; hatched: interval > 80% of the reference band's width",
-                 fontsize=8, pad=22)
+    cbar.set_ticks([-Z_LIMIT, -Z_BAND, 0.0, Z_BAND, Z_LIMIT],
+                   labels=["lower", "band's low edge", "reference median", "band's high edge", "higher"])
+    cbar.ax.tick_params(labelsize=7)
+    cbar.set_label("position in the reference band (z score)", fontsize=8)
+    ax.set_title(f"the landscape at {_at(landscape.at_h)}: median ({int(landscape.level * 100)}% "
+                 f"reference band below it); bold frame: outside the band; hatched: credible interval wider "
+                 "than 80% of the band", fontsize=8, pad=22)
     for side in ("top", "right", "bottom", "left"):
         ax.spines[side].set_visible(False)
-    return _png(fig)
+    fig.subplots_adjust(left=0.3, right=0.86, top=1 - 0.75 / (0.5 * len(rows) + 1.8), bottom=0.02)
+    return fig
+
+
+def _at(at_h: float) -> str:
+    return f"day {at_h / 24:.1f} ({at_h:g} h)" if at_h > 72 else f"t = {at_h:g} h"
 
 
 def _log_width(lo: float, hi: float) -> float:
@@ -79,10 +120,23 @@ def band_figure(landscape) -> str:
         ax.plot([e.median / r], [i], "o", color=colour, ms=4)
     ax.set_xscale("log")
     ax.axvline(1.0, color="#888", lw=0.8, ls=":")
-    ax.set_yticks(range(len(entries)), [e.label for e in entries], fontsize=7)
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    ax.set_yticks(range(len(entries)), [_entry_text(e) for e in entries], fontsize=7)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))  # 0.5, 1, 2: not 10^0
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.invert_yaxis()
     ax.set_xlabel("value / reference median (grey: reference band; line: patient interval)", fontsize=8)
     return _png(fig)
+
+
+def _entry_text(e) -> str:
+    """'extracellular serotonin, raphe (170 nM)': the entry's plain name and its median with the unit."""
+    from .labels import axis_label, plain
+
+    label = axis_label(e.quantity, e.region, e.unit)
+    unit = "%" if label.unit.startswith("%") else "" if e.unit == "1" else f" {label.unit}"
+    return f"{label.title} ({plain(e.median * label.scale)}{unit})"
 
 
 def fit_figure(posterior) -> str:
@@ -100,6 +154,14 @@ def fit_figure(posterior) -> str:
     lim = max(3.0, max((abs(r["z"]) for r in rows), default=0) + 0.5)
     ax.set_xlim(-lim, lim)
     return _png(fig)
+
+
+def prediction_figure(posterior, draws: int = 40) -> str:
+    """The visual predictive check (report/predictive_plot.py) as a base64 PNG."""
+    from ..assess.predictive import predictive_bands
+    from .predictive_plot import prediction_plot
+
+    return _png(prediction_plot(posterior, predictive_bands(posterior, draws=draws)))
 
 
 def _when(time_h) -> str:
@@ -155,6 +217,9 @@ genotype information or medication, at steady state ({int(land.level * 100)}% ce
 {_table(["system", "measure", "readout", "unit", "median", "credible interval", "reference band", "z",
          "flag", "main drivers (log-change)"], land_rows)}
 <h2>Fit of every observation</h2>
+<img src='data:image/png;base64,{prediction_figure(post)}'>
+<p class='note'>Each observation against time, with the model's median and 90% band over posterior draws.
+Below: each observation's residual in its error model's standard deviations.</p>
 <img src='data:image/png;base64,{fit_figure(post)}'>
 {_table(["observation", "time (h)", "unit", "observed", "fitted", "z", "source"], fit_rows)}
 <h2>Calibrated parameters</h2>

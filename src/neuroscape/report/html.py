@@ -83,21 +83,8 @@ def validation_report(results, out_dir: str | Path, references: dict) -> Path:
 
 
 def trajectory_figure(result, path: str | Path) -> Path:
-    """Plot every readout of a protocol run over time, intervention times marked."""
-    ros = {rid: ro for rid, ro in result.readouts.items() if "at_h" in ro}  # summaries are one number each
-    fig, axes = plt.subplots(max(len(ros), 1), 1, figsize=(7, 2.2 * max(len(ros), 1)), squeeze=False, sharex=True)
-    if not ros:
-        axes[0, 0].text(0.5, 0.5, "no readouts at times (summaries only)", ha="center", va="center")
-    times = [t for item in result.protocol.interventions for t in item.times_h]
-    for ax, (rid, ro) in zip(axes[:, 0], ros.items()):
-        t = ro["at_h"] if isinstance(ro["at_h"], list) else [ro["at_h"]]
-        v = ro["value"] if isinstance(ro["value"], list) else [ro["value"]]
-        ax.plot(t, v, marker="o")
-        for x in times:
-            ax.axvline(x, color="#999", ls=":", lw=1)
-        ax.set_ylabel(f"{rid}\n[{ro['unit']}]", fontsize=8)
-    axes[-1, 0].set_xlabel("time (h); dotted lines: interventions")
-    path = Path(path)
-    fig.savefig(path, dpi=90, bbox_inches="tight")
-    plt.close(fig)
-    return path
+    """Plot every readout of a protocol run over time (report/protocol_plot.py: dense trajectories,
+    plain names and units, labelled doses)."""
+    from .protocol_plot import write_protocol_plot
+
+    return write_protocol_plot(result, path)

@@ -8,9 +8,10 @@ import math
 from pathlib import Path
 
 import numpy as np
+from matplotlib.figure import Figure
 
 from .assessment import _safe, _table, landscape_figure
-from .html import _STYLE, _png, plt
+from .html import _STYLE, _png
 
 TOP = 4  # plans drawn side by side; the tables list every returned plan
 _MEDIAN, _SPREAD, _TARGET = "#1f4e79", "#9ecae1", "#c7e9c0"
@@ -39,6 +40,12 @@ def _band_ids(plans) -> list[str]:
 
 
 def trajectory_figure(search, top: int = TOP) -> str | None:
+    """The plans' trajectories (trajectory_plot) as a base64 PNG; None when there is nothing to draw."""
+    fig = trajectory_plot(search, top)
+    return None if fig is None else _png(fig)
+
+
+def trajectory_plot(search, top: int = TOP) -> Figure | None:
     """Bands (rows) by the top plans (columns): the median and 90% band of the posterior draws against the
     target band (green), time in days from now; the grey span is before the profile's scoring window."""
     plans = list(search.plans[:top])
@@ -46,8 +53,8 @@ def trajectory_figure(search, top: int = TOP) -> str | None:
     if not plans or not ids:
         return None
     bands = {b.id: b for b in search.profile.bands}
-    fig, axes = plt.subplots(len(ids), len(plans), figsize=(3.4 * len(plans) + 0.6, 2.3 * len(ids) + 0.5),
-                             squeeze=False, sharex=True, sharey="row")
+    fig = Figure(figsize=(3.4 * len(plans) + 0.6, 2.3 * len(ids) + 0.5))
+    axes = fig.subplots(len(ids), len(plans), squeeze=False, sharex=True, sharey="row")
     for i, bid in enumerate(ids):
         for j, plan in enumerate(plans):
             ax = axes[i][j]
@@ -57,7 +64,9 @@ def trajectory_figure(search, top: int = TOP) -> str | None:
                         transform=ax.transAxes, fontsize=8, color="#777")
                 continue
             t = np.asarray(tr["times_h"]) / 24.0
-            lo, hi = tr["band"]
+            text, sc = _band_label(bands.get(bid), tr)  # sc: a fraction drawn in %
+            lo, hi = (None if v is None else v * sc for v in tr["band"])
+            low, high, median = (np.asarray(tr[k], dtype=float) * sc for k in ("low", "high", "median"))
             ax.axhspan(-1e300 if lo is None else lo, 1e300 if hi is None else hi, color=_TARGET, alpha=0.7, lw=0)
             for bound in (lo, hi):  # the bounds stay visible where the draws' interval covers the band
                 if bound is not None:
@@ -65,9 +74,9 @@ def trajectory_figure(search, top: int = TOP) -> str | None:
             band = bands.get(bid)
             start = (search.profile.settle_h if band is None or band.from_h is None else band.from_h) / 24.0
             ax.axvspan(0, start, color="#eeeeee", lw=0)
-            ax.fill_between(t, tr["low"], tr["high"], color=_SPREAD, alpha=0.75, lw=0)
-            ax.plot(t, tr["median"], color=_MEDIAN, lw=1.2)
-            values = np.concatenate([tr["low"], tr["high"]] + [[v] for v in (lo, hi) if v is not None])
+            ax.fill_between(t, low, high, color=_SPREAD, alpha=0.75, lw=0)
+            ax.plot(t, median, color=_MEDIAN, lw=1.2)
+            values = np.concatenate([low, high] + [[v] for v in (lo, hi) if v is not None])
             pad = 0.08 * (float(np.max(values)) - float(np.min(values)) or 1.0)
             ax.set_ylim(float(np.min(values)) - pad, float(np.max(values)) + pad)
             ax.set_xlim(0, search.horizon_h / 24.0)
@@ -76,15 +85,44 @@ def trajectory_figure(search, top: int = TOP) -> str | None:
             if i == 0:
                 ax.set_title(f"#{plan.rank} {_wrap(plan.candidate.label)}", fontsize=7.5, loc="left")
             if j == 0:
-                where = f" ({tr['region']})" if tr.get("region") else ""
-                ax.set_ylabel(f"{bid}\n{tr['quantity']}{where}", fontsize=7)
+                ax.set_ylabel(f"{bid}\n{_wrap(text, 30)}", fontsize=7)
             ax.tick_params(labelsize=7)
     for ax in axes[-1]:
         ax.set_xlabel("days from now", fontsize=7.5)
     fig.suptitle("median (line) and 90% interval (blue) over posterior draws; green, dashed: target band; grey: "
                  "before the scoring window", fontsize=8)
     fig.tight_layout()
-    return _png(fig)
+    return fig
+
+
+def _band_label(band, tr: dict) -> tuple[str, float]:
+    """The band's quantity as an axis names it (plain name, region and unit: report/labels.py), and the
+    factor from model values to the axis's (a fraction shown in %)."""
+    from .labels import axis_label, quantity_name
+
+    relative_to = getattr(band, "relative_to", None)
+    label = axis_label(tr["quantity"], tr.get("region"), _unit(tr["quantity"], tr.get("region")), relative_to)
+    plus = "".join(f" + {quantity_name(q)}" for q in getattr(band, "plus", ()))
+    name = label.name + plus + (f", {label.region}" if label.region else "")
+    return (f"{name} ({label.unit})" if label.unit else name), label.scale
+
+
+def _unit(quantity: str, region: str | None) -> str:
+    """The readout's unit in the model that has it: the base model, else the model with the drug the
+    quantity names (plasma.<drug>); "" when neither has it."""
+    from ..errors import NeuroscapeError
+    from ..model.library import default_network
+
+    try:
+        return default_network().readout(quantity, region).unit
+    except NeuroscapeError:
+        pass
+    try:
+        from ..pharmacology.network import network_for
+
+        return network_for((quantity.split(".", 1)[-1],)).readout(quantity, region).unit
+    except (NeuroscapeError, KeyError, ValueError):
+        return ""
 
 
 def _wrap(label: str, width: int = 32) -> str:
