@@ -132,8 +132,8 @@ class Store:
                                      f"says {record.sex}: correct the file, or import it under another patient id")
                 elif patient.birth_date and record.birth_date and patient.birth_date != record.birth_date.isoformat():
                     raise StoreError(f"patient {record.patient_id!r} is stored with birth date {patient.birth_date}, "
-                                     f"but {filename} says {record.birth_date.isoformat()}: correct the file, or import "
-                                     "it under another patient id")
+                                     f"but {filename} says {record.birth_date.isoformat()}: correct the file, or "
+                                     "import it under another patient id")
                 old = s.scalar(select(t.RecordImport).where(t.RecordImport.patient_id == patient.id,
                                                             t.RecordImport.sha256 == digest))
                 if old is not None:
