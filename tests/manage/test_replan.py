@@ -99,3 +99,32 @@ def test_guard_rail_helpers_and_defaults():
     assert inside_tolerance(PROFILE, {"trough": 85.0}, 0.1) and not inside_tolerance(PROFILE, {"trough": 90.0}, 0.1)
     with pytest.raises(ProtocolError, match="max_dose_step"):
         GuardRails(max_dose_step=0)
+
+
+def test_a_level_at_twice_the_forecast_lowers_clearance_and_the_dose_in_proportion():
+    """Parity with a MAP dosing tool (mapbayr, posologyr): escitalopram is linear (first-order routes) and the
+    level has a proportional error. A steady-state level at twice the forecast lowers the posterior clearance;
+    the dose that puts the mean level at the band's centre falls by the same ratio (mean Css = F D / (CL tau)),
+    within 5%."""
+    from neuroscape.assess.calibrate import calibrate
+    from neuroscape.assess.observations import ModelObservation
+    from neuroscape.manage.search import continuous_dose
+    from neuroscape.plan import Plan, add_dose
+    from neuroscape.simulate import simulate
+    from neuroscape.subject import Subject
+
+    plan = add_dose(Plan(), "escitalopram", 0.0, 10.0, every_h=24, count=21)
+    t = 20 * 24 + 23.5  # the trough before the 22nd dose
+    forecast = float(simulate(Subject(), plan, [t]).readout("plasma.escitalopram")[0])
+    level = ModelObservation(quantity="plasma.escitalopram", region=None, value=2 * forecast, unit="ng/mL",
+                             time_h=t, error_kind="proportional", cv=0.1, sd=0.0, label="level", source="test")
+    post = calibrate(Subject(), [level], plan)
+    cl_ratio = post.factors()["escitalopram.clearance"]
+    assert cl_ratio < 0.8  # a level twice the forecast: slower clearance
+    profile = parse_profile({"profile": 1, "name": "mean level", "settle_h": 14 * 24, "bands": [
+        {"id": "mean", "quantity": "plasma.escitalopram", "low": 20.0, "high": 40.0, "statistic": "mean",
+         "rationale": "test band", "source": "assumed"}]})
+    typical = continuous_dose(Subject(), profile, "escitalopram", 24.0, horizon_h=21 * 24.0)
+    personal = continuous_dose(post, profile, "escitalopram", 24.0, horizon_h=21 * 24.0)
+    assert personal < typical
+    assert personal / typical == pytest.approx(cl_ratio, rel=0.05)
