@@ -14,17 +14,7 @@ _TEXT = pgx.resources.files("neuroscape.pharmacology").joinpath("data/pgx.yaml")
 
 
 def _numbers():
-    genes, _ = pgx._data()
-    for name, gene in genes.items():
-        for allele, a in gene.alleles.items():
-            if a.activity is not None:
-                yield f"{name}.alleles.{allele}", a.basis, None
-        for t in gene.thresholds:
-            yield f"{name}.thresholds.{t.phenotype}", t.basis, None
-        if gene.max_copies is not None:
-            yield f"{name}.max_copies", gene.max_copies.basis, gene.max_copies.fitted_to
-        for word, m in gene.clearance_multipliers.items():
-            yield f"{name}.clearance_multipliers.{word}", m.basis, m.fitted_to
+    return [(label, basis, fitted_to) for label, _source, basis, fitted_to in pgx.numbers()]
 
 
 def test_every_pgx_number_has_a_basis_and_derived_ones_name_pgx_references():

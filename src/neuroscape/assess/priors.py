@@ -73,6 +73,14 @@ def pk_variability_sources() -> list[tuple[str, str]]:
     return rows
 
 
+def pk_variability_numbers() -> list[tuple[str, str, str]]:
+    """(label, source, basis) of every row of the PK variability table, for `cite` and `parameters`."""
+    table = _pk_table()
+    rows = [(f"default.{kind}", row) for kind, row in table["default"].items()]
+    rows += [(f"{drug}.{kind}", row) for drug, kinds in table["drugs"].items() for kind, row in kinds.items()]
+    return [(f"pk-variability:{what}", row["source"], row["basis"]) for what, row in rows]
+
+
 _PK_GROUPS = {
     "clearance": lambda d, name: name.startswith((f"{d}_cl_", f"{d}_vmax_")),
     "volume": lambda d, name: name in (f"{d}_v", f"{d}_vp"),

@@ -132,6 +132,20 @@ def pgx_references() -> dict[str, dict]:
     return _data()[1]
 
 
+def numbers() -> list[tuple[str, str, str, object]]:
+    """(label, source, basis, fitted_to) of every number in data/pgx.yaml, for `cite` and `parameters`."""
+    out = []
+    for name, gene in _data()[0].items():
+        out += [(f"{name}.alleles[{a}].activity", al.source, al.basis, None)
+                for a, al in gene.alleles.items() if al.activity is not None]
+        out += [(f"{name}.thresholds[{t.phenotype}]", gene.source, t.basis, None) for t in gene.thresholds]
+        if gene.max_copies is not None:
+            out.append((f"{name}.max_copies", gene.max_copies.source, gene.max_copies.basis, gene.max_copies.fitted_to))
+        out += [(f"{name}.clearance_multipliers[{w}]", m.source, m.basis, m.fitted_to)
+                for w, m in gene.clearance_multipliers.items()]
+    return out
+
+
 def supported_genes() -> tuple[str, ...]:
     return tuple(_data()[0])
 
