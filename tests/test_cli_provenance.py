@@ -51,6 +51,7 @@ def test_cite_shows_basis_and_what_was_fitted_to_each_source():
     assert entries["pubchem"]["basis"]["observation:tryptophan.molar_mass"] == "constant"
     text = runner.invoke(app, ["cite"], env={"COLUMNS": "400"}).output
     assert "fitted to or derived from it: drug:citalopram.targets[SERT].ec50_ng_per_mL" in text
+    assert "pgx:CYP2C19.clearance_multipliers[intermediate]" in text  # shown as text, not read as rich markup
 
 
 def test_drugs_show_prints_each_number_with_source_and_basis():

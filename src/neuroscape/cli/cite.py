@@ -8,6 +8,7 @@ from collections import Counter
 from typing import Optional
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from ._common import all_references, console
@@ -75,7 +76,7 @@ def cite(as_json: bool = typer.Option(False, "--json", help="print as JSON")):
         used.setdefault(key, []).append(what)
     for rows in _table_numbers().values():
         for label, source, basis, fitted in rows:
-            used.setdefault(source, []).append(label.split("[")[0] if label.startswith("pgx:") else label)
+            used.setdefault(source, []).append(label)
             bases.setdefault(source, {})[label] = basis
             for key in fitted.sources if fitted else ():
                 fitted_here.setdefault(key, set()).add(label)
@@ -92,10 +93,12 @@ def cite(as_json: bool = typer.Option(False, "--json", help="print as JSON")):
         console.print(f"[bold]{e['key']}[/bold] [{e.get('tag', '')}] {e['citation']} {ident}", highlight=False)
         counts = Counter(e["basis"].values())
         by_basis = f" ({', '.join(f'{n} {b}' for b, n in sorted(counts.items()))})" if counts else ""
-        console.print(f"    {len(e['parameters'])} parameters{by_basis}: {', '.join(e['parameters'])}",
+        # labels such as pgx:CYP2C19.clearance_multipliers[intermediate] are text, not rich markup
+        console.print(f"    {len(e['parameters'])} parameters{by_basis}: {escape(', '.join(e['parameters']))}",
                       highlight=False)
         if e["fitted_to_this"]:
-            console.print(f"    fitted to or derived from it: {', '.join(e['fitted_to_this'])}", highlight=False)
+            console.print(f"    fitted to or derived from it: {escape(', '.join(e['fitted_to_this']))}",
+                          highlight=False)
 
 
 def _sources_in(obj) -> set[str]:
