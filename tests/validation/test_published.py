@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
+import json
 
+import pytest
+from typer.testing import CliRunner
+
+from neuroscape.cli import app
 from neuroscape.validation import load_cases, run_case
 
 
@@ -27,3 +31,13 @@ def test_a_published_series_must_name_a_readout_of_the_case():
     ok = run_case(case)
     assert ok.status == "pass" and ok.checks[0].published.at_h == 0
     assert ok.checks[0].published.low == pytest.approx(62.6)
+
+
+def test_validate_json_gives_each_checks_published_number():
+    res = CliRunner().invoke(app, ["validate", "--json", "--case", "V01"])
+    assert res.exit_code == 0, res.output
+    cortex, hippocampus = json.loads(res.stdout)[0]["checks"]
+    assert cortex["published"] is None
+    pub = hippocampus["published"]
+    assert pub["value"] == 64.9 and pub["kind"] == "sem"
+    assert (pub["low"], pub["high"]) == (pytest.approx(62.6), pytest.approx(67.2))
