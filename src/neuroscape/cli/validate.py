@@ -42,7 +42,8 @@ def validate(as_json: bool = typer.Option(False, "--json", help="print results a
                                 "fitted": list(c.fitted),
                                 "published": None if c.published is None else {
                                     "value": c.published.value, "low": c.published.low,
-                                    "high": c.published.high, "kind": c.published.kind}}
+                                    "high": c.published.high, "kind": c.published.kind,
+                                    "series": c.published.series, "at_h": c.published.at_h}}
                                for c in r.checks]} for r in results]
         sys.stdout.write(json.dumps(payload, indent=1) + "\n")
         err.print(headline_text(figures), highlight=False)
