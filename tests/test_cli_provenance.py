@@ -22,7 +22,10 @@ def test_parameters_summary_counts_by_basis_per_module():
                                                           "constant")]
     assert rows["gaba"] == expected + [len(gaba)]
     assert rows["drug library"][-1] > 300
-    assert rows["all"][-1] == len(default_network().parameters) + rows["drug library"][-1]
+    assert rows["pharmacogenomics"] == [23, 3, 7, 0, 5, 0, 38]  # pgx.yaml: activity values, thresholds, factors
+    assert rows["observation tables"][5] == 13 and rows["observation tables"][-1] >= 70  # 13 molar masses
+    assert rows["all"][-1] == (len(default_network().parameters) + rows["drug library"][-1]
+                               + rows["pharmacogenomics"][-1] + rows["observation tables"][-1])
 
 
 def test_parameters_show_basis_and_fitted_to():
@@ -41,8 +44,14 @@ def test_cite_shows_basis_and_what_was_fitted_to_each_source():
     assert entries["petroff1996"]["basis"]["gabat_vmax"] == "fitted"
     assert "gabat_vmax" in entries["petroff1996"]["fitted_to_this"]
     assert "k_1a_desens" in entries["lepoul1995"]["fitted_to_this"]
+    # the pharmacogenomics and observation tables' numbers, with their basis and fits
+    assert entries["jukic2018"]["basis"]["pgx:CYP2C19.clearance_multipliers[intermediate]"] == "derived"
+    assert "pgx:CYP2C19.clearance_multipliers[intermediate]" in entries["jukic2018"]["fitted_to_this"]
+    assert entries["townsend2012_aa_variability"]["basis"]["observation:tyrosine.error"] == "measured"
+    assert entries["pubchem"]["basis"]["observation:tryptophan.molar_mass"] == "constant"
     text = runner.invoke(app, ["cite"], env={"COLUMNS": "400"}).output
     assert "fitted to or derived from it: drug:citalopram.targets[SERT].ec50_ng_per_mL" in text
+    assert "pgx:CYP2C19.clearance_multipliers[intermediate]" in text  # shown as text, not read as rich markup
 
 
 def test_drugs_show_prints_each_number_with_source_and_basis():

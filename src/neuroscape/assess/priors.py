@@ -15,10 +15,11 @@ from functools import lru_cache
 from importlib import resources
 
 import yaml
+from pydantic import ValidationError
 
 from ..errors import DataError
 from ..model.network import Network
-from ..pharmacology.library import drug_id
+from ..pharmacology.library import Provenance, drug_id, missing_basis_message
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,22 @@ def omega_of(cv: float) -> float:
 @lru_cache(maxsize=1)
 def _pk_table() -> dict:
     text = resources.files("neuroscape.assess").joinpath("data/pk_variability.yaml").read_text()
-    return yaml.safe_load(text)
+    table = yaml.safe_load(text)
+    rows = [(f"default.{kind}", row) for kind, row in table["default"].items()]
+    rows += [(f"drugs.{drug}.{kind}", row) for drug, kinds in table["drugs"].items() for kind, row in kinds.items()]
+    for where, row in rows:  # every number has a source and a basis, refused at load time when missing
+        try:
+            _PkRow.model_validate(row)
+        except ValidationError as exc:
+            raise DataError(missing_basis_message(f"assess/data/pk_variability.yaml entry {where}", exc)
+                            or f"assess/data/pk_variability.yaml entry {where} is invalid: {exc}") from None
+    return table
+
+
+class _PkRow(Provenance):
+    cv: float
+    source: str
+    note: str = ""
 
 
 def pk_variability_sources() -> list[tuple[str, str]]:
@@ -55,6 +71,14 @@ def pk_variability_sources() -> list[tuple[str, str]]:
     rows += [(row["source"], f"pk-variability:{drug}.{kind}")
              for drug, kinds in table["drugs"].items() for kind, row in kinds.items()]
     return rows
+
+
+def pk_variability_numbers() -> list[tuple[str, str, str]]:
+    """(label, source, basis) of every row of the PK variability table, for `cite` and `parameters`."""
+    table = _pk_table()
+    rows = [(f"default.{kind}", row) for kind, row in table["default"].items()]
+    rows += [(f"{drug}.{kind}", row) for drug, kinds in table["drugs"].items() for kind, row in kinds.items()]
+    return [(f"pk-variability:{what}", row["source"], row["basis"]) for what, row in rows]
 
 
 _PK_GROUPS = {

@@ -21,26 +21,27 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from ..errors import DataError
+from ..pharmacology.library import Provenance, missing_basis_message
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class Sourced(_Strict):
+class Sourced(Provenance):  # a number with its source and basis (a molar mass is basis: constant)
     value: float
     source: str
     note: str = ""
 
 
-class Range(_Strict):
+class Range(Provenance):
     low: float
     high: float
     source: str
     note: str = ""
 
 
-class ErrorModel(_Strict):
+class ErrorModel(Provenance):
     """Measurement error: sd(pred) = cv*|pred| (proportional), sd (additive), or both combined.
     cv combines assay and within-subject biological variation in quadrature."""
 
@@ -108,7 +109,8 @@ def table() -> Table:
     try:
         t = Table.model_validate(raw)
     except ValidationError as exc:
-        raise DataError(f"assess/data/loinc.yaml is invalid: {exc}") from None
+        raise DataError(missing_basis_message("assess/data/loinc.yaml", exc)
+                        or f"assess/data/loinc.yaml is invalid: {exc}") from None
     _index_of(t)  # refuses a name that maps to two entries
     return t
 

@@ -8,6 +8,7 @@ from collections import Counter
 from typing import Optional
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from ._common import all_references, console
@@ -18,6 +19,22 @@ def _drug_numbers():
     from ..pharmacology.library import drug_names, load_drug, numbers
 
     return [(f"{name}.{path}", s) for name in drug_names() for path, s in numbers(load_drug(name))]
+
+
+def _table_numbers() -> dict[str, list[tuple[str, str, str, object]]]:
+    """(label, source, basis, fitted_to) of the numbers in the data tables outside the model and the
+    drug files, by table: pharmacogenomics (pgx.yaml) and the assessment's observation and PK
+    variability tables (molar masses, plausible ranges, error models, priors)."""
+    from ..assess.priors import pk_variability_numbers
+    from ..assess.units import table
+    from ..pharmacology.pgx import numbers as pgx_numbers
+
+    observation = [(f"observation:{e.key}.{field}", v.source, v.basis, v.fitted_to)
+                   for e in table().entries for field in ("molar_mass", "plausible", "error")
+                   if (v := getattr(e, field)) is not None]
+    observation += [(label, source, basis, None) for label, source, basis in pk_variability_numbers()]
+    return {"pharmacogenomics": [(f"pgx:{label}", *rest) for label, *rest in pgx_numbers()],
+            "observation tables": observation}
 
 
 def _fitted_to_text(fitted) -> str:
@@ -57,6 +74,12 @@ def cite(as_json: bool = typer.Option(False, "--json", help="print as JSON")):
             used.setdefault(key, []).append(f"observation:{entry.key}")
     for key, what in pk_variability_sources():
         used.setdefault(key, []).append(what)
+    for rows in _table_numbers().values():
+        for label, source, basis, fitted in rows:
+            used.setdefault(source, []).append(label)
+            bases.setdefault(source, {})[label] = basis
+            for key in fitted.sources if fitted else ():
+                fitted_here.setdefault(key, set()).add(label)
     for key in fitted_here:
         used.setdefault(key, [])
     entries = [{"key": k, **refs.get(k, {"citation": "(missing from the reference files)"}),
@@ -70,10 +93,12 @@ def cite(as_json: bool = typer.Option(False, "--json", help="print as JSON")):
         console.print(f"[bold]{e['key']}[/bold] [{e.get('tag', '')}] {e['citation']} {ident}", highlight=False)
         counts = Counter(e["basis"].values())
         by_basis = f" ({', '.join(f'{n} {b}' for b, n in sorted(counts.items()))})" if counts else ""
-        console.print(f"    {len(e['parameters'])} parameters{by_basis}: {', '.join(e['parameters'])}",
+        # labels such as pgx:CYP2C19.clearance_multipliers[intermediate] are text, not rich markup
+        console.print(f"    {len(e['parameters'])} parameters{by_basis}: {escape(', '.join(e['parameters']))}",
                       highlight=False)
         if e["fitted_to_this"]:
-            console.print(f"    fitted to or derived from it: {', '.join(e['fitted_to_this'])}", highlight=False)
+            console.print(f"    fitted to or derived from it: {escape(', '.join(e['fitted_to_this']))}",
+                          highlight=False)
 
 
 def _sources_in(obj) -> set[str]:
@@ -89,7 +114,8 @@ def _sources_in(obj) -> set[str]:
 
 def parameters(module: Optional[str] = typer.Option(None, help="only this module"),
                summary: bool = typer.Option(False, "--summary",
-                                            help="count parameters by basis per module (and the drug library)")):
+                                            help="count parameters by basis per module (and the drug "
+                                                 "library, pharmacogenomics and observation tables)")):
     """Print the parameter table: value, unit, basis, source and fitted_to of each."""
     from ..model.library import default_network
     from ..model.network import BASES
@@ -101,9 +127,13 @@ def parameters(module: Optional[str] = typer.Option(None, help="only this module
             counts.setdefault(p.module, Counter())[p.basis] += 1
         if module is None:
             counts["drug library"] = Counter(s.basis for _, s in _drug_numbers())
+            for name, rows in _table_numbers().items():
+                counts[name] = Counter(basis for _, _, basis, _ in rows)
         table = Table(title="parameters by basis")
         for col in ("module", *BASES, "total"):
-            table.add_column(col, justify="left" if col == "module" else "right", no_wrap=col == "module")
+            table.add_column(col, justify="left" if col == "module" else "right", no_wrap=col != "module",
+                             min_width=len(col) if col != "module" else None,
+                             overflow="fold")  # every name whole at 80 columns
         total: Counter = Counter()
         for name, c in counts.items():
             total += c

@@ -39,7 +39,12 @@ def validate(as_json: bool = typer.Option(False, "--json", help="print results a
                     "sources": list(r.sources), "kind": case_kind(r), "known_failure": r.known_failure,
                     "checks": [{"label": c.label, "value": c.value, "min": c.min, "max": c.max,
                                 "passed": c.passed, "kind": c.kind, "sources": list(c.sources),
-                                "fitted": list(c.fitted)} for c in r.checks]} for r in results]
+                                "fitted": list(c.fitted),
+                                "published": None if c.published is None else {
+                                    "value": c.published.value, "low": c.published.low,
+                                    "high": c.published.high, "kind": c.published.kind,
+                                    "series": c.published.series, "at_h": c.published.at_h}}
+                               for c in r.checks]} for r in results]
         sys.stdout.write(json.dumps(payload, indent=1) + "\n")
         err.print(headline_text(figures), highlight=False)
     else:

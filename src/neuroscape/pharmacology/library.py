@@ -53,8 +53,10 @@ class Cited(_Strict):
     note: str = ""
 
 
-class Sourced(Cited):
-    """A number of the drug library: its source and its basis (how it was obtained)."""
+class Provenance(_Strict):
+    """How a number was obtained: `basis` (model/network.py `Basis`) and, for a fitted or derived
+    number, `fitted_to`. The one rule for every data table with numbers (drug files, cyp_turnover,
+    pgx.yaml, the assessment's observation table and PK variability)."""
 
     basis: Basis
     fitted_to: Optional[FittedTo] = None
@@ -69,6 +71,10 @@ class Sourced(Cited):
         if self.basis not in FITTED_BASES and self.fitted_to is not None:
             raise ValueError(f"fitted_to is for fitted or derived numbers; this one is {self.basis}")
         return self
+
+
+class Sourced(Cited, Provenance):
+    """A number of the drug library: its source and its basis (how it was obtained)."""
 
 
 class Absorption(_Strict):
@@ -359,16 +365,16 @@ def load_drug(name: str) -> Drug:
     try:
         drug = Drug.model_validate(yaml.safe_load(text))
     except ValidationError as exc:
-        raise DataError(_missing_basis_message(f"drug file {name}.yaml", exc)
+        raise DataError(missing_basis_message(f"drug file {name}.yaml", exc)
                         or f"drug file {name}.yaml is invalid: {exc}") from None
     if drug.name != name:
         raise DataError(f"drug file {name}.yaml declares name {drug.name!r}; they must match")
     return drug
 
 
-def _missing_basis_message(where: str, exc: ValidationError) -> str | None:
+def missing_basis_message(where: str, exc: ValidationError) -> str | None:
     """A number without a basis, said plainly (pydantic's text buries it among the union's errors)."""
-    missing = [".".join(str(part) for part in e["loc"][:-1]) for e in exc.errors()
+    missing = [".".join(str(part) for part in e["loc"][:-1]) or "the number" for e in exc.errors()
                if e["type"] == "missing" and e["loc"] and e["loc"][-1] == "basis"]
     if not missing:
         return None
@@ -393,7 +399,7 @@ def cyp_turnover() -> dict[str, Sourced]:
         try:
             half_life = _Turnover.model_validate(entry).half_life_h
         except ValidationError as exc:
-            raise DataError(_missing_basis_message(f"cyp_turnover.yaml entry {enzyme}", exc)
+            raise DataError(missing_basis_message(f"cyp_turnover.yaml entry {enzyme}", exc)
                             or f"cyp_turnover.yaml: entry {enzyme} is invalid: {exc}") from None
         if not half_life.value > 0:
             raise DataError(f"cyp_turnover.yaml: {enzyme} half_life_h must be > 0")

@@ -22,7 +22,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from ..errors import DataError
-from .library import Cited as Sourced
+from ..model.network import Basis
+from .library import Sourced, missing_basis_message
 
 PhenotypeWord = Literal["poor", "intermediate", "normal", "rapid", "ultrarapid"]
 PHENOTYPES: tuple[str, ...] = ("poor", "intermediate", "normal", "rapid", "ultrarapid")
@@ -52,14 +53,23 @@ class _Strict(BaseModel):
 class _Allele(_Strict):
     function: Function
     activity: Optional[float] = None
+    basis: Optional[Basis] = None  # how `activity` was obtained; required with it (a number needs a basis)
     deletion: bool = False  # the whole-gene deletion (CYP2D6*5) cannot carry a copy number
     source: str
     note: str = ""
+
+    @model_validator(mode="after")
+    def _activity_has_a_basis(self):
+        if self.activity is not None and self.basis is None:
+            raise ValueError("an allele with an activity value needs basis: (how the number was obtained, "
+                             "e.g. measured for a CPIC-assigned value)")
+        return self
 
 
 class _Threshold(_Strict):
     phenotype: PhenotypeWord
     max_activity: float
+    basis: Basis
 
 
 class _Rule(_Strict):
@@ -107,16 +117,33 @@ class _Gene(_Strict):
 def _data() -> tuple[dict[str, _Gene], dict[str, dict]]:
     text = resources.files("neuroscape.pharmacology").joinpath("data/pgx.yaml").read_text()
     raw = yaml.safe_load(text)
-    try:
-        genes = {name: _Gene.model_validate(body) for name, body in raw["genes"].items()}
-    except ValidationError as exc:
-        raise DataError(f"data/pgx.yaml is invalid: {exc}") from None
+    genes = {}
+    for name, body in raw["genes"].items():
+        try:
+            genes[name] = _Gene.model_validate(body)
+        except ValidationError as exc:
+            raise DataError(missing_basis_message(f"data/pgx.yaml gene {name}", exc)
+                            or f"data/pgx.yaml gene {name} is invalid: {exc}") from None
     return genes, raw["references"]
 
 
 def pgx_references() -> dict[str, dict]:
     """The `references` section of data/pgx.yaml (key -> citation, doi, tag, note)."""
     return _data()[1]
+
+
+def numbers() -> list[tuple[str, str, str, object]]:
+    """(label, source, basis, fitted_to) of every number in data/pgx.yaml, for `cite` and `parameters`."""
+    out = []
+    for name, gene in _data()[0].items():
+        out += [(f"{name}.alleles[{a}].activity", al.source, al.basis, None)
+                for a, al in gene.alleles.items() if al.activity is not None]
+        out += [(f"{name}.thresholds[{t.phenotype}]", gene.source, t.basis, None) for t in gene.thresholds]
+        if gene.max_copies is not None:
+            out.append((f"{name}.max_copies", gene.max_copies.source, gene.max_copies.basis, gene.max_copies.fitted_to))
+        out += [(f"{name}.clearance_multipliers[{w}]", m.source, m.basis, m.fitted_to)
+                for w, m in gene.clearance_multipliers.items()]
+    return out
 
 
 def supported_genes() -> tuple[str, ...]:

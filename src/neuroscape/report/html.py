@@ -28,28 +28,57 @@ def _png(fig) -> str:
 
 
 def case_figure(result) -> str | None:
-    """One figure per case: time courses of list readouts, and each check against its band."""
+    """One figure per case (PNG, base64): see `validation_figure`."""
+    return _png(validation_figure(result))
+
+
+def validation_figure(result):
+    """Each check's model value against its band, beside the published number with its error bar where
+    the case gives one; and the time courses of list readouts."""
     curves = [(arm, rid, s) for arm, d in result.series.items() for rid, s in d.items()
               if isinstance(s[0], list)]
     ncols = 1 + (1 if curves else 0)
-    fig, axes = plt.subplots(1, ncols, figsize=(5.5 * ncols, 3.4), squeeze=False)
+    fig, axes = plt.subplots(1, ncols, figsize=(5.5 * ncols, 0.9 + 0.5 * max(4, len(result.checks))),
+                             squeeze=False)
     ax = axes[0][0]
     labels = [c.label for c in result.checks]
+    shown = False
     for i, c in enumerate(result.checks):
         lo = c.min if c.min is not None else (c.value if c.max is None else min(c.value, c.max) * 0.8)
         hi = c.max if c.max is not None else max(c.value, lo) * 1.2 + 1e-12
         ax.plot([lo, hi], [i, i], color="#8bc48a" if c.passed else "#e39b9b", lw=8, alpha=0.6)
-        ax.plot([c.value], [i], "ko")
+        ax.plot([c.value], [i], "ko", label="model" if i == 0 else None)
+        if c.published is not None:
+            p = c.published
+            xerr = None if p.low is None else [[p.value - p.low], [p.high - p.value]]
+            ax.errorbar([p.value], [i - 0.25], xerr=xerr, fmt="D", color="#1f5fa8", ms=5, capsize=3,
+                        label=None if shown else "published (bar: " + _spread_kinds(result.checks) + ")")
+            shown = True
     ax.set_yticks(range(len(labels)), [lab[:40] for lab in labels], fontsize=8)
-    ax.set_title("model value (dot) vs tolerance (bar)", fontsize=9)
+    ax.set_ylim(len(labels) - 0.5, -0.75)
+    ax.legend(fontsize=7, loc="best")
+    ax.set_title("model (dot) vs tolerance (bar) and published data", fontsize=9)
     if curves:
         ax = axes[0][1]
+        colours = {}
         for arm, rid, (t, v, unit, q) in curves:
-            ax.plot(t, v, marker=".", label=f"{arm}.{rid} [{unit}]")
+            (line,) = ax.plot(t, v, marker=".", label=f"{arm}.{rid} [{unit}]")
+            colours[f"{arm}.{rid}"] = line.get_color()
+        timed = [c.published for c in result.checks if c.published is not None and c.published.series in colours]
+        for k, p in enumerate(timed):
+            yerr = None if p.low is None else [[p.value - p.low], [p.high - p.value]]
+            ax.errorbar([p.at_h], [p.value], yerr=yerr, fmt="D", color=colours[p.series], mfc="white", ms=5,
+                        capsize=3, label="published" if k == 0 else None)
         ax.set_xlabel("time (h)")
         ax.legend(fontsize=7)
         ax.set_title("readouts over time", fontsize=9)
-    return _png(fig)
+    return fig
+
+
+def _spread_kinds(checks) -> str:
+    names = {"sem": "SEM", "sd": "SD", "ci": "interval", "": "none given"}
+    kinds = sorted({c.published.kind for c in checks if c.published is not None})
+    return ", ".join(names[k] for k in kinds)
 
 
 def validation_report(results, out_dir: str | Path, references: dict) -> Path:

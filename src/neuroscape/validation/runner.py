@@ -47,6 +47,55 @@ _SAFE = {"min": np.min, "max": np.max, "abs": np.abs, "argmin": np.argmin, "argm
 
 
 @dataclass(frozen=True)
+class Published:
+    """A check's published number with its error bar, for the report's plots: `low`/`high` are the
+    bar's ends (value -/+ SEM or SD, or a confidence interval); `kind` says which."""
+
+    value: float
+    low: float | None = None
+    high: float | None = None
+    kind: str = ""  # sem | sd | ci | "" (no spread given)
+    # where the number sits on a time course: the readout ("arm.readout") and the time, so the plot of
+    # that readout shows it too
+    series: str = ""
+    at_h: float | None = None
+
+
+def published(spec: dict | None, where: str) -> Published | None:
+    """A check's `published: {value, sem | sd | ci: [low, high], series: arm.readout, at_h}`, read at
+    load time."""
+    if spec is None:
+        return None
+    if not isinstance(spec, dict) or not isinstance(spec.get("value"), (int, float)):
+        raise ValidationCaseError(f"{where}.published: needs a number `value` (the published mean), e.g. "
+                                  "{value: 52, sem: 5.8}")
+    unknown = sorted(set(spec) - {"value", "sem", "sd", "ci", "series", "at_h"})
+    if unknown:
+        raise ValidationCaseError(f"{where}.published: unknown key {', '.join(unknown)}; the keys are value, "
+                                  "sem, sd or ci, and series with at_h")
+    if ("series" in spec) != ("at_h" in spec) or not isinstance(spec.get("series", ""), str) \
+            or not isinstance(spec.get("at_h", 0), (int, float)):
+        raise ValidationCaseError(f"{where}.published: series (arm.readout) and at_h (hours) go together, "
+                                  "e.g. {value: 1.41, sem: 0.14, series: single.gaba, at_h: 2}")
+    value, place = float(spec["value"]), dict(series=spec.get("series", ""), at_h=spec.get("at_h"))
+    spreads = [k for k in ("sem", "sd", "ci") if k in spec]
+    if len(spreads) > 1:
+        raise ValidationCaseError(f"{where}.published: give one of sem, sd or ci, not {', '.join(spreads)}")
+    if not spreads:
+        return Published(value, **place)
+    kind = spreads[0]
+    if kind == "ci":
+        ci = spec["ci"]
+        if not (isinstance(ci, list) and len(ci) == 2 and all(isinstance(x, (int, float)) for x in ci)):
+            raise ValidationCaseError(f"{where}.published.ci: needs [low, high], e.g. [0.45, 0.75]")
+        return Published(value, float(ci[0]), float(ci[1]), kind, **place)
+    err = spec[kind]
+    if not isinstance(err, (int, float)) or err < 0:
+        raise ValidationCaseError(f"{where}.published.{kind}: needs a number >= 0, e.g. 2.3")
+    return Published(value, value - float(err), value + float(err), kind, **place)
+
+
+@dataclass(frozen=True)
 class Check:
     label: str
     value: float | None
@@ -56,6 +105,7 @@ class Check:
     kind: str = ""  # consistency | prediction (validation/labels.py)
     fitted: tuple[str, ...] = ()  # for consistency: the fits to the check's sources
     sources: tuple[str, ...] = ()
+    published: Published | None = None  # the published number and its error bar, when the case gives it
 
     @property
     def band(self) -> str:
@@ -89,6 +139,9 @@ def load_cases() -> tuple[dict, ...]:
             case = yaml.safe_load(entry.read_text())
             if not isinstance(case, dict) or "id" not in case:
                 raise ValidationCaseError(f"validation case {entry.name}: needs a mapping with an id")
+            for i, spec in enumerate(case.get("checks") or ()):  # a malformed published number fails here
+                if isinstance(spec, dict):
+                    published(spec.get("published"), f"validation case {entry.name}: checks[{i}]")
             cases.append(case)
     # VALIDATION.md's V cases first, then the independent predictions (P) and any others
     return tuple(sorted(cases, key=lambda c: (not str(c["id"]).startswith("V"), _natural_key(str(c["id"])))))
@@ -127,7 +180,13 @@ def run_case(case: dict) -> CaseResult:
             # A check may name its own sources (a prediction from another study within a case).
             sources = tuple(spec.get("sources", case.get("sources", ())))
             label = label_check(sources, drugs)
-            checks.append(Check(spec["label"], value, lo, hi, ok, label.kind, label.fitted, sources))
+            pub = published(spec.get("published"), f"{case['id']}.checks[{spec['label']}]")
+            if pub is not None and pub.series:
+                arm, _, rid = pub.series.partition(".")
+                if rid not in series.get(arm, {}):
+                    raise ValidationCaseError(f"{case['id']}.checks[{spec['label']}].published.series: "
+                                              f"{pub.series!r} is not an arm.readout of the case")
+            checks.append(Check(spec["label"], value, lo, hi, ok, label.kind, label.fitted, sources, pub))
     except NeuroscapeError as exc:
         return CaseResult(status="error", reason=str(exc), **common)
     except Exception as exc:  # noqa: BLE001 - a broken case file must not stop the other cases
