@@ -10,6 +10,7 @@ from __future__ import annotations
 import typer
 
 from . import assess, check, cite, demo, drugs, exchange, plan, protocol, sbml, validate
+from . import cohort
 from ._common import console, err, fail
 
 app = typer.Typer(help="neuroscape: mechanistic neurochemical landscape modelling "
@@ -31,6 +32,7 @@ app.command("assess", help="Import a patient file (FHIR R4 JSON or CSV), calibra
                            "and report the landscape.")(assess.assess_command)
 app.command("plan", help="Import and calibrate a patient, then search ranked medication/supplement plans "
                          "against a target profile (simulated scenarios, not medical advice).")(plan.plan_command)
+app.add_typer(cohort.cohort_app, name="cohort")
 
 __all__ = ["app", "console", "err", "fail", "main"]
 

@@ -198,13 +198,14 @@ def summary_html(run, summary: dict) -> str:
             f"<style>{style}</style></head><body>{''.join(parts)}</body></html>")
 
 
-def write_outputs(run, out_dir) -> dict[str, Path]:
-    """results.parquet, summary.json and summary.html in `out_dir` (created if missing)."""
+def write_outputs(run, out_dir, summary: dict | None = None) -> dict[str, Path]:
+    """results.parquet, summary.json and summary.html in `out_dir` (created if missing); `summary` is
+    summarise(run), computed here when not given."""
     from .table import write_parquet
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    summary = summarise(run)
+    summary = summarise(run) if summary is None else summary
     paths = {"results": out / "results.parquet", "summary_json": out / "summary.json",
              "summary_html": out / "summary.html"}
     write_parquet(run.table, paths["results"])
