@@ -72,3 +72,17 @@ def test_cli_exits_2_with_the_named_error(tmp_path):
         {"drug": "notadrug", "dose_mg": 10}]}]}))
     res = runner.invoke(app, ["cohort", "run", str(bad_drug), "--out", str(tmp_path / "o2")])
     assert res.exit_code == 2 and "arms[0].interventions[0].drug:" in res.output
+
+
+@pytest.mark.parametrize("doc", ["README.md", "docs/cohorts.md"])
+def test_the_documented_cohort_examples_parse(doc):
+    from pathlib import Path
+
+    from neuroscape.protocol._files import read_yaml
+
+    text = (Path(__file__).resolve().parents[2] / doc).read_text()
+    blocks = [b.split("```")[0] for b in text.split("```yaml\n")[1:] if b.startswith("cohort: 1")]
+    assert blocks, f"{doc} shows no cohort file"
+    for block in blocks:
+        spec = parse_cohort(read_yaml(block, doc), source=doc)
+        assert spec.arms[-1].interventions[0].drug == "citalopram"
