@@ -53,3 +53,11 @@ def test_cli_runs_on_a_scheduler_address(small_spec, small_run, cluster, tmp_pat
     bad = CliRunner().invoke(app, ["cohort", "run", str(path), "--scheduler", "tcp://127.0.0.1:1",
                                    "--out", str(tmp_path / "o2")])
     assert bad.exit_code == 2 and "--scheduler tcp://127.0.0.1:1: cannot connect to a Dask scheduler" in bad.output
+
+
+@pytest.mark.slow
+def test_local_processes_equal_the_in_process_run(small_run, small_spec):
+    spawned = run_cohort(small_spec, processes=2, chunk_size=3)  # two spawned processes load the models
+    local, other = small_run.table.to_pydict(), spawned.table.to_pydict()
+    assert np.array_equal(np.array(local["value"]), np.array(other["value"]), equal_nan=True)
+    assert local["status"] == other["status"] and local["member"] == other["member"]

@@ -33,7 +33,7 @@ def test_table_has_one_row_per_member_arm_and_endpoint_time(small_run, small_spe
 def test_a_member_equals_its_single_subject_simulation(small_run, small_spec):
     from dataclasses import replace
 
-    from neuroscape.cohort.run import arm_plans
+    from neuroscape.cohort.arms import arm_plans
     from neuroscape.scenario import model_for
     from neuroscape.simulate import simulate
     from neuroscape.subject import parameter_vector

@@ -22,8 +22,9 @@ from typing import Callable, Iterator, Sequence
 import numpy as np
 
 from ..engine.compiled import Solver
-from ..errors import CohortError, EngineError, ModelError, NeuroscapeError, ProtocolError
+from ..errors import CohortError, EngineError, ModelError, NeuroscapeError
 from ..plan import Plan
+from .arms import arm_plans, endpoint_times
 from .sample import Population, sample_population
 from .spec import Cohort
 
@@ -36,20 +37,6 @@ NO_READOUT = "no_readout"
 _ENGINE_LOCK = threading.Lock()
 
 Progress = Callable[[int, int], None]  # (members x arms done, total)
-
-
-def arm_plans(spec: Cohort) -> list[Plan]:
-    """Each arm's interventions as a Plan (the protocol runner's own translation); a drug or nutrition
-    name the libraries do not know is a CohortError at its arm."""
-    from ..protocol.run import plan_of
-
-    plans = []
-    for i, arm in enumerate(spec.arms):
-        try:
-            plans.append(plan_of(arm.protocol(spec.endpoints)))
-        except (ProtocolError, ModelError) as exc:
-            raise CohortError(f"arms[{i}].{exc}") from None
-    return plans
 
 
 def cohort_priors(spec: Cohort, plans: Sequence[Plan] | None = None):
@@ -74,11 +61,6 @@ class ChunkResult:
     status: np.ndarray  # (b, E) str
 
 
-def endpoint_times(spec: Cohort) -> list[tuple[int, float]]:
-    """(endpoint index, time) pairs in file order: the columns of a ChunkResult."""
-    return [(k, t) for k, e in enumerate(spec.endpoints) for t in e.times_h]
-
-
 def run_chunk(spec: Cohort, arm: int, start: int, members: Population) -> ChunkResult:
     """Integrate `members` in arm `arm` of `spec` (a pure function of its arguments: any process gives
     the same numbers)."""
@@ -92,12 +74,12 @@ def run_chunk(spec: Cohort, arm: int, start: int, members: Population) -> ChunkR
     values = np.full((b, len(pairs)), np.nan)
     baselines = np.full((b, len(pairs)), np.nan)
     status = np.full((b, len(pairs)), "ok", dtype=object)
-    P, member_status = _parameter_rows(members, model)
+    P, member_status = parameter_rows(members, model)
     times = np.array(sorted({t for _, t in pairs}))
     ok = np.array([s == "ok" for s in member_status])
     if ok.any():
         with _ENGINE_LOCK:
-            Y, SS, inputs, run_status = _integrate(spec, plan, model, P[ok], times)
+            Y, SS, inputs, run_status = integrate_rows(spec, plan, model, P[ok], times)
         for i, s in zip(np.flatnonzero(ok), run_status):
             member_status[i] = s
         column = {t: j for j, t in enumerate(times)}
@@ -124,7 +106,7 @@ def run_chunk(spec: Cohort, arm: int, start: int, members: Population) -> ChunkR
     return ChunkResult(arm, start, values, baselines, status.astype(str))
 
 
-def _parameter_rows(members: Population, model) -> tuple[np.ndarray, list[str]]:
+def parameter_rows(members: Population, model) -> tuple[np.ndarray, list[str]]:
     """Each member's parameter row for `model`: covariates and phenotypes (subject.parameter_vector),
     then the prior factors exp(eta) on their targets."""
     from ..subject import parameter_vector
@@ -145,7 +127,7 @@ def _parameter_rows(members: Population, model) -> tuple[np.ndarray, list[str]]:
     return P, status
 
 
-def _integrate(spec: Cohort, plan: Plan, model, P: np.ndarray, times: np.ndarray):
+def integrate_rows(spec: Cohort, plan: Plan, model, P: np.ndarray, times: np.ndarray):
     """States at `times` (b, T, n), steady states (b, n), inputs in force (b, T, np) and a status per
     row, for parameter rows P in arm `plan`. One batch when the rows share the plan's events (they do
     unless the priors move a dose lag or an input's baseline); otherwise row by row."""

@@ -21,7 +21,7 @@ from .spec import Cohort
 def _units(spec: Cohort) -> list[list[str]]:
     """unit[arm][endpoint] ('' where the arm's model has no such readout)."""
     from ..scenario import model_for
-    from .run import arm_plans
+    from .arms import arm_plans
 
     out = []
     for plan in arm_plans(spec):
@@ -38,7 +38,7 @@ def _units(spec: Cohort) -> list[list[str]]:
 
 def results_table(spec: Cohort, population: Population, chunks: Sequence) -> pa.Table:
     """Assemble the chunks (sorted by arm, then first member) into the results table."""
-    from .run import endpoint_times
+    from .arms import endpoint_times
 
     pairs = endpoint_times(spec)
     units = _units(spec)
