@@ -72,6 +72,9 @@ def test_responder_rate_equals_a_hand_count(small_run, small_spec, tmp_path):
     assert "Responders" in paths["summary_html"].read_text()
     names = [i["input"] for i in summary["sensitivity"]["arms"]["trp"]["indices"]]
     assert {"sex", "age_years", "weight_kg", "CYP2C19"} <= set(names) and any(n.startswith("prior:") for n in names)
+    # nothing happens in the arm without the drink: its ratio is 1 up to integrator noise, and has no indices
+    assert summary["sensitivity"]["arms"]["none"] == {"output": "ratio_to_baseline of trp at 2 h", "indices": [],
+                                                      "note": "the output does not vary across members"}
 
 
 def test_a_failing_member_is_recorded_and_the_run_goes_on(small_spec, monkeypatch):

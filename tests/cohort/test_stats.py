@@ -32,6 +32,13 @@ def test_measures_and_comparisons():
     assert responds(np.array([-1.0, 0.0, np.nan]), r).tolist() == [True, False, False]
 
 
+def test_an_output_constant_up_to_noise_has_no_indices():
+    rng = np.random.default_rng(1)
+    noise = 1.0 + 1e-13 * rng.standard_normal(100)
+    assert sensitivity(noise, {"x": (rng.random(100), False)}) == []
+    assert sensitivity(1.0 + 1e-3 * rng.standard_normal(100), {"x": (rng.random(100), False)}, resamples=5)
+
+
 def test_first_order_indices_of_known_functions():
     rng = np.random.default_rng(3)
     n = 5000

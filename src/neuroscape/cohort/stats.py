@@ -102,6 +102,17 @@ def first_order(y: np.ndarray, x: np.ndarray, categorical: bool) -> float:
     return float(sobol_first(y, np.asarray(x, float), _bins(y.size)))
 
 
+# An output whose spread across members is below this fraction of its size is constant up to the
+# integrator's noise (an arm where nothing happens stays at every member's baseline to ~1e-12): indices of
+# that noise would be meaningless.
+CONSTANT_OUTPUT = 1e-9
+
+
+def varies(y: np.ndarray) -> bool:
+    y = np.asarray(y, float)
+    return bool(y.std() > CONSTANT_OUTPUT * max(np.abs(y).mean(), 1e-300))
+
+
 @dataclass(frozen=True)
 class Index:
     input: str
@@ -117,7 +128,7 @@ def sensitivity(y: np.ndarray, inputs: dict[str, tuple[np.ndarray, bool]], *, se
     y = np.asarray(y, float)
     keep = np.isfinite(y)
     y = y[keep]
-    if y.size < 4:
+    if y.size < 4 or not varies(y):
         return []
     rng = np.random.default_rng(seed)
     draws = rng.integers(0, y.size, size=(resamples, y.size))

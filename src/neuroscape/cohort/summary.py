@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .stats import measure, responds, sensitivity, wilson
+from .stats import measure, responds, sensitivity, varies, wilson
 
 DISCLAIMER = ("Simulated virtual cohort for research; not medical advice. Members are sampled from the stated "
               "distributions and priors; results describe the model, not patients.")
@@ -65,7 +65,7 @@ def summarise(run) -> dict:
     out["endpoints"] = {arm: {f"{e.id}@{e.times_h[i]:g}h": _describe(
         _member_values(cols, arm, e.id, t, spec.size)[0]) for e in spec.endpoints for i, t in enumerate(e.times_h)}
         for arm in out["arms"]}
-    inputs = _inputs(pop)
+    inputs = {arm.name: _inputs(pop, names) for arm, names in zip(spec.arms, _arm_parameters(spec))}
     if spec.responder is not None:
         r, t = spec.responder, spec.responder_time_h
         arms = {}
@@ -78,29 +78,44 @@ def summarise(run) -> dict:
             p = wilson(int(hit.sum()), int(ok.sum()))
             arms[arm] = {"members_ok": p.n, "responders": p.k, "rate": _finite(p.rate),
                          "ci95": [_finite(p.low), _finite(p.high)]}
-            sens[arm] = {"output": f"{r.measure} of {r.endpoint} at {t:g} h",
-                         "indices": _indices(m, inputs, spec.seed)}
+            sens[arm] = _sensitivity(f"{r.measure} of {r.endpoint} at {t:g} h", m[ok], inputs[arm], ok, spec.seed)
         out["responder"] = {**r.model_dump(), "at_h": t, "interval": "Wilson score, 95 %", "arms": arms}
         out["sensitivity"] = {"method": SENSITIVITY_METHOD, "arms": sens}
     else:
         sens = {}
         for arm in out["arms"]:
             e = spec.endpoints[0]
-            value, _, _ = _member_values(cols, arm, e.id, e.times_h[-1], spec.size)
-            sens[arm] = {"output": f"{e.id} at {e.times_h[-1]:g} h", "indices": _indices(value, inputs, spec.seed)}
+            value, _, st = _member_values(cols, arm, e.id, e.times_h[-1], spec.size)
+            ok = st == "ok"
+            sens[arm] = _sensitivity(f"{e.id} at {e.times_h[-1]:g} h", value[ok], inputs[arm], ok, spec.seed)
         out["sensitivity"] = {"method": SENSITIVITY_METHOD, "arms": sens}
     return out
 
 
-def _inputs(pop) -> dict[str, tuple[np.ndarray, bool]]:
+def _arm_parameters(spec) -> list[set[str]]:
+    """The parameter names of each arm's model (a drug's PK priors act only where the drug is given)."""
+    from ..scenario import model_for
+    from .arms import arm_plans
+
+    return [set(model_for(plan).param_index) for plan in arm_plans(spec)]
+
+
+def _inputs(pop, parameters: set[str]) -> dict[str, tuple[np.ndarray, bool]]:
     inputs = {"sex": (pop.sex, True), "age_years": (pop.age_years, False), "weight_kg": (pop.weight_kg, False)}
     inputs.update({gene: (words, True) for gene, words in pop.phenotypes.items()})
-    inputs.update({f"prior:{v.name}": (pop.etas[:, j], False) for j, v in enumerate(pop.variations)})
+    inputs.update({f"prior:{v.name}": (pop.etas[:, j], False) for j, v in enumerate(pop.variations)
+                   if parameters.intersection(v.targets)})
     return inputs
 
 
-def _indices(y, inputs, seed: int) -> list[dict]:
-    return [{"input": i.input, "S1": i.S1, "ci95": [i.low, i.high]} for i in sensitivity(y, inputs, seed=seed)]
+def _sensitivity(output: str, y, inputs, ok, seed: int) -> dict:
+    """First-order indices of `inputs` (rows `ok`) for output values y of the members whose status is ok."""
+    finite = y[np.isfinite(y)]
+    if finite.size and not varies(finite):
+        return {"output": output, "indices": [], "note": "the output does not vary across members"}
+    kept = {name: (np.asarray(x)[ok], cat) for name, (x, cat) in inputs.items()}
+    found = sensitivity(y, kept, seed=seed)
+    return {"output": output, "indices": [{"input": i.input, "S1": i.S1, "ci95": [i.low, i.high]} for i in found]}
 
 
 # -- HTML --------------------------------------------------------------------------------------------
@@ -183,8 +198,11 @@ def summary_html(run, summary: dict) -> str:
         parts.append("</table>")
     parts.append(f"<h2>Sensitivity</h2><p class='note'>{esc(summary['sensitivity']['method'])}</p>")
     for arm, s in summary["sensitivity"]["arms"].items():
-        parts.append(f"<h3>{esc(arm)}: {esc(s['output'])}</h3><table><tr><th>input</th><th>S1</th>"
-                     "<th>95 % interval</th></tr>")
+        parts.append(f"<h3>{esc(arm)}: {esc(s['output'])}</h3>")
+        if "note" in s:
+            parts.append(f"<p class='note'>{esc(s['note'])}</p>")
+            continue
+        parts.append("<table><tr><th>input</th><th>S1</th><th>95 % interval</th></tr>")
         for i in s["indices"][:20]:
             parts.append(f"<tr><td>{esc(i['input'])}</td><td>{i['S1']:.3f}</td>"
                          f"<td>{i['ci95'][0]:.3f}-{i['ci95'][1]:.3f}</td></tr>")
