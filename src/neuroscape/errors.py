@@ -29,3 +29,7 @@ class DataError(NeuroscapeError):
 
 class ValidationCaseError(NeuroscapeError):
     """A validation case file is malformed."""
+
+
+class CohortError(ProtocolError):
+    """A cohort file is malformed (docs/cohorts.md); the message names the key, the value and what is allowed."""

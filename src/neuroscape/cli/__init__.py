@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import typer
 
-from . import assess, check, cite, demo, drugs, exchange, followup, import_, patients, plan, protocol, sbml, validate
+from . import assess, check, cite, cohort, demo, drugs, exchange, followup, import_, patients, plan, protocol, sbml
 from . import nonmem as nonmem_cli
 from . import scan as scan_cli
+from . import validate
 from ._common import console, err, fail
 
 app = typer.Typer(help="neuroscape: mechanistic neurochemical landscape modelling "
@@ -46,6 +47,7 @@ app.command("sensitivity", help="Normalised local sensitivities d ln(readout) / 
                                 "readouts.")(scan_cli.sensitivity_command)
 app.command("nonmem", help="Predict plasma concentrations at the observation records of a NONMEM-style event "
                            "table.")(nonmem_cli.nonmem_command)
+app.add_typer(cohort.cohort_app, name="cohort")
 
 __all__ = ["app", "console", "err", "fail", "main"]
 
