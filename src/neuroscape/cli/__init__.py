@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from . import assess, check, cite, demo, drugs, exchange, plan, protocol, sbml, validate
+from . import assess, check, cite, demo, discover, drugs, exchange, plan, protocol, sbml, validate
 from ._common import console, err, fail
 
 app = typer.Typer(help="neuroscape: mechanistic neurochemical landscape modelling "
@@ -29,8 +29,29 @@ app.command("check", help="Check a plan (protocol file) against the hard safety 
                           "violation.")(check.check_command)
 app.command("assess", help="Import a patient file (FHIR R4 JSON or CSV), calibrate the virtual patient "
                            "and report the landscape.")(assess.assess_command)
+app.command()(discover.quantities)
+app.command()(discover.analytes)
+app.add_typer(discover.nutrition_app, name="nutrition")
 app.command("plan", help="Import and calibrate a patient, then search ranked medication/supplement plans "
                          "against a target profile (simulated scenarios, not medical advice).")(plan.plan_command)
+
+
+
+def _version(value: bool) -> None:
+    if value:
+        from ._common import git_commit, version
+
+        commit = git_commit()
+        typer.echo(f"neuroscape {version()}" + (f" (git {commit})" if commit else ""))
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(show_version: bool = typer.Option(False, "--version", is_eager=True, callback=_version,
+                                            help="print the version (and git commit) and exit")) -> None:
+    """neuroscape: mechanistic neurochemical landscape modelling (research and decision-support software, not
+    medical advice)."""
+
 
 __all__ = ["app", "console", "err", "fail", "main"]
 
