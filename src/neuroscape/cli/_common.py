@@ -30,14 +30,20 @@ from rich.table import Table
 console = Console()
 err = Console(stderr=True)
 
-# C0 and C1 control characters except newline and tab: an ESC in a drug name must not recolour the terminal
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# C0 and C1 control characters except newline and tab (an ESC in a drug name must not recolour the terminal),
+# and the bidirectional overrides that make text read differently from how it is stored
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def literal(text: Any) -> str:
     """`text` safe to print through rich: markup escaped ([bold] stays literal) and terminal control characters
     shown as \\x1b etc. (never interpreted)."""
-    return escape(_CONTROL.sub(lambda m: repr(m.group())[1:-1], str(text)))
+    return escape(visible(text))
+
+
+def visible(text: Any) -> str:
+    """`text` with terminal control characters shown as \\x1b etc. (for csv, where markup means nothing)."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], str(text))
 
 
 def fail(exc: Exception, code: int) -> typer.Exit:
@@ -187,10 +193,10 @@ def output_format(fmt: str | None, as_json: bool = False) -> str:
 
 
 def print_rows(rows: Sequence[Mapping[str, Any]], columns: Mapping[str, str], fmt: str, title: str = "",
-               payload: Any = None, out: Console | None = None) -> None:
-    """Print `rows` (dicts) under `columns` (key -> header). table: a rich table on a terminal, and plain
-    aligned text when stdout is a pipe or file (no cell is cut or wrapped); csv: one header row and one
-    row per item; json: `payload` (default: the rows)."""
+               payload: Any = None, out: Console | None = None, right: Sequence[str] = ()) -> None:
+    """Print `rows` (dicts) under `columns` (key -> header). table: a rich table (`print_table`: on a pipe or
+    file no cell is cut or wrapped); csv: one header row and one row per item; json: `payload` (default: the
+    rows). `right`: keys of right-aligned (numeric) columns."""
     out = out or console
     if fmt == "json":
         sys.stdout.write(json.dumps(rows if payload is None else payload, indent=1, allow_nan=False) + "\n")
@@ -199,17 +205,14 @@ def print_rows(rows: Sequence[Mapping[str, Any]], columns: Mapping[str, str], fm
     if fmt == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(list(columns.values()))
-        writer.writerows(cells)
-        return
-    if not out.is_terminal:
-        sys.stdout.write(plain_table(list(columns.values()), cells, title))
+        writer.writerows([[visible(c) for c in row] for row in cells])
         return
     table = Table(title=literal(title) if title else None)
-    for header in columns.values():
-        table.add_column(literal(header), overflow="fold")
+    for key, header in columns.items():
+        table.add_column(literal(header), overflow="fold", justify="right" if key in right else "left")
     for row in cells:
         table.add_row(*(literal(c) for c in row))
-    out.print(table)
+    print_table(table, out)
 
 
 def _cell(value: Any) -> str:
@@ -224,19 +227,6 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def plain_table(headers: Sequence[str], rows: Sequence[Sequence[str]], title: str = "") -> str:
-    """Columns padded to their widest cell, two spaces apart, nothing cut or wrapped (for pipes and papers).
-    A cell's line breaks become '; ' so one item stays one line."""
-    rows = [[_CONTROL.sub(" ", c.replace("\n", "; ")) for c in row] for row in rows]
-    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
-
-    def line(cells: Sequence[str]) -> str:
-        return "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip() + "\n"
-
-    text = f"{title}\n" if title else ""
-    return text + line(headers) + line(["-" * w for w in widths]) + "".join(line(r) for r in rows)
-
-
 def print_table(table: Table, out: Console | None = None) -> None:
     """A rich table as it is on a terminal; on a pipe or file as wide as its cells need, so nothing is cut or
     wrapped (a name such as desmethyldiazepam comes out whole)."""
@@ -246,7 +236,7 @@ def print_table(table: Table, out: Console | None = None) -> None:
         return
     wide = Console(file=out.file, width=10_000, no_color=True, highlight=False, soft_wrap=True)
     for column in table.columns:
-        column.no_wrap, column.overflow = True, "ignore"
+        column.no_wrap = True
     wide.print(table, crop=False)
 
 
