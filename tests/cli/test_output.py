@@ -93,7 +93,7 @@ def test_protocol_run_csv_is_tidy(tmp_path):
     path = tmp_path / "p.yaml"
     path.write_text(GOOD)
     rows = _csv(runner.invoke(app, ["protocol", "run", str(path), "--format", "csv"]).stdout)
-    assert [(r["id"], r["at_h"]) for r in rows] == [("trp", "0.0"), ("trp", "2.0"), ("e5ht", "0.0")]
+    assert [(r["id"], float(r["at_h"])) for r in rows] == [("trp", 0), ("trp", 2), ("e5ht", 0)]
     assert float(rows[0]["value"]) == 1.0 and float(rows[1]["value"]) > 1.5
     assert 45 < float(rows[2]["value"]) < 85 and rows[2]["unit"] == "nM" and rows[2]["region"] == "cortex"
 

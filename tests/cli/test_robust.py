@@ -188,11 +188,18 @@ def test_an_over_long_name_says_the_limit(tmp_path):
 
 
 def test_an_unknown_quantity_lists_the_closest_not_all(tmp_path):
+    text = GOOD.replace("plasma.tryptophan", "brain.serotonin.extracelular")
+    res = runner.invoke(app, ["protocol", "run", str(_write(tmp_path, text))])
+    assert res.exit_code == 2
+    assert "the closest are brain.serotonin.extracellular" in res.output
+    assert "`neuroscape quantities` lists all" in res.output
+    assert "plasma.trp_lnaa_ratio" not in res.output and len(res.output) < 800
+    # a name that fits a template (plasma.<name>) but that the model lacks: found when the plan's network is built
     res = runner.invoke(app, ["protocol", "run", str(_write(tmp_path, GOOD.replace("plasma.tryptophan",
                                                                                    "plasma.tryptophn")))])
     assert res.exit_code == 2
-    assert "the closest are plasma.tryptophan" in res.output and "`neuroscape quantities` lists all" in res.output
-    assert "brain.norepinephrine.extracellular" not in res.output and len(res.output) < 800
+    assert "quantity 'plasma.tryptophn' is not modelled yet; the closest modelled: plasma.tryptophan" in res.output
+    assert "`neuroscape quantities` lists them" in res.output and len(res.output) < 800
 
 
 def test_markup_and_escape_codes_in_user_strings_are_printed_literally(tmp_path):
@@ -211,3 +218,13 @@ def test_a_later_stage_error_keeps_the_file_name(tmp_path):
                                          "{hormone: cortisone, start_h: 0, fold: 3}"))
     res = runner.invoke(app, ["protocol", "run", str(path)])
     assert res.exit_code == 2 and f"{path}: interventions[0].hormone: unknown hormone 'cortisone'" in res.output
+
+
+def test_a_look_alike_letter_in_an_option_or_a_drug_name_is_named():
+    res = runner.invoke(app, ["drugs", "show", "\u0435scitalopram"])
+    assert res.exit_code == 2 and "U+0435 CYRILLIC SMALL LETTER IE at position 1" in res.output
+    res = runner.invoke(app, ["plan", str(BEN), "--targets", "ssri-efficacy", "--drugs", "sertraline,\u0435scitalopram",
+                              "--draws", "-1"])
+    assert res.exit_code == 2
+    assert "--drugs 'еscitalopram': it contains U+0435 CYRILLIC SMALL LETTER IE" in res.output
+    assert "--draws -1" in res.output  # and the other problems in the same run

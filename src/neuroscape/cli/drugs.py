@@ -10,6 +10,7 @@ import typer
 from rich.markup import escape
 
 from ..errors import NeuroscapeError
+from ..textfiles import unusual_characters
 from ._common import all_references, console, err, literal, format_option, output_format, print_rows
 
 drugs_app = typer.Typer(help="The drug library: PK, targets and limits, with sources.", no_args_is_help=True)
@@ -51,7 +52,8 @@ def drugs_show(name: str = typer.Argument(..., help="a drug name from `neuroscap
     try:
         drug = load_drug(name)
     except NeuroscapeError as exc:
-        err.print(f"error: {literal(exc)}", highlight=False, soft_wrap=True)
+        note = unusual_characters(name)
+        err.print(f"error: {literal(exc)}{literal('; ' + note) if note else ''}", highlight=False, soft_wrap=True)
         raise typer.Exit(2)
     data = drug.model_dump(exclude_none=True)
     if as_json:

@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..errors import DataError, NeuroscapeError, ProtocolError
+from ..textfiles import unusual_characters
 from ._common import (
     fail,
     in_file,
@@ -36,6 +37,10 @@ def _names(text: str | None, option: str) -> tuple[str, ...] | None:
     if text is None:
         return None
     names = tuple(n.strip() for n in text.split(",") if n.strip())
+    for name in names:
+        note = unusual_characters(name)
+        if note:  # a Cyrillic letter in a drug name reads right and matches nothing
+            raise ProtocolError(f"{option} {name!r}: {note}")
     if not names:
         raise ProtocolError(f"{option} {text!r}: give one or more names separated by commas, e.g. "
                             f"{option} escitalopram,sertraline")
