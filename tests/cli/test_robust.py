@@ -3,6 +3,7 @@ or key and the fix, checked before the expensive work, and nothing half-written.
 
 from __future__ import annotations
 
+import json
 import os
 import resource
 import subprocess
@@ -228,3 +229,22 @@ def test_a_look_alike_letter_in_an_option_or_a_drug_name_is_named():
     assert res.exit_code == 2
     assert "--drugs 'еscitalopram': it contains U+0435 CYRILLIC SMALL LETTER IE" in res.output
     assert "--draws -1" in res.output  # and the other problems in the same run
+
+
+def test_an_unknown_fhir_resource_type_is_named(tmp_path):
+    # found by the fuzz suite: fhir.resources raised KeyError('R4.FooType') through the CLI
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [
+        {"resource": {"resourceType": "Patient", "id": "p", "gender": "female", "birthDate": "1990-01-01"}},
+        {"resource": {"resourceType": "[bold]Foo", "id": "x"}}]}
+    res = runner.invoke(app, ["assess", str(_write(tmp_path, json.dumps(bundle), "p.json"))])
+    assert res.exit_code == 2
+    assert "p.json: unknown FHIR resource type '[bold]Foo' (entry 1); use an R4 resource type" in res.output
+
+
+def test_a_fhir_entry_whose_resource_is_not_an_object_is_named(tmp_path):
+    # found by the fuzz suite: an AttributeError while naming the entry of a validation error
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [
+        {"resource": {"resourceType": "Patient", "id": "p", "gender": "female", "birthDate": "1990-01-01"}},
+        {"resource": True}]}
+    res = runner.invoke(app, ["assess", str(_write(tmp_path, json.dumps(bundle), "p.json"))])
+    assert res.exit_code == 2 and "p.json: not a valid FHIR R4 Bundle" in res.output and "entry.1" in res.output

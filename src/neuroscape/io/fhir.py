@@ -101,6 +101,13 @@ def _load(path: Path):
     except ValidationError as exc:
         lines = "\n  ".join(_named(m, raw) for m in validation_messages(exc)[:20])
         raise DataError(f"{label}: not a valid FHIR R4 Bundle (parsed with the R4B models):\n  {lines}") from None
+    except KeyError as exc:  # fhir.resources looks a resourceType up in its table: an unknown one is a KeyError
+        kind = re.sub(r"^R4B?\.|Type$", "", str(exc.args[0]) if exc.args else "")
+        entries = raw.get("entry") if isinstance(raw.get("entry"), list) else []
+        where = next((f" (entry {k})" for k, e in enumerate(entries) if isinstance(e, dict)
+                      and isinstance(e.get("resource"), dict) and e["resource"].get("resourceType") == kind), "")
+        raise DataError(f"{label}: unknown FHIR resource type {kind[:80]!r}{where}; use an R4 resource type such as "
+                        "Patient, Observation, MedicationStatement or Condition") from None
 
 
 def _named(message: str, raw: dict) -> str:
@@ -109,7 +116,9 @@ def _named(message: str, raw: dict) -> str:
     entries = raw.get("entry") if isinstance(raw.get("entry"), list) else []
     if not m or int(m.group(1)) >= len(entries) or not isinstance(entries[int(m.group(1))], dict):
         return message
-    res = entries[int(m.group(1))].get("resource") or {}
+    res = entries[int(m.group(1))].get("resource")
+    if not isinstance(res, dict):  # e.g. "resource": true; the message names the entry already
+        return message
     name = f"{res.get('resourceType', '?')}/{res.get('id', '?')} (entry {m.group(1)})"
     return f"{name} {message[m.end():]}"
 
