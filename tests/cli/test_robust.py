@@ -235,10 +235,11 @@ def test_an_unknown_fhir_resource_type_is_named(tmp_path):
     # found by the fuzz suite: fhir.resources raised KeyError('R4.FooType') through the CLI
     bundle = {"resourceType": "Bundle", "type": "collection", "entry": [
         {"resource": {"resourceType": "Patient", "id": "p", "gender": "female", "birthDate": "1990-01-01"}},
-        {"resource": {"resourceType": "[bold]Foo", "id": "x"}}]}
+        {"resource": {"resourceType": "[bold]Foo", "id": "x"}}, {"resource": {"resourceType": None}}]}
     res = runner.invoke(app, ["assess", str(_write(tmp_path, json.dumps(bundle), "p.json"))])
     assert res.exit_code == 2
-    assert "p.json: unknown FHIR resource type '[bold]Foo' (entry 1); use an R4 resource type" in res.output
+    assert ("p.json: entry 1: unknown FHIR resource type '[bold]Foo'; entry 2: unknown FHIR resource type null; "
+            "use R4 resource types such as Patient") in res.output
 
 
 def test_a_fhir_entry_whose_resource_is_not_an_object_is_named(tmp_path):

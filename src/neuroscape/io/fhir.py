@@ -96,18 +96,37 @@ def _load(path: Path):
         raise DataError(f"{label}: expected a FHIR Bundle (resourceType 'Bundle'), got {got}; wrap the "
                         "Patient and its Observations, MedicationStatements, ... in a Bundle "
                         "(type collection) with one entry per resource")
+    unknown = _unknown_resource_types(raw)
+    if unknown:
+        raise DataError(f"{label}: " + "; ".join(unknown) + "; use R4 resource types such as Patient, Observation, "
+                        "MedicationStatement or Condition")
     try:
         return Bundle.model_validate(raw)
     except ValidationError as exc:
         lines = "\n  ".join(_named(m, raw) for m in validation_messages(exc)[:20])
         raise DataError(f"{label}: not a valid FHIR R4 Bundle (parsed with the R4B models):\n  {lines}") from None
-    except KeyError as exc:  # fhir.resources looks a resourceType up in its table: an unknown one is a KeyError
-        kind = re.sub(r"^R4B?\.|Type$", "", str(exc.args[0]) if exc.args else "")
-        entries = raw.get("entry") if isinstance(raw.get("entry"), list) else []
-        where = next((f" (entry {k})" for k, e in enumerate(entries) if isinstance(e, dict)
-                      and isinstance(e.get("resource"), dict) and e["resource"].get("resourceType") == kind), "")
-        raise DataError(f"{label}: unknown FHIR resource type {kind[:80]!r}{where}; use an R4 resource type such as "
-                        "Patient, Observation, MedicationStatement or Condition") from None
+
+
+def _unknown_resource_types(raw: dict) -> list[str]:
+    """One line per entry whose resource has no known R4 resourceType (fhir.resources raises KeyError or
+    TypeError on those instead of a validation error)."""
+    from fhir.resources.R4B import get_fhir_model_class
+
+    entries = raw.get("entry") if isinstance(raw.get("entry"), list) else []
+    lines = []
+    for k, entry in enumerate(entries):
+        res = entry.get("resource") if isinstance(entry, dict) else None
+        if not isinstance(res, dict):
+            continue  # the Bundle model reports a resource that is not an object
+        kind = res.get("resourceType")
+        try:
+            if not isinstance(kind, str):
+                raise ValueError
+            get_fhir_model_class(kind)
+        except (ValueError, KeyError):
+            shown = repr(kind[:80]) if isinstance(kind, str) else json.dumps(kind)[:80]
+            lines.append(f"entry {k}: unknown FHIR resource type {shown}")
+    return lines
 
 
 def _named(message: str, raw: dict) -> str:
