@@ -226,9 +226,9 @@ def test_assess_reports_every_file_problem_with_the_options(tmp_path_factory, ca
     suffix, raw = case
     path = folder / f"patient{suffix}"
     path.write_bytes(raw)
-    # --samples 0 is refused; the file is imported anyway and its problems listed in the same run
-    res = _run(["assess", str(path), "--samples", "0", "--out", str(folder / "report")], folder)
-    assert res.exit_code == 2 and "--samples 0" in res.output
+    # --method none is refused; the file is imported anyway and its problems listed in the same run
+    res = _run(["assess", str(path), "--method", "none", "--out", str(folder / "report")], folder)
+    assert res.exit_code == 2 and "--method none: allowed: laplace, mcmc" in res.output
     assert not (folder / "report").exists()
 
 

@@ -51,7 +51,6 @@ def assess_command(
     console = Console()
     chosen = output_format(fmt, as_json)
     problems = [None if method in ("laplace", "mcmc") else f"--method {method}: allowed: laplace, mcmc",
-                None if samples >= 1 else f"--samples {samples}: give 1 or more posterior draws, e.g. 1000",
                 output_folder_problem(out, "--out") if out is not None else None]
     record = None
     try:  # every problem of the options and the file at once, before the calibration
