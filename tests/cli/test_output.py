@@ -159,3 +159,17 @@ def test_status_and_bar_show_on_a_terminal():
     with status("x", quiet), progress_bar("y", 1, quiet) as advance:
         advance("z")
     assert quiet.file.getvalue() == ""
+
+
+def test_check_lists_violations_as_csv(tmp_path):
+    path = tmp_path / "plan.yaml"
+    path.write_text("protocol: 1\nname: esc-30\ninterventions:\n  - {drug: escitalopram, dose_mg: 30, every_h: 24, "
+                    "count: 2}\nreadouts:\n  - {id: occ, quantity: occupancy.SERT, at_h: 24}\n")
+    res = runner.invoke(app, ["check", str(path), "--format", "csv"])
+    assert res.exit_code == 1, res.output
+    rows = _csv(res.stdout)
+    assert "label-max-daily-dose" in {r["rule_id"] for r in rows}
+    assert all(r["source"] and r["message"] for r in rows)
+    data = json.loads(runner.invoke(app, ["check", str(path), "--json"]).stdout)
+    assert {v["rule_id"] for v in data["violations"]} == {r["rule_id"] for r in rows}
+    assert data["provenance"]["subject"]["sex"] == "male"

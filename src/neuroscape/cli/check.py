@@ -12,13 +12,14 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Optional
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from ..errors import EngineError, ModelError, NotModelledError, ProtocolError
-from ._common import in_file, literal, print_table, provenance, status
+from ._common import format_option, in_file, literal, output_format, print_rows, print_table, provenance, status
 
 DISCLAIMER = ("neuroscape is research and decision-support software, not medical advice. These checks cover "
               "only the rules in neuroscape/manage/data/safety_rules.yaml; a plan that passes them is not "
@@ -37,7 +38,8 @@ def _trajectory_readout(plan, subject, end_h: float, notes: list[str]):
 
 
 def check_command(file: Path = typer.Argument(..., help="protocol file (.yaml or .json)"),
-                  as_json: bool = typer.Option(False, "--json", help="print the result as JSON")) -> None:
+                  as_json: bool = typer.Option(False, "--json", help="print the result as JSON"),
+                  fmt: Optional[str] = format_option(" (csv: one row per violation)")) -> None:
     """Check a protocol against the hard safety rules (contraindicated combinations, wash-outs, dose
     ceilings, D2 occupancy and serotonin-toxicity ceilings on the simulation)."""
     from ..protocol import load_protocol  # noqa: PLC0415
@@ -46,6 +48,7 @@ def check_command(file: Path = typer.Argument(..., help="protocol file (.yaml or
     from ..manage.safety import check, from_protocol  # noqa: PLC0415
 
     as_json = as_json if isinstance(as_json, bool) else False  # called directly from Python
+    chosen = output_format(fmt if isinstance(fmt, str) else None, as_json)
     out, err = Console(), Console(stderr=True)
     notes: list[str] = []
     try:
@@ -62,7 +65,10 @@ def check_command(file: Path = typer.Argument(..., help="protocol file (.yaml or
         err.print(f"[red]error:[/red] {literal(in_file(exc, file))}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
 
-    if as_json:
+    if chosen == "csv":  # the static and trajectory violations; rules not evaluated are in --json
+        print_rows([v.to_dict() for v in report.violations],
+                   {k: k for k in ("rule_id", "kind", "at_h", "drugs", "message", "reason", "source")}, "csv")
+    elif chosen == "json":
         data = {"file": str(file), "name": protocol.name, **report.to_dict(), "notes": notes,
                 "disclaimer": DISCLAIMER, "provenance": provenance(subject=subject, file=str(file))}
         sys.stdout.write(json.dumps(data, indent=1) + "\n")
