@@ -249,3 +249,21 @@ def test_a_fhir_entry_whose_resource_is_not_an_object_is_named(tmp_path):
         {"resource": True}]}
     res = runner.invoke(app, ["assess", str(_write(tmp_path, json.dumps(bundle), "p.json"))])
     assert res.exit_code == 2 and "p.json: not a valid FHIR R4 Bundle" in res.output and "entry.1" in res.output
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
+    from neuroscape.cli._common import written_into, written_whole
+
+    target = _write(tmp_path, "old", "model.xml")
+    with pytest.raises(RuntimeError), written_whole(target) as tmp:
+        tmp.write_text("half")
+        raise RuntimeError("disk full")
+    assert target.read_text() == "old" and sorted(p.name for p in tmp_path.iterdir()) == ["model.xml"]
+    with written_whole(target) as tmp:
+        tmp.write_text("new")
+    assert target.read_text() == "new" and sorted(p.name for p in tmp_path.iterdir()) == ["model.xml"]
+    folder = tmp_path / "report"
+    with pytest.raises(RuntimeError), written_into(folder) as tmp:
+        (tmp / "index.html").write_text("half")
+        raise RuntimeError("interrupted")
+    assert not folder.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["model.xml"]
