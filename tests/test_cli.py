@@ -107,6 +107,6 @@ def test_cite_lists_sources_with_dois():
 def test_validate_json_and_report(tmp_path):
     res = runner.invoke(app, ["validate", "--json", "--case", "V01", "--case", "V06", "--report", str(tmp_path)])
     assert res.exit_code == 0, res.output
-    statuses = {c["id"]: c["status"] for c in json.loads(res.stdout)}
+    statuses = {c["id"]: c["status"] for c in json.loads(res.stdout)["cases"]}
     assert statuses == {"V01": "pass", "V06": "reference"}
     assert (tmp_path / "validation.html").read_text().count("<img") == 1

@@ -69,7 +69,7 @@ def test_headline_counts_checks_by_kind():
 def test_validate_json_and_report_show_the_kind_and_the_headline(tmp_path):
     res = CliRunner().invoke(app, ["validate", "--json", "--case", "V11", "--report", str(tmp_path)])
     assert res.exit_code == 0, res.output
-    case = json.loads(res.stdout)[0]
+    case = json.loads(res.stdout)["cases"][0]
     assert case["kind"] == "consistency"
     assert case["checks"][0]["kind"] == "consistency"
     assert case["checks"][0]["fitted"] == ["female_tph2_factor <- nishizawa1997"]
@@ -81,7 +81,7 @@ def test_validate_json_and_report_show_the_kind_and_the_headline(tmp_path):
 def test_a_known_failure_is_reported_as_fail_but_does_not_fail_validate():
     res = CliRunner().invoke(app, ["validate", "--json", "--case", "P04"])
     assert res.exit_code == 0, res.output
-    case = json.loads(res.stdout)[0]
+    case = json.loads(res.stdout)["cases"][0]
     assert case["status"] == "fail" and case["kind"] == "prediction"
     assert case["known_failure"].startswith("model 0.753 vs 0.45-0.75")
     assert 0.75 < case["checks"][0]["value"] < 0.76

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import typer
 
-from . import assess, check, cite, cohort, demo, drugs, exchange, followup, import_, patients, plan, protocol, sbml
+from . import assess, check, cite, cohort, demo, discover, drugs, exchange, followup, import_, patients, plan
 from . import nonmem as nonmem_cli
+from . import protocol, sbml, validate
 from . import scan as scan_cli
-from . import validate
 from ._common import console, err, fail
 
 app = typer.Typer(help="neuroscape: mechanistic neurochemical landscape modelling "
@@ -33,6 +33,9 @@ app.command("check", help="Check a plan (protocol file) against the hard safety 
                           "violation.")(check.check_command)
 app.command("assess", help="Import a patient file (FHIR R4 JSON or CSV), calibrate the virtual patient "
                            "and report the landscape.")(assess.assess_command)
+app.command()(discover.quantities)
+app.command()(discover.analytes)
+app.add_typer(discover.nutrition_app, name="nutrition")
 app.command("plan", help="Import and calibrate a patient, then search ranked medication/supplement plans "
                          "against a target profile (simulated scenarios, not medical advice).")(plan.plan_command)
 app.add_typer(patients.patients_app, name="patients")
@@ -48,6 +51,24 @@ app.command("sensitivity", help="Normalised local sensitivities d ln(readout) / 
 app.command("nonmem", help="Predict plasma concentrations at the observation records of a NONMEM-style event "
                            "table.")(nonmem_cli.nonmem_command)
 app.add_typer(cohort.cohort_app, name="cohort")
+
+
+
+def _version(value: bool) -> None:
+    if value:
+        from ._common import git_commit, version
+
+        commit = git_commit()
+        typer.echo(f"neuroscape {version()}" + (f" (git {commit})" if commit else ""))
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(show_version: bool = typer.Option(False, "--version", is_eager=True, callback=_version,
+                                            help="print the version (and git commit) and exit")) -> None:
+    """neuroscape: mechanistic neurochemical landscape modelling (research and decision-support software, not
+    medical advice)."""
+
 
 __all__ = ["app", "console", "err", "fail", "main"]
 

@@ -8,14 +8,28 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Optional
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from ..errors import DataError, NeuroscapeError
-from ._common import err, fail
+from ._common import (
+    fail,
+    format_option,
+    in_file,
+    literal,
+    moved,
+    output_folder_problem,
+    output_format,
+    print_rows,
+    print_table,
+    provenance,
+    status,
+    stop_on,
+    written_into,
+)
 
 DISCLAIMER = ("Simulated scenario for a qualified clinician or researcher; not medical advice. Brain "
               "quantities are model inferences from peripheral and imaging data, with the stated uncertainty.")
@@ -28,6 +42,7 @@ def assess_command(
     method: str = typer.Option("laplace", help="posterior: 'laplace' (fast) or 'mcmc' (emcee)"),
     samples: int = typer.Option(1000, help="posterior draws"),
     seed: int = typer.Option(0, help="random seed (draws are reproducible)"),
+    fmt: Optional[str] = format_option(" (csv: the landscape table)"),
     save: bool = typer.Option(False, "--save", help="store the record and the assessment (NEUROSCAPE_DB, else "
                               "a SQLite file in the user's data directory; see neuroscape patients)"),
     patient: str | None = typer.Option(None, "--patient", help="the patient to read from a file of several"),
@@ -38,46 +53,61 @@ def assess_command(
     from .import_ import print_summary
 
     console = Console()
-    if method not in ("laplace", "mcmc"):
-        err.print(f"error: --method {escape(method)!s}: allowed: laplace, mcmc", highlight=False)
-        raise typer.Exit(2)
-    store = open_store_or_exit() if save else None  # a bad NEUROSCAPE_DB fails before the calibration
-    try:  # a file that cannot be imported (DataError) exits 2, a model that cannot be fitted 1
+    chosen = output_format(fmt, as_json)
+    problems = [None if method in ("laplace", "mcmc") else f"--method {method}: allowed: laplace, mcmc",
+                output_folder_problem(out, "--out") if out is not None else None]
+    store, summary = None, None
+    if save:  # a bad NEUROSCAPE_DB is reported with the rest, before the calibration
+        try:
+            from ..store import open_store
+
+            store = open_store()
+        except DataError as exc:
+            problems.append(str(exc))
+    try:  # every problem of the options and the file at once, before the calibration
         summary = import_patient(file, patient=patient)
-        record = summary.record
-        if not as_json:  # the dry run's summary first (issue 12): what is read, what is skipped and why
-            print_summary(summary)
-        if as_json:
-            result = assess(record, method=method, samples=samples, seed=seed)
-        elif method == "mcmc":  # a progress bar of the sampler's steps
+    except DataError as exc:
+        problems.append(str(exc))
+    stop_on(problems)
+    record = summary.record
+    if chosen == "table":  # the dry run's summary first: what is read, what is skipped and why
+        print_summary(summary)
+    try:  # a model that cannot be fitted exits 1
+        if method == "mcmc" and chosen == "table" and console.is_terminal:  # a progress bar of the sampler
             result = assess(record, method=method, samples=samples, seed=seed, progress=True)
         else:
-            with console.status(f"calibrating {escape(record.patient_id)} ({method})..."):
+            with status(f"calibrating {record.patient_id} ({method})"):
                 result = assess(record, method=method, samples=samples, seed=seed)
     except DataError as exc:
-        raise fail(exc, 2) from None
+        raise fail(in_file(exc, file), 2) from None
     except NeuroscapeError as exc:
-        raise fail(exc, 1) from None
+        raise fail(in_file(exc, file), 1) from None
     path = None
     if out is not None:
         from ..report.assessment import assessment_report
 
-        path = assessment_report(result, out)
+        with written_into(out) as tmp:
+            path = moved(assessment_report(result, tmp), tmp, out)
     stored = save_assessment(store, file, record, result, method, seed) if store is not None else None
-    if as_json:
+    if chosen == "json":
         data = result.as_dict()
         data["import"] = summary.as_dict()
         if path is not None:
             data["report"] = str(path)
         if stored is not None:
             data["stored"] = stored
+        data["provenance"] = provenance(subject=result.subject, file=str(file), method=method, samples=samples,
+                                        seed=seed)
         sys.stdout.write(json.dumps(data, indent=1, allow_nan=False) + "\n")
+        return
+    if chosen == "csv":
+        print_rows(landscape_rows(result), {k: k for k in LANDSCAPE_COLUMNS}, "csv")
         return
     print_assessment(result, console)
     if path is not None:
-        console.print(f"report: {path.resolve()}", highlight=False)
+        console.print(f"report: {literal(path.resolve())}", highlight=False)
     if stored is not None:
-        console.print(f"stored in {escape(stored['store'])}: patient {escape(record.patient_id)}, assessment "
+        console.print(f"stored in {literal(stored['store'])}: patient {literal(record.patient_id)}, assessment "
                       f"{stored['assessment_id']}", highlight=False)
 
 
@@ -102,12 +132,22 @@ def save_assessment(store, file: Path, record, result, method: str, seed: int) -
             "assessment_id": assessment_id}
 
 
+LANDSCAPE_COLUMNS = ("readout", "unit", "median", "low", "high", "ref_low", "ref_high", "flag", "z")
+
+
+def landscape_rows(result) -> list[dict]:
+    """The landscape table's rows at full precision (for --format csv)."""
+    return [{"readout": e.label, "unit": e.unit, "median": repr(e.median), "low": repr(e.low), "high": repr(e.high),
+             "ref_low": repr(e.ref_low), "ref_high": repr(e.ref_high), "flag": e.flag,
+             "z": "" if e.z != e.z else repr(e.z)} for e in result.landscape.entries]
+
+
 def print_assessment(result, console: Console) -> None:
     post, land = result.posterior, result.landscape
     s = result.subject
-    console.print(f"[bold]{escape(result.record.patient_id)}[/bold]: {s.sex}, {s.age_years:.0f} y, "
-                  f"{s.weight_kg:g} kg; genotypes: {dict(s.genotypes) or 'none'}; medication: "
-                  f"{', '.join(m.drug for m in result.record.medications) or 'none'}", highlight=False)
+    console.print(f"[bold]{literal(result.record.patient_id)}[/bold]: {s.sex}, {s.age_years:.0f} y, "
+                  f"{s.weight_kg:g} kg; genotypes: {literal(dict(s.genotypes) or 'none')}; medication: "
+                  f"{literal(', '.join(m.drug for m in result.record.medications) or 'none')}", highlight=False)
     table = Table(title=f"landscape at t = {land.at_h:g} h ({int(land.level * 100)}% intervals)")
     table.add_column("readout", overflow="fold", min_width=18)
     for col in ("median", "interval", "reference", "flag (z)"):
@@ -119,12 +159,12 @@ def print_assessment(result, console: Console) -> None:
         table.add_row(label, f"{e.median:.3g}{unit}", f"{e.low:.3g}-{e.high:.3g}",
                       f"{e.ref_low:.3g}-{e.ref_high:.3g}",
                       f"{e.flag} ({e.z:+.1f})" if e.z == e.z else e.flag, style=style)
-    console.print(table)
+    print_table(table, console)
     for e in land.entries:
         drivers = land.drivers.get(e.label, [])
         if e.flag in ("low", "high") and drivers:
-            console.print(f"{escape(e.label)} is {e.flag}; drivers (log-change): " + "; ".join(
-                f"{escape(d)} {v:+.2f}" for d, v in drivers), highlight=False)
+            console.print(f"{literal(e.label)} is {e.flag}; drivers (log-change): " + "; ".join(
+                f"{literal(d)} {v:+.2f}" for d, v in drivers), highlight=False)
     informed = [r for r in post.rows() if r["status"] != "prior"]
     ptable = Table(title=f"calibration: {post.method}, {'converged' if post.converged else 'NOT converged'}, "
                          f"{post.seconds:.1f} s; {len(post.rows()) - len(informed)} parameters stay at their prior")
@@ -132,7 +172,7 @@ def print_assessment(result, console: Console) -> None:
         ptable.add_column(col)
     for r in informed:
         ptable.add_row(r["parameter"], f"{r['factor']:.3g}", f"{r['ci_low']:.3g}-{r['ci_high']:.3g}", r["status"])
-    console.print(ptable)
+    print_table(ptable, console)
     worst = max((abs(r["z"]) for r in post.fit_rows()), default=0.0)
     console.print(f"fit: {len(post.fit_rows())} observations, largest |z| = {worst:.2f}", highlight=False)
     console.print(DISCLAIMER, highlight=False)

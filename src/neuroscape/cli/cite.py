@@ -9,9 +9,8 @@ from typing import Optional
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
-from ._common import all_references, console
+from ._common import all_references, console, format_option, literal, output_format, print_rows
 
 
 def _drug_numbers():
@@ -43,7 +42,20 @@ def _fitted_to_text(fitted) -> str:
     return ", ".join(fitted.sources) + (f": {fitted.data}" if fitted.data else "")
 
 
-def cite(as_json: bool = typer.Option(False, "--json", help="print as JSON")):
+# What a reference's tag says about how its numbers were read (model/data/references.yaml, SOURCES.md).
+TAGS = {"A": "read in the paper's abstract or opening",
+        "C": "read in the model code or SBML (repository and path given)",
+        "L": "label or secondary page (check against the FDA/EMA label before relying on it)",
+        "R": "bibliographic detail recalled (check before relying on page numbers)",
+        "U": "unconfirmed, assumed or fitted (not a test target until checked)"}
+
+
+def tag_legend() -> str:
+    return "tags: " + "; ".join(f"[{tag}] {meaning}" for tag, meaning in TAGS.items())
+
+
+def cite(as_json: bool = typer.Option(False, "--json", help="print as JSON"),
+         fmt: Optional[str] = format_option(" (csv: one row per source)")):
     """List every source behind the parameters of the current model, with each value's basis."""
     from ..model.library import default_network
     from ..pharmacology.library import drug_names, load_drug
@@ -85,12 +97,23 @@ def cite(as_json: bool = typer.Option(False, "--json", help="print as JSON")):
     entries = [{"key": k, **refs.get(k, {"citation": "(missing from the reference files)"}),
                 "parameters": sorted(set(v)), "basis": dict(sorted(bases.get(k, {}).items())),
                 "fitted_to_this": sorted(fitted_here.get(k, ()))} for k, v in sorted(used.items())]
-    if as_json:
+    for e in entries:  # the legend travels with each entry, so a JSON reader needs no other file
+        e["tag_meaning"] = TAGS.get(e.get("tag", ""), "")
+    chosen = output_format(fmt, as_json)
+    if chosen == "json":
         sys.stdout.write(json.dumps(entries, indent=1) + "\n")
         return
+    if chosen == "csv":
+        print_rows([{**e, "n": len(e["parameters"])} for e in entries],
+                   {"key": "key", "tag": "tag", "citation": "citation", "doi": "doi", "pmid": "pmid",
+                    "n": "parameters", "tag_meaning": "tag meaning"}, "csv")
+        return
+    console.print(tag_legend(), highlight=False, markup=False)
     for e in entries:
         ident = e.get("doi") and f"doi:{e['doi']}" or e.get("pmid") and f"PMID/PMC {e['pmid']}" or ""
-        console.print(f"[bold]{e['key']}[/bold] [{e.get('tag', '')}] {e['citation']} {ident}", highlight=False)
+        tag = f"[{e.get('tag', '')}]"
+        console.print(f"[bold]{literal(e['key'])}[/bold] {literal(tag)} {literal(e['citation'])} {ident}",
+                      highlight=False)
         counts = Counter(e["basis"].values())
         by_basis = f" ({', '.join(f'{n} {b}' for b, n in sorted(counts.items()))})" if counts else ""
         # labels such as pgx:CYP2C19.clearance_multipliers[intermediate] are text, not rich markup
@@ -115,11 +138,14 @@ def _sources_in(obj) -> set[str]:
 def parameters(module: Optional[str] = typer.Option(None, help="only this module"),
                summary: bool = typer.Option(False, "--summary",
                                             help="count parameters by basis per module (and the drug "
-                                                 "library, pharmacogenomics and observation tables)")):
+                                                 "library, pharmacogenomics and observation tables)"),
+               fmt: Optional[str] = format_option(),
+               as_json: bool = typer.Option(False, "--json", help="print as JSON")):
     """Print the parameter table: value, unit, basis, source and fitted_to of each."""
     from ..model.library import default_network
     from ..model.network import BASES
 
+    chosen = output_format(fmt, as_json)
     params = [p for p in default_network().parameters if module is None or p.module == module]
     if summary:
         counts: dict[str, Counter] = {}
@@ -127,24 +153,18 @@ def parameters(module: Optional[str] = typer.Option(None, help="only this module
             counts.setdefault(p.module, Counter())[p.basis] += 1
         if module is None:
             counts["drug library"] = Counter(s.basis for _, s in _drug_numbers())
-            for name, rows in _table_numbers().items():
-                counts[name] = Counter(basis for _, _, basis, _ in rows)
-        table = Table(title="parameters by basis")
-        for col in ("module", *BASES, "total"):
-            table.add_column(col, justify="left" if col == "module" else "right", no_wrap=col != "module",
-                             min_width=len(col) if col != "module" else None,
-                             overflow="fold")  # every name whole at 80 columns
-        total: Counter = Counter()
-        for name, c in counts.items():
-            total += c
-            table.add_row(name, *(str(c[b]) for b in BASES), str(sum(c.values())))
-        table.add_row("[bold]all[/bold]", *(str(total[b]) for b in BASES), str(sum(total.values())))
-        console.print(table)
+            for name, table_rows in _table_numbers().items():
+                counts[name] = Counter(basis for _, _, basis, _ in table_rows)
+        total: Counter = sum((c for c in counts.values()), Counter())
+        rows = [{"module": name, **{b: c[b] for b in BASES}, "total": sum(c.values())} for name, c in counts.items()]
+        rows.append({"module": "all", **{b: total[b] for b in BASES}, "total": sum(total.values())})
+        print_rows(rows, {"module": "module", **{b: b for b in BASES}, "total": "total"}, chosen,
+                   title="parameters by basis", right=(*BASES, "total"))
         return
-    table = Table(title="parameters")
-    for col in ("name", "value", "unit", "basis", "source", "fitted_to", "note"):
-        table.add_column(col, overflow="fold")
-    for p in params:
-        table.add_row(p.name, f"{p.value:.4g}", p.unit, p.basis, p.source, _fitted_to_text(p.fitted_to),
-                      p.note[:80])
-    console.print(table)
+    rows = [{"name": p.name, "module": p.module, "value": p.value, "unit": p.unit, "basis": p.basis,
+             "source": p.source, "fitted_to": _fitted_to_text(p.fitted_to), "note": p.note} for p in params]
+    if chosen == "table":  # a terminal shows the note's start; a pipe or file gets it whole
+        rows = [{**r, "value": f"{r['value']:.4g}",
+                 "note": r["note"][:80] if console.is_terminal else r["note"]} for r in rows]
+    print_rows(rows, {k: k for k in ("name", "value", "unit", "basis", "source", "fitted_to", "note")}, chosen,
+               title="parameters")

@@ -4,23 +4,26 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import Optional
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from ..errors import NeuroscapeError
-from ._common import all_references, console, err
+from ..textfiles import unusual_characters
+from ._common import all_references, console, err, literal, format_option, output_format, print_rows
 
 drugs_app = typer.Typer(help="The drug library: PK, targets and limits, with sources.", no_args_is_help=True)
 
 
 @drugs_app.command("list")
-def drugs_list(as_json: bool = typer.Option(False, "--json", help="print as JSON")):
+def drugs_list(as_json: bool = typer.Option(False, "--json", help="print as JSON"),
+               fmt: Optional[str] = format_option()):
     """List the drugs and active metabolites in the library."""
     from ..pharmacology.library import drug_names, load_drug
     from ..pharmacology.pk import half_life_h, linear_pk
 
+    chosen = output_format(fmt, as_json)
     rows = []
     for name in drug_names():
         d = load_drug(name)
@@ -31,17 +34,13 @@ def drugs_list(as_json: bool = typer.Option(False, "--json", help="print as JSON
         rows.append({"name": name, "kind": d.kind, "class": d.drug_class,
                      "targets": [t.target for t in d.targets], "half_life_h": t_half,
                      "label_max_daily_mg": d.label_max_daily_mg.value if d.label_max_daily_mg else None})
-    if as_json:
-        sys.stdout.write(json.dumps(rows, indent=1) + "\n")
-        return
-    table = Table(title="drug library")
-    for col in ("name", "kind", "class", "targets", "t1/2 (h)", "label max (mg/d)"):
-        table.add_column(col)
-    for r in rows:
-        table.add_row(r["name"], r["kind"], r["class"], ", ".join(r["targets"]),
-                      "non-linear" if r["half_life_h"] is None else f"{r['half_life_h']:g}",
-                      "" if r["label_max_daily_mg"] is None else f"{r['label_max_daily_mg']:g}")
-    console.print(table)
+    shown = rows if chosen == "json" else [
+        {**r, "half_life_h": "non-linear" if r["half_life_h"] is None else f"{r['half_life_h']:g}",
+         "label_max_daily_mg": "" if r["label_max_daily_mg"] is None else f"{r['label_max_daily_mg']:g}"}
+        for r in rows]
+    print_rows(shown, {"name": "name", "kind": "kind", "class": "class", "targets": "targets",
+                       "half_life_h": "t1/2 (h)", "label_max_daily_mg": "label max (mg/d)"}, chosen,
+               title="drug library")
 
 
 @drugs_app.command("show")
@@ -53,7 +52,8 @@ def drugs_show(name: str = typer.Argument(..., help="a drug name from `neuroscap
     try:
         drug = load_drug(name)
     except NeuroscapeError as exc:
-        err.print(f"error: {escape(str(exc))}", highlight=False, soft_wrap=True)
+        note = unusual_characters(name)
+        err.print(f"error: {literal(exc)}{literal('; ' + note) if note else ''}", highlight=False, soft_wrap=True)
         raise typer.Exit(2)
     data = drug.model_dump(exclude_none=True)
     if as_json:

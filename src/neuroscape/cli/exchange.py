@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import sys
 from pathlib import Path
@@ -12,7 +13,19 @@ import typer
 from rich.table import Table
 
 from ..errors import ModelError, NeuroscapeError, ProtocolError
-from ._common import console, err, fail
+from ._common import (
+    check_output_file,
+    console,
+    fail,
+    in_file,
+    literal,
+    output_file_problem,
+    print_table,
+    provenance,
+    status,
+    stop_on,
+    written_whole,
+)
 
 export_app = typer.Typer(help="Export an experiment for other simulators (COMBINE archive).", no_args_is_help=True)
 import_app = typer.Typer(help="Import models from other tools (SBML).", no_args_is_help=True)
@@ -29,14 +42,23 @@ def export_omex(protocol: Path = typer.Argument(..., help="protocol file (.yaml 
     from ..protocol.run import with_settings
     from ..protocol.schema import load_protocol
 
+    problems = [output_file_problem(out, "OUT", ("omex",), "experiment.omex")]
+    loaded = None
     try:
-        parsed = load_protocol(protocol)
-        write_omex(with_settings(parsed, settings) if settings else parsed, out)
+        loaded = load_protocol(protocol)
+        if settings:
+            loaded = with_settings(loaded, settings)
     except ProtocolError as exc:
-        raise fail(exc, 2) from None
+        problems.append(str(exc))
+    stop_on(problems)
+    try:
+        with written_whole(out) as tmp:
+            write_omex(loaded, tmp)
+    except ProtocolError as exc:
+        raise fail(in_file(exc, protocol), 2) from None
     except NeuroscapeError as exc:
-        raise fail(exc, 1) from None
-    console.print(f"wrote {out} (model.xml, simulation.sedml, manifest, metadata)")
+        raise fail(in_file(exc, protocol), 1) from None
+    console.print(f"wrote {literal(out)} (model.xml, simulation.sedml, manifest, metadata)", highlight=False)
 
 
 @import_app.command("sbml")
@@ -50,20 +72,21 @@ def import_sbml(file: Path = typer.Argument(..., help="SBML file (Level 2 or 3)"
     from ..io.sbml import write_sbml
     from ..io.sbml_import import load_sbml, run_imported
 
+    if export is not None:
+        check_output_file(export, "--export", ("xml", "sbml"), "imported.xml")
     try:
-        imported = load_sbml(file)
+        with status(f"reading {file.name}"):
+            imported = load_sbml(file)
         final = None
         if hours is not None:
-            model, states, _ = run_imported(imported, [0.0, hours])
+            with status(f"running {file.name} for {hours:g} h (compiles the model first)"):
+                model, states, _ = run_imported(imported, [0.0, hours])
             final = dict(zip(model.network.species_names, (float(v) for v in states[-1])))
         if export is not None:
-            if not export.parent.is_dir():
-                err.print(f"error: --export {export}: folder {export.parent} does not exist; create it or "
-                          "choose another path", highlight=False, soft_wrap=True)
-                raise typer.Exit(2)
-            write_sbml(imported.network, export)
+            with written_whole(export) as tmp:
+                write_sbml(imported.network, tmp)
     except ModelError as exc:
-        raise fail(exc, 1) from None
+        raise fail(in_file(exc, file), 1) from None
     net = imported.network
     report = {"file": str(file), "network": net.name, "species": len(net.species),
               "parameters": len(net.parameters), "assignment_rules_and_rates": len(net.expressions),
@@ -72,6 +95,8 @@ def import_sbml(file: Path = typer.Argument(..., help="SBML file (Level 2 or 3)"
               "renamed": dict(imported.renamed), "readouts": sorted(r.quantity for r in net.readouts)}
     if final is not None:
         report["states_at_h"] = {"at_h": hours, "values": final}
+    tolerances = {k: p.default for k, p in inspect.signature(run_imported).parameters.items() if k in ("rtol", "atol")}
+    report["provenance"] = provenance(file=str(file), solver=tolerances if hours is not None else None)
     if as_json:
         sys.stdout.write(json.dumps(report, indent=1) + "\n")
         return
@@ -80,7 +105,7 @@ def import_sbml(file: Path = typer.Argument(..., help="SBML file (Level 2 or 3)"
     table.add_column("value")
     for key in ("species", "parameters", "assignment_rules_and_rates", "reactions", "events", "time_unit"):
         table.add_row(key.replace("_", " "), str(report[key]))
-    console.print(table)
+    print_table(table)
     for line in imported.notes:
         console.print(f"note: {line}", highlight=False)
     for old, new in imported.renamed:
@@ -94,6 +119,6 @@ def import_sbml(file: Path = typer.Argument(..., help="SBML file (Level 2 or 3)"
         states.add_column("value")
         for name, value in final.items():
             states.add_row(name, f"{value:.6g}")
-        console.print(states)
+        print_table(states)
     if export is not None:
-        console.print(f"wrote {export}")
+        console.print(f"wrote {literal(export)}", highlight=False)

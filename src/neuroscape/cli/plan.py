@@ -9,15 +9,27 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from ..errors import DataError, NeuroscapeError, ProtocolError
-from ._common import fail
+from ..textfiles import unusual_characters
+from ._common import (
+    fail,
+    in_file,
+    literal,
+    moved,
+    output_folder_problem,
+    print_table,
+    provenance,
+    status,
+    stop_on,
+    written_into,
+)
 
 
 def _names(text: str | None, option: str) -> tuple[str, ...] | None:
@@ -25,6 +37,10 @@ def _names(text: str | None, option: str) -> tuple[str, ...] | None:
     if text is None:
         return None
     names = tuple(n.strip() for n in text.split(",") if n.strip())
+    for name in names:
+        note = unusual_characters(name)
+        if note:  # a Cyrillic letter in a drug name reads right and matches nothing
+            raise ProtocolError(f"{option} {name!r}: {note}")
     if not names:
         raise ProtocolError(f"{option} {text!r}: give one or more names separated by commas, e.g. "
                             f"{option} escitalopram,sertraline")
@@ -98,31 +114,41 @@ def plan_command(
 
     console = Console()
     quiet = as_json or not console.is_terminal
+    problems: list[str | None] = []
+    profile = levers = record = None
     try:  # options and profile first: a typo should not wait for the calibration
         profile = load_profile(targets)
+    except ProtocolError as exc:
+        problems.append(str(exc))
+    try:
         levers = levers_of(drugs, supplements, no_drug_changes, exercise_per_week, hormones, max_candidates)
-        if not 0 < horizon_days <= 5 * 365:
-            raise ProtocolError(f"--horizon-days {horizon_days:g}: give more than 0 and at most 1825 days "
-                                "(84 = 12 weeks)")
-        if objective not in OBJECTIVES:
-            raise ProtocolError(f"--objective {objective!r}: allowed: {', '.join(OBJECTIVES)} (joint PTA first, or "
-                                "the CVaR of the loss first)")
-        if draws < 0:
-            raise ProtocolError(f"--draws {draws}: give 0 (the point estimate only) or more")
     except ProtocolError as exc:  # names the key (or the unknown drug, with the library's suggestion)
-        raise fail(exc, 2) from None
+        problems.append(str(exc))
+    if not 0 < horizon_days <= 5 * 365:
+        problems.append(f"--horizon-days {horizon_days:g}: give more than 0 and at most 1825 days (84 = 12 weeks)")
+    if objective not in OBJECTIVES:
+        problems.append(f"--objective {objective!r}: allowed: {', '.join(OBJECTIVES)} (joint PTA first, or the "
+                        "CVaR of the loss first)")
+    if draws < 0:
+        problems.append(f"--draws {draws}: give 0 (the point estimate only) or more")
+    problems += [output_folder_problem(out, "--out") if out is not None else None,
+                 output_folder_problem(export_protocols, "--export-protocols") if export_protocols else None]
     store = None
-    if save:
-        from .assess import open_store_or_exit
+    if save:  # a bad NEUROSCAPE_DB is reported with the rest, before the calibration
+        try:
+            from ..store import open_store
 
-        store = open_store_or_exit()  # a bad NEUROSCAPE_DB fails before the calibration
+            store = open_store()
+        except DataError as exc:
+            problems.append(str(exc))
     try:
         record = read_patient(file)
-        if quiet:
+    except DataError as exc:
+        problems.append(str(exc))
+    stop_on(problems)  # every problem of the options, the profile and the file at once
+    try:
+        with status(f"calibrating {record.patient_id}", console) if not quiet else nullcontext():
             assessment = assess(record, seed=seed)
-        else:
-            with console.status(f"calibrating {escape(record.patient_id)}..."):
-                assessment = assess(record, seed=seed)
         kwargs = dict(levers=levers, horizon_h=horizon_days * 24.0, draws=draws,
                       screen_draws=min(20, draws), objective=objective, seed=seed)
         if quiet:
@@ -131,20 +157,24 @@ def plan_command(
             with _Progress(console) as bar:
                 result = optimise(assessment, profile, progress=bar.update, **kwargs)
     except (DataError, ProtocolError) as exc:
-        raise fail(exc, 2) from None
+        raise fail(in_file(exc, file), 2) from None
     except NeuroscapeError as exc:
-        raise fail(exc, 1) from None
+        raise fail(in_file(exc, file), 1) from None
     settings = {"targets": targets, "horizon_days": horizon_days, "draws": draws, "objective": objective,
                 "seed": seed, "drugs": drugs or "profile default", "supplements": supplements or "none",
                 "drug_changes": not no_drug_changes, "exercise_per_week": exercise_per_week or "none",
                 "hormones": hormones or "none", "max_candidates": max_candidates}
     report = None
+    exported: list[Path] = []
     try:
-        exported = write_protocols(result, export_protocols) if export_protocols is not None else []
+        if export_protocols is not None:
+            with written_into(export_protocols) as tmp:
+                exported = [moved(p, tmp, export_protocols) for p in write_protocols(result, tmp)]
         if out is not None:
             from ..report.plans import plans_report
 
-            report = plans_report(result, assessment, out, settings)
+            with written_into(out) as tmp:
+                report = moved(plans_report(result, assessment, tmp, settings), tmp, out)
     except NeuroscapeError as exc:  # e.g. a plan that PROTOCOL.md cannot express yet
         raise fail(exc, 1) from None
     stored = None
@@ -162,7 +192,8 @@ def plan_command(
         from .. import __version__
 
         data = {"neuroscape": __version__, "patient_id": record.patient_id, "settings": settings,
-                **result.to_dict(), "seconds": result.seconds}
+                **result.to_dict(), "seconds": result.seconds,
+                "provenance": provenance(subject=assessment.subject, file=str(file), settings=settings)}
         if exported:
             data["protocols"] = [str(p) for p in exported]
         if report is not None:
@@ -173,11 +204,11 @@ def plan_command(
         return
     print_plans(result, record.patient_id, console)
     for p in exported:
-        console.print(f"protocol: {p}", highlight=False)
+        console.print(f"protocol: {literal(p)}", highlight=False)
     if report is not None:
-        console.print(f"report: {report.resolve()}", highlight=False)
+        console.print(f"report: {literal(report.resolve())}", highlight=False)
     if stored is not None:
-        console.print(f"stored in {escape(stored['store'])}: patient {escape(record.patient_id)}, plan search "
+        console.print(f"stored in {literal(stored['store'])}: patient {literal(record.patient_id)}, plan search "
                       f"{stored['plan_search_id']}", highlight=False)
 
 
@@ -203,7 +234,7 @@ class _Progress:
         stage = "final evaluation" if label.startswith("final: ") else "screening plans"
         if stage not in self.tasks:
             self.tasks[stage] = self.bar.add_task(stage, total=n, label="")
-        self.bar.update(self.tasks[stage], completed=k, total=n, label=escape(label.removeprefix("final: ")[:60]))
+        self.bar.update(self.tasks[stage], completed=k, total=n, label=literal(label.removeprefix("final: ")[:60]))
 
 
 def protocol_file_name(plan) -> str:
@@ -250,8 +281,8 @@ def print_plans(result, patient_id: str, console: Console) -> None:
     from ..manage.search import DISCLAIMER
 
     s = result.subject
-    console.print(f"[bold]{escape(patient_id)}[/bold]: {s.sex}, {s.age_years:.0f} y, {s.weight_kg:g} kg; "
-                  f"profile [bold]{escape(result.profile.name)}[/bold]; horizon {result.horizon_h / 24:g} days from "
+    console.print(f"[bold]{literal(patient_id)}[/bold]: {s.sex}, {s.age_years:.0f} y, {s.weight_kg:g} kg; "
+                  f"profile [bold]{literal(result.profile.name)}[/bold]; horizon {result.horizon_h / 24:g} days from "
                   f"now (t = {result.now_h:g} h); {result.candidates} candidate plans, "
                   f"{len(result.excluded)} excluded, {result.seconds:.1f} s", highlight=False)
     level = int(round(result.plans[0].cvar_level * 100)) if result.plans else 90
@@ -264,19 +295,19 @@ def print_plans(result, patient_id: str, console: Console) -> None:
     table.add_column("changes", justify="right")
     table.add_column("Pareto", justify="center")
     for p in result.plans:
-        table.add_row(str(p.rank), escape(p.candidate.label), _pct(p.pta["joint"]), f"{p.cvar:.3g}",
+        table.add_row(str(p.rank), literal(p.candidate.label), _pct(p.pta["joint"]), f"{p.cvar:.3g}",
                       f"{p.burden.pills_per_day:g}", str(p.burden.changes), "*" if p.pareto else "")
-    console.print(table)
+    print_table(table, console)
     if result.plans:
         console.print("PTA: share of posterior draws on which every band is attained; CVaR: mean loss of the "
                       f"worst {100 - level}% of draws (0 = in band); Pareto *: no other plan is better on PTA, "
                       "CVaR and pills/day at once.", highlight=False, style="dim")
     for rule, items in excluded_by_rule(result.excluded).items():
-        shown = ", ".join(escape(e.candidate.label) for e in items[:4])
+        shown = ", ".join(literal(e.candidate.label) for e in items[:4])
         more = f" and {len(items) - 4} more" if len(items) > 4 else ""
-        console.print(f"excluded by [bold]{escape(rule)}[/bold] ({len(items)}): {shown}{more}\n  reason: "
-                      f"{escape(items[0].reasons[0].split(' Source: ')[0])}", highlight=False)
-    console.print(("[green]" if result.reached else "[yellow]") + escape(result.message), highlight=False)
+        console.print(f"excluded by [bold]{literal(rule)}[/bold] ({len(items)}): {shown}{more}\n  reason: "
+                      f"{literal(items[0].reasons[0].split(' Source: ')[0])}", highlight=False)
+    console.print(("[green]" if result.reached else "[yellow]") + literal(result.message), highlight=False)
     for note in result.notes:
-        console.print(f"note: {escape(note)}", highlight=False)
+        console.print(f"note: {literal(note)}", highlight=False)
     console.print(DISCLAIMER, highlight=False)

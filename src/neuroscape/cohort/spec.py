@@ -373,12 +373,14 @@ def load_cohort(path: str | Path) -> Cohort:
     """Read a cohort file (JSON for a .json suffix, YAML otherwise) and parse it."""
     path = Path(path)
     source = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
+    from .. import textfiles
+
+    try:  # the shared reader: a size cap, and a non-UTF-8 byte named by line and column
+        text = textfiles.read_text(path, "cohort file")
     except FileNotFoundError:
         raise cohort_error(source, ["cohort file not found; check the path"]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise cohort_error(source, [f"cannot read the cohort file: {exc}"]) from None
+    except textfiles.TextFileError as exc:
+        raise cohort_error(source, [str(exc)]) from None
     try:
         data = read_json(text, source) if path.suffix.lower() == ".json" else read_yaml(text, source)
     except ProtocolError as exc:  # the reader's words, as a cohort error

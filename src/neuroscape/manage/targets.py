@@ -38,6 +38,7 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from .. import textfiles
 from ..errors import ProtocolError
 
 STATISTICS = ("min", "max", "mean", "time_in_band")
@@ -171,13 +172,14 @@ def load_profile(name_or_path: str | Path) -> TargetProfile:
         raise ProtocolError(f"target profile {str(name_or_path)!r}: no such file and not a shipped profile; "
                             f"shipped: {', '.join(profile_names())}")
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise ProtocolError(f"{path}: not UTF-8 text; save the profile as UTF-8 YAML") from None
-    try:
-        data = yaml.safe_load(text)
+        text = textfiles.read_text(path, "target profile (YAML)")
+        data = textfiles.load_yaml(text)
+    except textfiles.TextFileError as exc:
+        raise ProtocolError(f"{path}: {exc}") from None
     except yaml.YAMLError as exc:
         raise ProtocolError(f"{path}: not valid YAML ({exc})") from None
+    except RecursionError:
+        raise ProtocolError(f"{path}: not valid YAML (nested too deeply)") from None
     return parse_profile(data, str(path))
 
 

@@ -165,9 +165,14 @@ class Network:
                 f"quantity {quantity!r} has no region {region!r}; this model offers it in: "
                 f"{', '.join(offered)}"
             )
-        raise ModelError(
-            f"quantity {quantity!r} is not modelled yet; modelled quantities: "
-            f"{', '.join(sorted({r.quantity for r in self.readouts}))}"
+        import difflib
+
+        modelled = sorted({r.quantity for r in self.readouts})
+        closest = difflib.get_close_matches(quantity, modelled, n=5, cutoff=0.5)
+        raise ModelError(  # the closest few: the whole list of a plan's network is over a kilobyte
+            f"quantity {quantity!r} is not modelled yet; "
+            + (f"the closest modelled: {', '.join(closest)}; " if closest else "")
+            + f"{len(modelled)} quantities are modelled (`neuroscape quantities` lists them)"
         )
 
 

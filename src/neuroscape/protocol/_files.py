@@ -10,10 +10,11 @@ from typing import Any
 import yaml
 
 from neuroscape.protocol._messages import protocol_error
+from neuroscape.textfiles import CappedLoader
 
 
-class _YamlLoader(yaml.SafeLoader):
-    """YAML 1.2 scalars and no duplicate keys.
+class _YamlLoader(CappedLoader):
+    """YAML 1.2 scalars and no duplicate keys (and the shared cap on anchors and references, textfiles.py).
 
     PyYAML follows YAML 1.1, where `clock_start: 12:30` loads as 750, `id: no` as false, `1e3` as a string
     and `010` as 8. A protocol means what it looks like, so only true/false, decimal ints and plain

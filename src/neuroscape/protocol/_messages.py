@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import reprlib
 from collections.abc import Collection, Mapping
 from typing import Any
 
@@ -17,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import PydanticCustomError
 
 from neuroscape.errors import ProtocolError
+from neuroscape.textfiles import unusual_characters
 
 # A field holding models -> the model, or for a discriminated union the tag -> model table (pydantic puts
 # the tag into the error's location; the file has no such level).
@@ -31,8 +33,14 @@ def fmt(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))  # validated values are floats; show 3, as the file most likely wrote it
-    text = repr(value)
+    text = _SHORT.repr(value)  # cut while writing: repr() of a huge value (a YAML bomb) would never finish
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+# Bounds on what `fmt` writes of a value: a few items per container, a few levels, a short string.
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxtuple, _SHORT.maxdict = 3, 6, 6, 4
+_SHORT.maxstring = _SHORT.maxother = _SHORT.maxlong = 80
 
 
 def did_you_mean(word: str, choices: Collection[str]) -> str:
@@ -114,10 +122,27 @@ def messages(exc: ValidationError, root: type[BaseModel], nested: Nested) -> lis
         else:
             hint = owner.model_fields[field].description if field else None
             reason = hint or err["msg"][:1].lower() + err["msg"][1:]
+            reason = _limit(err, hint) + reason + _characters(err.get("input"))
             found = [(key_path(shown), f"required key is missing; {reason}" if err["type"] == "missing"
                       else f"{fmt(err.get('input'))} is not allowed: {reason}")]
         lines += [(shown[0] if shown else None, f"{path}: {msg}") for path, msg in found]
     return lines
+
+
+def _limit(err: Any, hint: str | None) -> str:
+    """The length limit a too-long value broke, said first (the field's hint alone would not say it)."""
+    limit = (err.get("ctx") or {}).get("max_length")
+    if err["type"] == "string_too_long" and hint:
+        return f"at most {limit} characters (it has {len(err['input'])}); "
+    if err["type"] == "too_long" and hint:
+        return f"at most {limit} items (it has {(err.get('ctx') or {}).get('actual_length', '?')}); "
+    return ""
+
+
+def _characters(value: Any) -> str:
+    """A note on a character outside plain ASCII in a rejected text (a Cyrillic 'е' in a drug name)."""
+    note = unusual_characters(value) if isinstance(value, str) else ""
+    return f"; {note}" if note else ""
 
 
 def protocol_error(source: str, lines: list[str]) -> ProtocolError:

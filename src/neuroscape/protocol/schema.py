@@ -8,6 +8,7 @@ The constrained fields carry that "what is allowed" text as their pydantic `desc
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from collections.abc import Callable, Collection, Iterator, Mapping
@@ -30,7 +31,7 @@ from pydantic import (
     model_validator,
 )
 
-from neuroscape import limits, schedule
+from neuroscape import limits, schedule, textfiles
 from neuroscape import subject as person
 from neuroscape.interventions import nutrition as nutrition_library
 from neuroscape.interventions.nutrition import MAX_NUTRIENT_G
@@ -591,9 +592,12 @@ class ReadoutSpec(_Model):
     def _known_quantity(cls, quantity: str) -> str:
         if not is_known_quantity(quantity):
             hint = did_you_mean(quantity, _quantity_candidates(quantity))
-            allowed = ", ".join(_named_quantities() + QUANTITY_TEMPLATES)
-            raise fail([((), f"{fmt(quantity)} is not a known quantity{hint}; allowed: {allowed} "
-                              f"(<...> = letters, digits, '-', '_'; see PROTOCOL.md)")])
+            every = _named_quantities() + QUANTITY_TEMPLATES
+            # the closest few, not all 30 (1.4 kB): `neuroscape quantities` lists them all
+            closest = difflib.get_close_matches(quantity, every, n=5, cutoff=0.5) or list(every[:5])
+            raise fail([((), f"{fmt(quantity)} is not a known quantity{hint}; allowed: the closest are "
+                              f"{', '.join(closest)}; `neuroscape quantities` lists all {len(every)} "
+                              f"(<...> = letters, digits, '-', '_'; see docs/protocol.md, PROTOCOL.md)")])
         return quantity
 
     @field_validator("region")
@@ -774,10 +778,10 @@ def load_protocol(path: str | Path, *, nutrition_names: Collection[str] | None =
     path = Path(path)
     source = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = textfiles.read_text(path, "protocol file")
     except FileNotFoundError as exc:
         raise protocol_error(source, ["protocol file not found; check the path"]) from exc
-    except (OSError, UnicodeDecodeError) as exc:
+    except textfiles.TextFileError as exc:
         raise protocol_error(source, [f"cannot read the protocol file: {exc}"]) from exc
     data = read_json(text, source) if path.suffix.lower() == ".json" else read_yaml(text, source)
     if data is None:
