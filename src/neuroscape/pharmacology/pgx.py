@@ -150,6 +150,11 @@ def supported_genes() -> tuple[str, ...]:
     return tuple(_data()[0])
 
 
+def gene_phenotypes(gene: str) -> tuple[str, ...]:
+    """The CPIC phenotype words of a gene, poor to ultrarapid (CYP2D6 has no 'rapid')."""
+    return _gene(gene)[1].phenotypes
+
+
 def _gene(gene: str) -> tuple[str, _Gene]:
     genes = _data()[0]
     name = gene.strip().upper() if isinstance(gene, str) else None
