@@ -14,7 +14,7 @@ import typer
 from rich.table import Table
 
 from ..errors import NeuroscapeError, ProtocolError
-from ._common import console, err, fail
+from ._common import console, err, fail, status
 
 TABLE_FORMATS = (".csv", ".json")
 _SET_HELP = "a parameter value for every run (repeatable), e.g. --set sert_km=0.08, as for protocol run"
@@ -86,7 +86,8 @@ def scan_command(file: Path = typer.Argument(..., help="protocol file (.yaml or 
     try:
         protocol = _load(file, settings, readouts)
         name, values = scan_grid(protocol, vary, log=log)
-        result = scan(protocol, name, values, log=log)
+        with status(f"scanning {name} over {len(values)} values (one batch)"):
+            result = scan(protocol, name, values, log=log)
     except ProtocolError as exc:
         raise fail(exc, 2) from None
     except NeuroscapeError as exc:
@@ -134,7 +135,8 @@ def sensitivity_command(file: Path = typer.Argument(..., help="protocol file (.y
     try:
         protocol = _load(file, settings, readouts)
         names = check_parameters(protocol, parameters) if parameters else None
-        result = sensitivities(protocol, names, method=method)
+        with status(f"local sensitivities ({method}); the central method runs 2 simulations per parameter"):
+            result = sensitivities(protocol, names, method=method)
     except ProtocolError as exc:
         raise fail(exc, 2) from None
     except NeuroscapeError as exc:
