@@ -4,6 +4,9 @@ plan's start, and its measurement-error model. `check_record` finds every proble
     sigma(obs, predicted) = cv*|predicted|                  (proportional)
                           = sd                              (additive)
                           = sqrt((cv*predicted)^2 + sd^2)   (combined)
+
+A censored observation ("<5": `censor` "<", `value` 5, the limit) keeps the limit as its value
+and the same error model: its likelihood is the probability of a measurement beyond the limit.
 """
 
 from __future__ import annotations
@@ -41,6 +44,9 @@ class ModelObservation:
     label: str
     source: str
     clock_h: Optional[float] = None  # local clock hour (circadian analytes are compared at it)
+    # "<": the true value is below `value` (a limit), ">": above it; fitted with the M3
+    # likelihood (the probability of lying beyond the limit, problem.censored_residual).
+    censor: Optional[str] = None
 
 
 def sigma(obs: ModelObservation, predicted: float) -> float:
@@ -212,7 +218,8 @@ def model_observations(record: PatientRecord) -> tuple[ModelObservation, ...]:
         err = entry.error
         region = obs.region if entry.region == "required" else entry.region
         out.append(ModelObservation(entry.quantity, region, value, entry.unit, _time_h(obs, t0, record, doses),
-                                    err.kind, err.cv, err.sd, entry.label, obs.source, obs.clock_h))
+                                    err.kind, err.cv, err.sd, entry.label, obs.source, obs.clock_h,
+                                    obs.censor))
     if problems:
         raise RecordError(f"record {record.patient_id!r}", problems)
     return tuple(out)

@@ -48,14 +48,15 @@ class Assessment:
 
 
 def assess(record: PatientRecord, *, method: Literal["laplace", "mcmc"] = "laplace",
-           samples: int = 1000, seed: int = 0, progress: bool = False) -> Assessment:
+           samples: int = 1000, seed: int = 0, progress: bool = False, **limits) -> Assessment:
     """Calibrate the record's virtual patient and compute its landscape now (at the record's
-    reference time, on its current medication)."""
+    reference time, on its current medication). `limits`: the MCMC's min_ess, max_seconds,
+    max_steps (calibrate)."""
     person = subject(record)
     plan, t0 = plan_of(record)
     observations = model_observations(record)
     post = calibrate(person, observations, plan, method=method, samples=samples, seed=seed,
-                     progress=progress)
+                     progress=progress, **limits)
     now_h = max(0.0, (record.reference_time - t0).total_seconds() / 3600.0)
     return Assessment(record, person, plan, t0, post,
                       landscape(post, at_h=now_h, samples=min(samples, 200), seed=seed))

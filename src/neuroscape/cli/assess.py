@@ -28,6 +28,10 @@ def assess_command(
     method: str = typer.Option("laplace", help="posterior: 'laplace' (fast) or 'mcmc' (emcee)"),
     samples: int = typer.Option(1000, help="posterior draws"),
     seed: int = typer.Option(0, help="random seed (draws are reproducible)"),
+    min_ess: float = typer.Option(400.0, "--min-ess", help="mcmc: run until every parameter has this many "
+                                  "effective draws (and R-hat < 1.01)"),
+    max_seconds: float = typer.Option(300.0, "--max-seconds", help="mcmc: stop after this long; the result "
+                                      "then says it has not converged"),
 ):
     """Import a person's records, calibrate their virtual patient and report the landscape."""
     from ..assess.run import assess
@@ -37,15 +41,16 @@ def assess_command(
     if method not in ("laplace", "mcmc"):
         err.print(f"error: --method {escape(method)!s}: allowed: laplace, mcmc", highlight=False)
         raise typer.Exit(2)
+    opts = {"method": method, "samples": samples, "seed": seed, "min_ess": min_ess, "max_seconds": max_seconds}
     try:  # a file that cannot be imported (DataError) exits 2, a model that cannot be fitted 1
         record = read_patient(file)
         if as_json:
-            result = assess(record, method=method, samples=samples, seed=seed)
+            result = assess(record, **opts)
         elif method == "mcmc":  # a progress bar of the sampler's steps
-            result = assess(record, method=method, samples=samples, seed=seed, progress=True)
+            result = assess(record, **opts, progress=True)
         else:
             with console.status(f"calibrating {escape(record.patient_id)} ({method})..."):
-                result = assess(record, method=method, samples=samples, seed=seed)
+                result = assess(record, **opts)
     except DataError as exc:
         raise fail(exc, 2) from None
     except NeuroscapeError as exc:
@@ -97,6 +102,28 @@ def print_assessment(result, console: Console) -> None:
     for r in informed:
         ptable.add_row(r["parameter"], f"{r['factor']:.3g}", f"{r['ci_low']:.3g}-{r['ci_high']:.3g}", r["status"])
     console.print(ptable)
-    worst = max((abs(r["z"]) for r in post.fit_rows()), default=0.0)
-    console.print(f"fit: {len(post.fit_rows())} observations, largest |z| = {worst:.2f}", highlight=False)
+    fit = post.fit_rows()
+    worst = max((abs(r["z"]) for r in fit if r["z"] is not None), default=0.0)
+    censored = [r for r in fit if r["censor"]]
+    console.print(f"fit: {len(fit)} observations, largest |z| = {worst:.2f}"
+                  + ("; censored (M3: fitted probability of the report): " + ", ".join(
+                      f"{escape(r['label'])} {r['observed_text']} (P = {r['limit_p']:.2g})" for r in censored)
+                     if censored else ""), highlight=False)
+    if post.method == "mcmc":
+        print_convergence(post, console)
     console.print(DISCLAIMER, highlight=False)
+
+
+def print_convergence(post, console: Console) -> None:
+    """ESS and R-hat per sampled parameter, and plainly whether the chain converged."""
+    diag = post.diagnostics
+    rows = diag.get("convergence") or []
+    if rows:
+        table = Table(title=f"MCMC convergence (target: ESS >= {diag['min_ess']:g}, R-hat < 1.01)")
+        for col in ("parameter", "ESS bulk", "ESS tail", "R-hat"):
+            table.add_column(col)
+        for r in rows:
+            table.add_row(r["parameter"], f"{r['ess_bulk']:.0f}", f"{r['ess_tail']:.0f}", f"{r['rhat']:.3f}")
+        console.print(table)
+    word = "converged" if diag.get("mcmc_converged") else "[bold red]NOT converged[/bold red]"
+    console.print(f"MCMC {word}: {escape(diag.get('mcmc_message', ''))}")
