@@ -207,7 +207,7 @@ class Problem:
         self.omega = np.array([c.omega for c in self.parameters])
         pi = self.model.param_index
         self._targets = [np.array([pi[t] for t in c.targets], dtype=np.int64) for c in self.parameters]
-        if timed.any() and not plan.doses and not plan.intakes and not plan.inputs:
+        if timed.any() and not plan.doses and not plan.intakes and not plan.inputs and not self.scenario.moves:
             raise DataError("observations have times but the record has no medication or intervention "
                             "to time them from; give them as baseline observations")
         self.events: Events = self.scenario.events
