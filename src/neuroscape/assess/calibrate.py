@@ -20,7 +20,7 @@ from ..plan import Plan
 from ..subject import Subject
 from .posterior import Posterior
 from .priors import CalibrationParameter
-from .convergence import RHAT_LIMIT, summary
+from .convergence import rhat_limit, summary
 from .problem import Problem, censored_curvature
 
 FD_STEP = 1e-3  # central differences in eta (log-parameter)
@@ -31,8 +31,9 @@ BOUND = 5.0  # the search stays within 5 prior sd: beyond that the priors' tails
 TIMED_SCREEN = 0.1 * SCREEN
 # MCMC: walkers rejected beyond 8 prior sd (prior density e^-32: never a credible draw); a fixed
 # burn-in from the Laplace start, then sampling until every parameter's bulk and tail ESS reach
-# MCMC_MIN_ESS and its split R-hat is below convergence.RHAT_LIMIT (Vehtari 2021's thresholds), or a
-# limit of time or steps is reached: then the result says plainly that the chain has not converged.
+# MCMC_MIN_ESS and its split R-hat is below convergence.rhat_limit (Vehtari 2021's 1.01, widened for
+# the ensemble's many walker chains), or a limit of time or steps is reached: then the result says
+# plainly that the chain has not converged.
 MCMC_LIMIT, MCMC_BURN = 8.0, 500
 MCMC_MIN_ESS = 400
 MCMC_MAX_SECONDS = 300.0
@@ -53,7 +54,7 @@ def calibrate(subject: Subject, observations, plan: Plan = Plan(), *,
     history, t = 0 at its first dose). The prior medians are the subject's covariate-adjusted
     values; `parameters` restricts which are calibrated (default: every one with a prior).
     MCMC runs until every informed parameter has `min_ess` effective draws (bulk and tail) and
-    R-hat < 1.01, or `max_seconds` / `max_steps` (after burn-in) are spent: then `converged` is
+    R-hat below convergence.rhat_limit, or `max_seconds` / `max_steps` (after burn-in) are spent: then `converged` is
     False and `message` says why; diagnostics hold ESS and R-hat per parameter."""
     if method not in ("laplace", "mcmc"):
         raise DataError(f"method = {method!r}; allowed: 'laplace', 'mcmc'")
@@ -217,6 +218,7 @@ def _mcmc(prob, predict, cols, omega, x_map, cov_x, samples, rng, progress, limi
     sampler = emcee.EnsembleSampler(walkers, m, log_prob, vectorize=True)
     sampler.random_state = np.random.RandomState(int(rng.integers(2**31))).get_state()
     names = [prob.parameters[j].name for j in cols]
+    r_max = rhat_limit(2 * walkers, limits.min_ess)  # split walker chains
     began = time.perf_counter()
     bar = task = None
     if progress:
@@ -243,7 +245,7 @@ def _mcmc(prob, predict, cols, omega, x_map, cov_x, samples, rng, progress, limi
             per = {n: summary(chain[:, :, j].T) for j, n in enumerate(names)}
             ess = min(min(d["ess_bulk"], d["ess_tail"]) for d in per.values())
             worst_rhat = max(d["rhat"] for d in per.values())
-            done = ess >= limits.min_ess and worst_rhat < RHAT_LIMIT  # NaN (a stuck chain) is never done
+            done = ess >= limits.min_ess and worst_rhat < r_max  # NaN (a stuck chain) is never done
             elapsed = time.perf_counter() - began
             if done or elapsed >= limits.max_seconds or steps >= limits.max_steps:
                 break
@@ -261,15 +263,15 @@ def _mcmc(prob, predict, cols, omega, x_map, cov_x, samples, rng, progress, limi
     draws = draws[:pick.size]
     draws[:, cols] = flat[pick] * omega
     if done:
-        note = f"every parameter has ESS >= {limits.min_ess:g} and R-hat < {RHAT_LIMIT}"
+        note = f"every parameter has ESS >= {limits.min_ess:g} and R-hat < {r_max:.3f}"
     else:
         short = [n for n, d in per.items() if not min(d["ess_bulk"], d["ess_tail"]) >= limits.min_ess
-                 or not d["rhat"] < RHAT_LIMIT]
+                 or not d["rhat"] < r_max]
         limit = (f"the time limit ({limits.max_seconds:g} s)" if elapsed >= limits.max_seconds
                  else f"the step limit ({limits.max_steps} steps)")
-        note = (f"stopped at {limit} with ESS {ess:.0f} < {limits.min_ess:g} or R-hat {worst_rhat:.3f} >= "
-                f"{RHAT_LIMIT} for {', '.join(short)}; the intervals are not yet reliable (allow more "
-                "time: --max-seconds)")
+        note = (f"stopped at {limit} with ESS {ess:.0f} (target {limits.min_ess:g}) and R-hat {worst_rhat:.3f} "
+                f"(limit {r_max:.3f}); short: {', '.join(short)}; the intervals are not yet reliable (allow "
+                "more time: --max-seconds)")
     with np.errstate(divide="ignore", invalid="ignore"):  # ESS = walkers * steps / tau
         tau = max(walkers * steps / d["ess_bulk"] for d in per.values())
     return draws, {
@@ -278,6 +280,6 @@ def _mcmc(prob, predict, cols, omega, x_map, cov_x, samples, rng, progress, limi
         # the integrated autocorrelation time in steps of the ensemble, from the bulk ESS
         "autocorr_steps": float(tau) if np.isfinite(tau) else None,
         "mcmc_converged": bool(done), "mcmc_message": f"{note} ({MCMC_BURN} + {steps} steps x {walkers} walkers)",
-        "min_ess": limits.min_ess,
+        "min_ess": limits.min_ess, "rhat_limit": r_max,
         "convergence": [{"parameter": n, **{k: float(v) for k, v in d.items()}} for n, d in per.items()],
     }

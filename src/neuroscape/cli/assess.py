@@ -29,7 +29,7 @@ def assess_command(
     samples: int = typer.Option(1000, help="posterior draws"),
     seed: int = typer.Option(0, help="random seed (draws are reproducible)"),
     min_ess: float = typer.Option(400.0, "--min-ess", help="mcmc: run until every parameter has this many "
-                                  "effective draws (and R-hat < 1.01)"),
+                                  "effective draws (and R-hat near 1)"),
     max_seconds: float = typer.Option(300.0, "--max-seconds", help="mcmc: stop after this long; the result "
                                       "then says it has not converged"),
 ):
@@ -119,7 +119,7 @@ def print_convergence(post, console: Console) -> None:
     diag = post.diagnostics
     rows = diag.get("convergence") or []
     if rows:
-        table = Table(title=f"MCMC convergence (target: ESS >= {diag['min_ess']:g}, R-hat < 1.01)")
+        table = Table(title=f"MCMC convergence (target: ESS >= {diag['min_ess']:g}, R-hat < {diag['rhat_limit']:.3f})")
         for col in ("parameter", "ESS bulk", "ESS tail", "R-hat"):
             table.add_column(col)
         for r in rows:
