@@ -91,9 +91,10 @@ def test_mcmc_says_plainly_when_it_did_not_converge(base):  # noqa: F811
     assert "p0_tyr" in post.diagnostics["mcmc_message"]
 
 
-def test_assess_mcmc_reports_ess_rhat_and_non_convergence_in_json_and_cli():
+def test_assess_mcmc_reports_ess_rhat_and_non_convergence_in_json_report_and_cli(tmp_path):
     from neuroscape.cli.assess import print_assessment
     from neuroscape.io.patient import read_patient
+    from neuroscape.report.assessment import assessment_report
 
     result = assess(read_patient(f"{PATIENTS}/ben-records.csv"), method="mcmc", samples=200, max_seconds=0)
     cal = result.as_dict()["calibration"]
@@ -101,6 +102,8 @@ def test_assess_mcmc_reports_ess_rhat_and_non_convergence_in_json_and_cli():
     assert "time limit (0 s)" in cal["mcmc_message"] and "MCMC NOT converged" in cal["message"]
     assert {"parameter", "ess_bulk", "ess_tail", "rhat"} <= set(cal["convergence"][0])
     assert len(cal["convergence"]) == cal["informed"]
+    page = assessment_report(result, tmp_path).read_text()
+    assert "MCMC <b>NOT converged</b>" in page and "ESS bulk" in page
     console = Console(record=True, width=160)
     print_assessment(result, console)
     text = console.export_text()

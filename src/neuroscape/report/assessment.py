@@ -104,6 +104,18 @@ def fit_figure(posterior) -> str:
     return _png(fig)
 
 
+def _convergence(post) -> str:
+    """MCMC only: ESS and R-hat per sampled parameter, and whether the chain converged."""
+    d = post.diagnostics
+    if post.method != "mcmc" or not d.get("convergence"):
+        return ""
+    word = "converged" if d["mcmc_converged"] else "<b>NOT converged</b>"
+    rows = [(r["parameter"], f"{r['ess_bulk']:.0f}", f"{r['ess_tail']:.0f}", f"{r['rhat']:.3f}")
+            for r in d["convergence"]]
+    return (f"<p>MCMC {word}: {html.escape(d['mcmc_message'])}. Target: ESS >= {d['min_ess']:g}, "
+            f"R-hat < {d['rhat_limit']:.3f}.</p>" + _table(["parameter", "ESS bulk", "ESS tail", "R-hat"], rows))
+
+
 def _z_cell(row) -> str:
     """The z column: a censored value has none; the fitted probability of its report instead."""
     if row["censor"]:
@@ -173,6 +185,7 @@ genotype information or medication, at steady state ({int(land.level * 100)}% ce
 (covariate- and genotype-adjusted) value. {n_prior} further parameters are not informed by these data and
 stay at their population prior.</p>
 {_table(["parameter", "group", "factor (MAP)", "credible interval", "prior CV", "posterior/prior sd", "status"], par_rows)}
+{_convergence(post)}
 {"<h2>Notes in the record (not parsed)</h2><ul>" + notes + "</ul>" if notes else ""}
 </body></html>"""
     path = out / f"{_safe(rec.patient_id)}.html"
