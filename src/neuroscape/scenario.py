@@ -129,11 +129,16 @@ class Scenario:
         return Start(self, p, ss.y, y0)
 
     # -- many members -------------------------------------------------------------------------
-    def start_batch(self, P: np.ndarray, solver: Solver = Solver(), guess: np.ndarray | None = None
-                    ) -> "StartBatch":
+    def start_batch(self, P: np.ndarray, solver: Solver = Solver(), guess: np.ndarray | None = None,
+                    warm: bool = False) -> "StartBatch":
         """Start states (b, n) of parameter rows P (b, np) in the subject's scenario: one batched
         steady-state solve from `guess` (default: the steady state of `p`), then the run-in as one
-        batch integration per cycle. A member that fails keeps its status; the others go on."""
+        batch integration per cycle. A member that fails keeps its status; the others go on.
+        `warm`: a periodic run-in starts each member at its steady state plus the scenario member's
+        own periodic displacement (its start state minus its steady state) rather than at its
+        steady state: members near `p` (a finite-difference Jacobian, posterior draws) then need
+        fewer cycles to meet the same periodicity test; the result moves within that test's
+        tolerance (PERIODIC_TOL), so it is opt-in (calibration uses it)."""
         given = np.shape(P)
         P = np.ascontiguousarray(np.atleast_2d(P), dtype=float)
         if P.ndim != 2 or P.shape[1] != self.p.size:
@@ -149,8 +154,13 @@ class Scenario:
             Y0 = Y_ss.copy()
             if ok.any():
                 rows, start = np.ascontiguousarray(P[ok]), np.ascontiguousarray(Y_ss[ok])
+                first = None
+                if warm and self.history.periodic:
+                    shift = self.start(solver).y0 - self.reference_state.y
+                    # a state the shift would make negative starts at its steady state instead
+                    first = np.ascontiguousarray(np.where(start + shift >= 0, start + shift, start)).tobytes()
                 Y_run, st = _run_in_batch(self.model, rows.tobytes(), start.tobytes(), rows.shape,
-                                          self.history, solver)
+                                          self.history, solver, first)
                 Y0[ok] = Y_run
                 for i, s in zip(np.flatnonzero(ok), st):
                     status[i] = s
@@ -278,16 +288,17 @@ def _same(a: Events, b: Events) -> bool:
 
 
 # -- the run-in ---------------------------------------------------------------------------------
-def _cycles(advance, Y_ss: np.ndarray, history: History, solver: Solver):
-    """Run `history` from each row of Y_ss (b, n); a periodic one again from its end state until no
-    state moves by more than PERIODIC_TOL of its size over one cycle. `advance(Y, rows)` integrates
-    rows `rows` over one history from Y and returns (end states, statuses). Returns the end states,
-    a status per row and each row's last cycle-to-cycle change."""
+def _cycles(advance, Y_ss: np.ndarray, history: History, solver: Solver, first: np.ndarray | None = None):
+    """Run `history` from each row of `first` (b, n; default Y_ss, the steady states that set each
+    state's size); a periodic one again from its end state until no state moves by more than
+    PERIODIC_TOL of its size over one cycle. `advance(Y, rows)` integrates rows `rows` over one
+    history from Y and returns (end states, statuses). Returns the end states, a status per row and
+    each row's last cycle-to-cycle change."""
     b = Y_ss.shape[0]
     size = np.where(np.abs(Y_ss) > 0, np.abs(Y_ss), solver.zero_scale)
     # the cycle-to-cycle change cannot fall below the integration's own noise
     tol = max(PERIODIC_TOL, 0.1 * solver.rtol)
-    Y, change = Y_ss.copy(), np.full(b, np.inf)
+    Y, change = (Y_ss if first is None else first).copy(), np.full(b, np.inf)
     ratio = np.full(b, np.nan)
     status = ["ok"] * b
     active = np.arange(b)
@@ -351,19 +362,21 @@ def _run_in(model: CompiledModel, p_key: bytes, history: History, solver: Solver
 
 @lru_cache(maxsize=4)
 def _run_in_batch(model: CompiledModel, P_key: bytes, Y_key: bytes, shape: tuple[int, int],
-                  history: History, solver: Solver):
-    """Start states of parameter rows (P_key) from their steady states (Y_key), one batch
-    integration per cycle (members that have reached their periodic state drop out). Cached like
-    `_run_in`: plan search evaluates many plans on the same posterior draws."""
+                  history: History, solver: Solver, first_key: bytes | None = None):
+    """Start states of parameter rows (P_key) from their steady states (Y_key; or from `first_key`,
+    a warm start, with Y_key setting each state's size), one batch integration per cycle (members
+    that have reached their periodic state drop out). Cached like `_run_in`: plan search evaluates
+    many plans on the same posterior draws."""
     # writable copies: numba compiles read-only arrays separately, and that code's last bits differ
     P = np.frombuffer(P_key).reshape(shape).copy()
     Y_ss = np.frombuffer(Y_key).reshape(shape[0], -1).copy()
+    first = None if first_key is None else np.frombuffer(first_key).reshape(Y_ss.shape).copy()
     events = _history_events(model, P[0], history)
 
     def advance(Y, rows):
         out, status, _ = model.integrate_batch(Y, P[rows], [history.duration_h], events, solver)
         return out[:, -1, :], status
 
-    Y, status, _ = _cycles(advance, Y_ss, history, solver)
+    Y, status, _ = _cycles(advance, Y_ss, history, solver, first)
     Y.setflags(write=False)
     return Y, tuple(status)

@@ -4,6 +4,9 @@ plan's start, and its measurement-error model. `check_record` finds every proble
     sigma(obs, predicted) = cv*|predicted|                  (proportional)
                           = sd                              (additive)
                           = sqrt((cv*predicted)^2 + sd^2)   (combined)
+
+A censored observation ("<5": `censor` "<", `value` 5, the limit) keeps the limit as its value
+and the same error model: its likelihood is the probability of a measurement beyond the limit.
 """
 
 from __future__ import annotations
@@ -41,6 +44,9 @@ class ModelObservation:
     label: str
     source: str
     clock_h: Optional[float] = None  # local clock hour (circadian analytes are compared at it)
+    # "<": the true value is below `value` (a limit), ">": above it; fitted with the M3
+    # likelihood (the probability of lying beyond the limit, problem.censored_residual).
+    censor: Optional[str] = None
 
 
 def sigma(obs: ModelObservation, predicted: float) -> float:
@@ -162,7 +168,8 @@ def _timeline(record: PatientRecord, now: datetime) -> list[str]:
 def check_record(record: PatientRecord, *, now: Optional[datetime] = None) -> list[str]:
     """Every problem of the record, each naming its source: unknown codes (with close names),
     units of the wrong dimension, implausible values, drug levels without the drug, duplicates,
-    times in the future (after `now`, default the current UTC time) or before birth."""
+    times in the future (after `now`, default the current UTC time) or before birth, an impossible
+    last menstrual period."""
     now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
     problems = []
     allowed = _allowed_drugs(record)
@@ -171,7 +178,9 @@ def check_record(record: PatientRecord, *, now: Optional[datetime] = None) -> li
             _convert(obs, allowed)
         except DataError as exc:
             problems.append(f"{obs.source}: {exc}")
-    return problems + _timeline(record, now) + _duplicates(record)
+    from .cycle import lmp_problems  # cycle builds on this module
+
+    return problems + _timeline(record, now) + _duplicates(record) + lmp_problems(record)
 
 
 def _ms(t: datetime) -> int:
@@ -184,23 +193,26 @@ def _dose_instants(record: PatientRecord) -> set[int]:
             for m in record.medications for k in range(m.count)}
 
 
-def _time_h(obs: Observation, t0: datetime, record: PatientRecord, doses: set[int]) -> Optional[float]:
-    """Hours after t0; None before the first dose. A sample taken at the same instant as a dose
-    counts as drawn just before it (the trough convention; the model reports the state after a
-    dose given at an output time): at t0 it is a baseline, at a later dose it is placed
-    PRE_DOSE_H earlier."""
-    if not record.medications or obs.time <= t0:
+def _time_h(obs: Observation, t0: datetime, doses: set[int], timed: bool) -> Optional[float]:
+    """Hours after t0; None at or before t0, and for every sample when not `timed` (a record
+    without medication). A sample taken at the same instant as a dose counts as drawn just before
+    it (the trough convention; the model reports the state after a dose given at an output time):
+    at t0 it is a baseline, at a later dose it is placed PRE_DOSE_H earlier."""
+    if not timed or obs.time <= t0:
         return None
     time_h = (obs.time - t0).total_seconds() / HOUR_S
     return time_h - PRE_DOSE_H if _ms(obs.time) in doses else time_h
 
 
-def model_observations(record: PatientRecord) -> tuple[ModelObservation, ...]:
+def model_observations(record: PatientRecord, *, origin: Optional[datetime] = None) -> tuple[ModelObservation, ...]:
     """The record's observations in model units, times in hours after plan_of(record)'s t0
     (None for a baseline: before the first dose, or at its instant). Any problem (see
-    check_record; the future is not checked here) raises one RecordError."""
+    check_record; the future is not checked here) raises one RecordError. `origin`: another t0
+    at or before every sample (assess.cycle: a cycling woman's samples are each integrated to
+    their own time, at their cycle day); only samples at it are baselines then."""
     allowed = _allowed_drugs(record)
-    _, t0 = plan_of(record)
+    t0 = plan_of(record)[1] if origin is None else origin
+    timed = bool(record.medications) or origin is not None
     doses = _dose_instants(record)
     out, problems = [], []
     for obs in record.observations:
@@ -211,8 +223,9 @@ def model_observations(record: PatientRecord) -> tuple[ModelObservation, ...]:
             continue
         err = entry.error
         region = obs.region if entry.region == "required" else entry.region
-        out.append(ModelObservation(entry.quantity, region, value, entry.unit, _time_h(obs, t0, record, doses),
-                                    err.kind, err.cv, err.sd, entry.label, obs.source, obs.clock_h))
+        out.append(ModelObservation(entry.quantity, region, value, entry.unit, _time_h(obs, t0, doses, timed),
+                                    err.kind, err.cv, err.sd, entry.label, obs.source, obs.clock_h,
+                                    obs.censor))
     if problems:
         raise RecordError(f"record {record.patient_id!r}", problems)
     return tuple(out)

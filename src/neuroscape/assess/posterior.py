@@ -110,11 +110,17 @@ class Posterior:
                 for c, m, (lo, hi), r in zip(self.parameters, self.eta_map, ci, self.sd_ratio)]
 
     def fit_rows(self) -> list[dict]:
-        """Observed vs fitted for every observation."""
+        """Observed vs fitted for every observation. A censored one ("<5": `censor` "<",
+        `observed` the limit) has no z-score (None); `limit_p` is the fitted probability of a
+        measurement beyond its limit, i.e. of what was reported (exp(-r^2 / 2) of its M3
+        pseudo-residual r), and `observed_text` reads "<5"."""
         out = []
         for ob, pred, res in zip(self.observations, self.predicted, self.residuals):
+            censor = getattr(ob, "censor", None)
             out.append({"label": getattr(ob, "label", ob.quantity), "quantity": ob.quantity,
                         "region": ob.region, "time_h": ob.time_h, "unit": ob.unit,
-                        "observed": float(ob.value), "fitted": float(pred), "z": float(res),
-                        "source": getattr(ob, "source", "")})
+                        "observed": float(ob.value), "fitted": float(pred),
+                        "z": None if censor else float(res), "source": getattr(ob, "source", ""),
+                        "censor": censor, "observed_text": f"{censor or ''}{float(ob.value):.4g}",
+                        "limit_p": float(np.exp(-0.5 * res * res)) if censor else None})
         return out

@@ -11,9 +11,9 @@ from ..plan import Plan
 from ..subject import Subject
 from .calibrate import calibrate
 from .landscape import Landscape, landscape
-from .observations import model_observations
+from .cycle import timeline
 from .posterior import Posterior
-from .records import PatientRecord, plan_of, subject
+from .records import PatientRecord
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,8 @@ class Assessment:
         return _clean({
             "patient_id": self.record.patient_id,
             "subject": {"sex": self.subject.sex, "age_years": self.subject.age_years,
-                        "weight_kg": self.subject.weight_kg, "genotypes": dict(self.subject.genotypes)},
+                        "weight_kg": self.subject.weight_kg, "genotypes": dict(self.subject.genotypes),
+                        "cycle_day_at_t0": self.subject.cycle_day},
             "medications": [{"drug": m.drug, "dose_mg": m.dose_mg, "every_h": m.every_h,
                              "count": m.count, "first_dose": m.first_dose.isoformat()}
                             for m in self.record.medications],
@@ -48,14 +49,14 @@ class Assessment:
 
 
 def assess(record: PatientRecord, *, method: Literal["laplace", "mcmc"] = "laplace",
-           samples: int = 1000, seed: int = 0, progress: bool = False) -> Assessment:
+           samples: int = 1000, seed: int = 0, progress: bool = False, **limits) -> Assessment:
     """Calibrate the record's virtual patient and compute its landscape now (at the record's
-    reference time, on its current medication)."""
-    person = subject(record)
-    plan, t0 = plan_of(record)
-    observations = model_observations(record)
-    post = calibrate(person, observations, plan, method=method, samples=samples, seed=seed,
-                     progress=progress)
+    reference time, on its current medication). `limits`: the MCMC's min_ess, max_seconds,
+    max_steps (calibrate)."""
+    on_axis = timeline(record)  # a cycling woman with a last menstrual period: at her cycle day
+    person, plan, t0 = on_axis.subject, on_axis.plan, on_axis.t0
+    post = calibrate(person, on_axis.observations, plan, method=method, samples=samples, seed=seed,
+                     progress=progress, **limits)
     now_h = max(0.0, (record.reference_time - t0).total_seconds() / 3600.0)
     return Assessment(record, person, plan, t0, post,
                       landscape(post, at_h=now_h, samples=min(samples, 200), seed=seed))

@@ -46,6 +46,10 @@ def assess_command(
     save: bool = typer.Option(False, "--save", help="store the record and the assessment (NEUROSCAPE_DB, else "
                               "a SQLite file in the user's data directory; see neuroscape patients)"),
     patient: str | None = typer.Option(None, "--patient", help="the patient to read from a file of several"),
+    min_ess: float = typer.Option(400.0, "--min-ess", help="mcmc: run until every parameter has this many "
+                                  "effective draws (and R-hat near 1)"),
+    max_seconds: float = typer.Option(300.0, "--max-seconds", help="mcmc: stop after this long; the result "
+                                      "then says it has not converged"),
 ):
     """Import a person's records, calibrate their virtual patient and report the landscape."""
     from ..assess.run import assess
@@ -72,12 +76,13 @@ def assess_command(
     record = summary.record
     if chosen == "table":  # the dry run's summary first: what is read, what is skipped and why
         print_summary(summary)
+    opts = {"method": method, "samples": samples, "seed": seed, "min_ess": min_ess, "max_seconds": max_seconds}
     try:  # a model that cannot be fitted exits 1
         if method == "mcmc" and chosen == "table" and console.is_terminal:  # a progress bar of the sampler
-            result = assess(record, method=method, samples=samples, seed=seed, progress=True)
+            result = assess(record, **opts, progress=True)
         else:
             with status(f"calibrating {record.patient_id} ({method})"):
-                result = assess(record, method=method, samples=samples, seed=seed)
+                result = assess(record, **opts)
     except DataError as exc:
         raise fail(in_file(exc, file), 2) from None
     except NeuroscapeError as exc:
@@ -173,6 +178,28 @@ def print_assessment(result, console: Console) -> None:
     for r in informed:
         ptable.add_row(r["parameter"], f"{r['factor']:.3g}", f"{r['ci_low']:.3g}-{r['ci_high']:.3g}", r["status"])
     print_table(ptable, console)
-    worst = max((abs(r["z"]) for r in post.fit_rows()), default=0.0)
-    console.print(f"fit: {len(post.fit_rows())} observations, largest |z| = {worst:.2f}", highlight=False)
+    fit = post.fit_rows()
+    worst = max((abs(r["z"]) for r in fit if r["z"] is not None), default=0.0)
+    censored = [r for r in fit if r["censor"]]
+    console.print(f"fit: {len(fit)} observations, largest |z| = {worst:.2f}"
+                  + ("; censored (M3: fitted probability of the report): " + ", ".join(
+                      f"{literal(r['label'])} {r['observed_text']} (P = {r['limit_p']:.2g})" for r in censored)
+                     if censored else ""), highlight=False)
+    if post.method == "mcmc":
+        print_convergence(post, console)
     console.print(DISCLAIMER, highlight=False)
+
+
+def print_convergence(post, console: Console) -> None:
+    """ESS and R-hat per sampled parameter, and plainly whether the chain converged."""
+    diag = post.diagnostics
+    rows = diag.get("convergence") or []
+    if rows:
+        table = Table(title=f"MCMC convergence (target: ESS >= {diag['min_ess']:g}, R-hat < {diag['rhat_limit']:.3f})")
+        for col in ("parameter", "ESS bulk", "ESS tail", "R-hat"):
+            table.add_column(col)
+        for r in rows:
+            table.add_row(r["parameter"], f"{r['ess_bulk']:.0f}", f"{r['ess_tail']:.0f}", f"{r['rhat']:.3f}")
+        print_table(table, console)
+    word = "converged" if diag.get("mcmc_converged") else "[bold red]NOT converged[/bold red]"
+    console.print(f"MCMC {word}: {literal(diag.get('mcmc_message', ''))}")

@@ -145,13 +145,15 @@ def fit_figure(posterior) -> str:
     fig, ax = plt.subplots(figsize=(7, 0.3 * len(rows) + 1.0))
     ax.axvspan(-2, 2, color="#e6f4ea")
     for i, r in enumerate(rows):
-        ax.plot([r["z"]], [i], "o", color="#b2182b" if abs(r["z"]) > 2 else "#333333")
+        if r["z"] is not None:  # a censored value has no z-score: its label says so
+            ax.plot([r["z"]], [i], "o", color="#b2182b" if abs(r["z"]) > 2 else "#333333")
     ax.axvline(0, color="#888", lw=0.8)
-    labels = [f"{r['label']} ({_when(r['time_h'])})" for r in rows]
+    labels = [f"{r['label']} ({_when(r['time_h'])})" + (f" {r['observed_text']}: censored" if r["censor"] else "")
+              for r in rows]
     ax.set_yticks(range(len(rows)), labels, fontsize=7)
     ax.invert_yaxis()
     ax.set_xlabel("(observed - fitted) / sd   (green: within 2 sd)", fontsize=8)
-    lim = max(3.0, max((abs(r["z"]) for r in rows), default=0) + 0.5)
+    lim = max(3.0, max((abs(r["z"]) for r in rows if r["z"] is not None), default=0) + 0.5)
     ax.set_xlim(-lim, lim)
     return _png(fig)
 
@@ -162,6 +164,25 @@ def prediction_figure(posterior, draws: int = 40) -> str:
     from .predictive_plot import prediction_plot
 
     return _png(prediction_plot(posterior, predictive_bands(posterior, draws=draws)))
+
+
+def _convergence(post) -> str:
+    """MCMC only: ESS and R-hat per sampled parameter, and whether the chain converged."""
+    d = post.diagnostics
+    if post.method != "mcmc" or not d.get("convergence"):
+        return ""
+    word = "converged" if d["mcmc_converged"] else "<b>NOT converged</b>"
+    rows = [(r["parameter"], f"{r['ess_bulk']:.0f}", f"{r['ess_tail']:.0f}", f"{r['rhat']:.3f}")
+            for r in d["convergence"]]
+    return (f"<p>MCMC {word}: {html.escape(d['mcmc_message'])}. Target: ESS >= {d['min_ess']:g}, "
+            f"R-hat < {d['rhat_limit']:.3f}.</p>" + _table(["parameter", "ESS bulk", "ESS tail", "R-hat"], rows))
+
+
+def _z_cell(row) -> str:
+    """The z column: a censored value has none; the fitted probability of its report instead."""
+    if row["censor"]:
+        return f"censored (P = {row['limit_p']:.2g})"
+    return f"{row['z']:+.2f}"
 
 
 def _when(time_h) -> str:
@@ -199,7 +220,8 @@ def assessment_report(assessment, out_dir: str | Path) -> Path:
                 if r["status"] != "prior"]
     n_prior = sum(r["status"] == "prior" for r in post.rows())
     fit_rows = [(r["label"], "baseline" if r["time_h"] is None else f"{r['time_h']:g}", r["unit"],
-                 _g(r["observed"]), _g(r["fitted"]), f"{r['z']:+.2f}", r["source"]) for r in post.fit_rows()]
+                 r["observed_text"] if r["censor"] else _g(r["observed"]), _g(r["fitted"]), _z_cell(r), r["source"])
+                for r in post.fit_rows()]
     notes = "".join(f"<li>{html.escape(n)}</li>" for n in rec.notes)
     page = f"""<!doctype html><html><head><meta charset='utf-8'>
 <title>neuroscape assessment {html.escape(rec.patient_id)}</title><style>{_STYLE}</style></head><body>
@@ -228,6 +250,7 @@ Below: each observation's residual in its error model's standard deviations.</p>
 (covariate- and genotype-adjusted) value. {n_prior} further parameters are not informed by these data and
 stay at their population prior.</p>
 {_table(["parameter", "group", "factor (MAP)", "credible interval", "prior CV", "posterior/prior sd", "status"], par_rows)}
+{_convergence(post)}
 {"<h2>Notes in the record (not parsed)</h2><ul>" + notes + "</ul>" if notes else ""}
 </body></html>"""
     path = out / f"{_safe(rec.patient_id)}.html"
