@@ -24,6 +24,7 @@ bench: $(STAMP)
 	$(PY) bench/run_bench.py
 	$(PY) bench/assess_bench.py
 	$(PY) bench/plan_bench.py
+	$(PY) bench/trial_bench.py
 
 clean:
 	rm -rf $(VENV) reports .pytest_cache
