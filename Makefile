@@ -25,6 +25,7 @@ bench: $(STAMP)
 	$(PY) bench/assess_bench.py
 	$(PY) bench/plan_bench.py
 	$(PY) bench/cohort_bench.py
+	$(PY) bench/trial_bench.py
 
 clean:
 	rm -rf $(VENV) reports .pytest_cache

@@ -121,3 +121,20 @@ def test_a_change_takes_the_place_of_the_next_scheduled_dose():
     space = candidate_space(SSRI, current, Levers(drugs=("escitalopram",)), now_h=658.0, horizon_h=336.0)
     change = next(c for c in space if c.label == "change to escitalopram 5 mg every 24 h")
     assert change.history[0].end_h == 648.0 and change.future[0].start_h == 672.0
+
+
+def test_continue_as_now_carries_on_only_the_latest_run_after_a_dose_change():
+    # 10 mg daily for 4 weeks, then 20 mg daily for 4 weeks: "continue as now" is 20 mg daily; the 10 mg run
+    # is history (carrying it on too would mean 30 mg a day, above the 20 mg label maximum)
+    current = (Regimen("drug", "escitalopram", 10.0, 0.0, 24.0, 28), Regimen("drug", "escitalopram", 20.0, 672.0,
+                                                                             24.0, 28))
+    space = candidate_space(load_profile("tdm-agnp2017"), current, Levers(drugs=("escitalopram",), max_units=1),
+                            now_h=1344.0, horizon_h=672.0)
+    keep = space[0]
+    assert keep.label == "continue as now"
+    assert keep.regimens[0] == current[0]
+    # to the horizon end inclusive (continue_regimen): (2016 - 672) / 24 + 1 doses
+    assert keep.regimens[1] == Regimen("drug", "escitalopram", 20.0, 672.0, 24.0, 57)
+    labels = [c.label for c in space]
+    assert "change to escitalopram 20 mg every 24 h" not in labels  # that is "continue as now"
+    assert {"change to escitalopram 5 mg every 24 h", "change to escitalopram 10 mg every 24 h"} <= set(labels)

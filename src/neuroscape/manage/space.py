@@ -193,6 +193,17 @@ def continue_regimen(current: Regimen, until_h: float) -> Regimen:
                    max(count, current.count), current.formulation)
 
 
+def superseded(regimens) -> set[Regimen]:
+    """The runs a later run of the same drug or supplement replaced (a dose change in the history: 10 mg
+    daily, then 20 mg daily): they are history, and "continue as now" carries on only the latest run."""
+    latest: dict[tuple[str, str], Regimen] = {}
+    for r in regimens:
+        key = (r.kind, r.name)
+        if key not in latest or r.start_h > latest[key].start_h:
+            latest[key] = r
+    return {r for r in regimens if r is not latest[(r.kind, r.name)] and r.end_h < latest[(r.kind, r.name)].start_h}
+
+
 def next_dose_h(regimens, now_h: float) -> float:
     """The first scheduled dose at or after `now_h` of the regimens carried on (now_h if none)."""
     times = []
@@ -258,8 +269,9 @@ def plan_factors(profile: TargetProfile, current: Iterable[Regimen], levers: Lev
 
     current = tuple(current)
     end = now_h + horizon_h
-    current_drugs = [r for r in current if r.kind == "drug"]
-    carried = tuple(continue_regimen(r, end) for r in current)
+    old = superseded(current)
+    current_drugs = [r for r in current if r.kind == "drug" and r not in old]
+    carried = tuple(r if r in old else continue_regimen(r, end) for r in current)
     base = Candidate("continue as now" if current else "no change", carried, ())
     drug_options: list[Candidate] = [base]
     drugs = (levers.drugs if levers.drugs is not None else profile_drugs(profile)) if levers.drug_changes else ()
