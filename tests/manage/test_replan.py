@@ -29,6 +29,7 @@ class _Plan:
     p: float
     median: float
     draws: int = 50
+    expected_loss: float = 1.0
     pta: dict = field(init=False)
     statistic: dict = field(init=False)
 
@@ -83,6 +84,22 @@ def test_a_change_too_soon_after_the_last_is_held():
     d = decide(search, GuardRails(), as_of=NOW, last_change=NOW - timedelta(days=3))
     assert d.action == "hold" and "3.0 days ago" in d.reason and "7-day minimum" in d.reason
     assert decide(search, GuardRails(), as_of=NOW, last_change=NOW - timedelta(days=8)).action == "change"
+
+
+def test_when_nothing_attains_the_closest_safe_plan_is_proposed():
+    """Every plan 0% (a fast clearer far below the band): 20 mg comes closer than 10 mg, so it is proposed as
+    the best partial plan; 40 mg (closer still) is beyond the dose step."""
+    keep = _Plan(Candidate("continue as now", (_reg(10.0),), ()), 0.0, 5.0, expected_loss=0.6)
+    twenty = _Plan(Candidate("change to escitalopram 20 mg every 24 h", (_reg(10.0),), (_reg(20.0, 24.0),)), 0.0,
+                   10.0, expected_loss=0.3)
+    forty = _Plan(Candidate("change to escitalopram 40 mg every 24 h", (_reg(10.0),), (_reg(40.0, 24.0),)), 0.0,
+                  14.0, expected_loss=0.05)
+    search = _Search([keep, twenty, forty], [keep, twenty, forty])
+    d = decide(search, GuardRails(hysteresis=0.1), as_of=NOW, last_change=None)
+    assert d.action == "change" and d.plan is twenty and "best safe partial plan" in d.reason
+    # within the hysteresis of the current loss: no change
+    twenty.expected_loss = 0.57
+    assert decide(search, GuardRails(hysteresis=0.1), as_of=NOW, last_change=None).action == "continue"
 
 
 def test_no_better_plan_within_the_rails_continues_and_says_why():

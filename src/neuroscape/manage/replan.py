@@ -6,7 +6,9 @@ records the decision in the ledger and replays it.
               inside the hysteresis tolerance of every band: no change for a difference the next level
               cannot resolve
     hold      it is off target, but the last change was less than the shortest interval ago
-    change    off target: the best ranked plan whose dose steps stay within the guard rails
+    change    off target: the best ranked plan whose dose steps stay within the guard rails; when none
+              attains the bands more often, the one that comes closest (lower expected loss by more than
+              the hysteresis): the best safe partial plan
     continue  off target, but no plan within the guard rails does better (said in the reason)
 """
 
@@ -67,14 +69,25 @@ def decide(search, guards: GuardRails, *, as_of: datetime, last_change: datetime
     too_big = [p.candidate.label for p in ranked if p.candidate.label not in KEEP_LABELS
                and not dose_step_ok(current, p.candidate, guards.max_dose_step)]
     base = keep.pta["joint"].p if keep is not None else -1.0
+    base_loss = keep.expected_loss if keep is not None else float("inf")
+    note = f"; larger steps not offered: {', '.join(too_big[:3])}" if too_big else ""
     better = [p for p in allowed if p.pta["joint"].p > base]
     if better:
         best = better[0]
-        note = f"; larger steps not offered: {', '.join(too_big[:3])}" if too_big else ""
         return Decision("change", best, f"off target (current regimen: joint PTA {max(base, 0):.0%}); "
                                         f"{best.candidate.label} attains every band on {best.pta['joint'].p:.0%} "
                                         f"of {best.draws} draws within the dose-step guard rail "
                                         f"(x{1 + guards.max_dose_step:g}){note}")
+    # No plan attains more often: the best safe partial plan, when it comes closer to the bands (a lower
+    # expected loss by more than the hysteresis), as a clinician would still step towards the target.
+    closer = sorted((p for p in allowed if p.pta["joint"].p >= base
+                     and p.expected_loss < base_loss * (1 - guards.hysteresis)), key=lambda p: p.expected_loss)
+    if closer:
+        best = closer[0]
+        return Decision("change", best, f"off target, and no plan within the guard rails attains every band more "
+                                        f"often (joint PTA {max(base, 0):.0%}); {best.candidate.label} comes closest "
+                                        f"(expected loss {best.expected_loss:.3g} vs {base_loss:.3g} now): the best "
+                                        f"safe partial plan{note}")
     return Decision("continue", keep, "off target, but no plan within the guard rails does better than the "
                                       "current regimen" + (f" (larger steps excluded: {', '.join(too_big[:3])})"
                                                            if too_big else ""))
