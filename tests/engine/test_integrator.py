@@ -232,3 +232,14 @@ def test_batch_events_must_match_the_members(chain):
         chain.integrate_batch(Y0, P, [1.0], [Events()] * 3)
     with pytest.raises(EngineError, match=r"events\[1\] is list"):
         chain.integrate_batch(Y0, P, [1.0], [Events(), []])
+
+
+def test_h_max_caps_the_step(chain):
+    from neuroscape.errors import EngineError
+
+    _, _, free = chain.integrate(np.array([0.0, 5.0]), None, [96.0], None, Solver())
+    y, status, capped = chain.integrate(np.array([0.0, 5.0]), None, [96.0], None, Solver(h_max=1.0))
+    assert status == "ok" and free[0] < 96 <= capped[0]
+    assert y[0, 1] == pytest.approx(5.0 * np.exp(-0.2 * 96.0), rel=1e-5)
+    with pytest.raises(EngineError, match=r"Solver.h_max = 0.0; it must be a positive number of hours"):
+        Solver(h_max=0.0)

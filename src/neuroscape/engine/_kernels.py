@@ -123,14 +123,15 @@ def _restart_step(y, fy, atol, rtol, h, h_init):
 
 @_nb.njit(cache=True, nogil=True, error_model="numpy", fastmath=_FAST)
 def integrate(y0, p0, t0, t_out, ev_t, ev_kind, ev_target, ev_value, ev_scale, rtol, atol,
-              h_init, max_steps, lu, out, stats, rec, dense):
+              h_init, h_max, max_steps, lu, out, stats, rec, dense):
     """Integrate from t0 through every time in t_out (sorted, >= t0); events are applied at their
     time before the output at that time is recorded; `rec` lists the states recorded in `out`.
 
     Steps end only at events and at the last output time: outputs between are read from the
     Rodas4 continuous extension of the step that covers them (`dense`; with dense False every
-    output time ends a step, the former behaviour). Events that only set inputs keep the step size;
-    a state jump restarts it (`_restart_step`). A rejected step reuses f(y) and J(y).
+    output time ends a step, the former behaviour). No step is longer than h_max. Events that only
+    set inputs keep the step size; a state jump restarts it (`_restart_step`). A rejected step
+    reuses f(y) and J(y).
     Returns a status code. `lu` is the sparse LU plan (sparse.LUArrays)."""
     n = y0.size
     y = y0.copy()
@@ -154,6 +155,8 @@ def integrate(y0, p0, t0, t_out, ev_t, ev_kind, ev_target, ev_value, ev_scale, r
     nreject = 0
     reject_last = False
     fresh = False  # fy and jv hold f(y) and J(y) at the current state and inputs
+    h_after_input = _np.inf  # the step proposed after the first step past the last input event
+    after_input = False
     status = OK
     while io < nt:
         t_stop = t_out[nt - 1] if dense else t_out[io]
@@ -164,7 +167,7 @@ def integrate(y0, p0, t0, t_out, ev_t, ev_kind, ev_target, ev_value, ev_scale, r
             if steps >= max_steps:
                 stats[0], stats[1], stats[2] = steps, naccept, nreject
                 return MAX_STEPS
-            hs = min(h, t_stop - t)
+            hs = min(h, h_max, t_stop - t)
             last = t_stop - (t + hs) < near
             if last:
                 hs = t_stop - t
@@ -238,6 +241,9 @@ def integrate(y0, p0, t0, t_out, ev_t, ev_kind, ev_target, ev_value, ev_scale, r
                     hnew = h  # a step cut short to land on t_stop says nothing against the longer one
                 reject_last = False
                 h = hnew
+                if after_input:
+                    h_after_input = h
+                    after_input = False
             else:
                 nreject += 1
                 h = hs * 0.1 if reject_last else hnew
@@ -247,7 +253,12 @@ def integrate(y0, p0, t0, t_out, ev_t, ev_kind, ev_target, ev_value, ev_scale, r
         ie, jumped = _apply_events(t + near, ie, y, p, ev_t, ev_kind, ev_target, ev_value, ev_scale)
         if ie > before:
             fresh = False  # inputs or states changed: f and J are stale
-            if jumped:
+            if not jumped:
+                # an input step starts a transient like the last one's: start at the step that
+                # followed the last input event (keeping the full step was rejected once an event)
+                h = min(h, h_after_input)
+                after_input = True
+            else:
                 rhs(y, p, fy)
                 jac(y, p, jv)
                 fresh = True
@@ -353,13 +364,13 @@ def steady_state(y0, p, tol, max_iter, lu, y_out, stats):
 
 @_nb.njit(cache=True, parallel=True, error_model="numpy", fastmath=_FAST)
 def integrate_batch(Y0, P, t0, t_out, ev_t, ev_kind, ev_target, ev_value, ev_scale, ev_lo, ev_hi,
-                    rtol, atol, h_init, max_steps, lu, out, status, stats, rec, dense):
+                    rtol, atol, h_init, h_max, max_steps, lu, out, status, stats, rec, dense):
     """Member b integrates along its own events, ev_*[ev_lo[b]:ev_hi[b]] (a shared list: the same
     bounds for every member)."""
     for b in _nb.prange(Y0.shape[0]):
         lo, hi = ev_lo[b], ev_hi[b]
         status[b] = integrate(Y0[b], P[b], t0, t_out, ev_t[lo:hi], ev_kind[lo:hi], ev_target[lo:hi],
-                              ev_value[lo:hi], ev_scale[lo:hi], rtol, atol[b], h_init, max_steps, lu,
+                              ev_value[lo:hi], ev_scale[lo:hi], rtol, atol[b], h_init, h_max, max_steps, lu,
                               out[b], stats[b], rec, dense)
 
 

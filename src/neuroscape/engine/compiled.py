@@ -33,7 +33,9 @@ class Solver:
 
     With `dense_output` (the default) steps end only at events and at the last output time, and
     outputs between are read from the Rodas4 continuous extension; without it every output time
-    ends a step (slower for dense output grids; kept as the cross-check of the interpolation)."""
+    ends a step (slower for dense output grids; kept as the cross-check of the interpolation).
+    `h_max` (h) caps the step: the error control lets steps grow long in slow tails, where the
+    global error of slow states gathers; a cap buys accuracy there cheaply (bench/run_bench.py)."""
 
     rtol: float = 1e-6
     atol: float = 1e-8
@@ -41,12 +43,15 @@ class Solver:
     max_steps: int = 500_000
     zero_scale: float = 100.0
     dense_output: bool = True
+    h_max: float = float("inf")
 
     def __post_init__(self) -> None:
         for name in ("rtol", "atol", "h_init", "zero_scale"):
             value = getattr(self, name)
             if not (value > 0 and np.isfinite(value)):
                 raise EngineError(f"Solver.{name} = {value!r}; it must be a positive number")
+        if not self.h_max > 0:
+            raise EngineError(f"Solver.h_max = {self.h_max!r}; it must be a positive number of hours (or inf)")
 
 
 @dataclass(frozen=True)
@@ -192,7 +197,7 @@ class CompiledModel:
         stats = np.zeros(3, dtype=np.int64)
         atol = self.atol_vector(y0 if atol_scale is None else atol_scale, solver)
         code = self.module.integrate(y0, self._p(p), float(t0), times, *events.arrays(),
-                                     solver.rtol, atol, solver.h_init, solver.max_steps,
+                                     solver.rtol, atol, solver.h_init, float(solver.h_max), solver.max_steps,
                                      self.lu.arrays, out, stats, rec, solver.dense_output)
         return out, STATUS[int(code)], stats
 
@@ -220,8 +225,8 @@ class CompiledModel:
         # balances the threads (40 members, 2 threads: 2.26 s vs 2.71 s with numba's equal halves).
         with numba.parallel_chunksize(1):
             self.module.integrate_batch(Y0, P, float(t0), times, *arrays, lo, hi, solver.rtol, atol,
-                                        solver.h_init, solver.max_steps, self.lu.arrays, out, status,
-                                        stats, rec, solver.dense_output)
+                                        solver.h_init, float(solver.h_max), solver.max_steps,
+                                        self.lu.arrays, out, status, stats, rec, solver.dense_output)
         return out, [STATUS[int(c)] for c in status], stats
 
     # -- readouts ------------------------------------------------------------------------------
