@@ -67,14 +67,52 @@ def anchor_one_by_one(subject, n: int) -> dict:
     return {"draws": n, "seconds": dt, "draws_per_s": n / dt}
 
 
+def plans_in_one_batch(subject, doses, n_draws: int) -> dict:
+    """Plans x draws in one engine call (StartBatch.integrate_plans: each (plan, draw) its own events)
+    against the search's present path, one scenario, start batch and batch integration per plan. The
+    plans are one drug's dose levels at the same times (the same model and output grid)."""
+    from neuroscape.manage.peaks import peak_grid
+    from neuroscape.manage.search import GRID_STEP_H
+
+    plans = [plan_of_regimens(_one_plan(d).regimens) for d in doses]
+    sc = scenario(subject, plans[0], HORIZON_H)
+    P = draws_for(sc.model, subject, None, n_draws, 0)
+    times = peak_grid(plans[0], HORIZON_H, GRID_STEP_H)
+    sc.start_batch(P[:2], SEARCH_SOLVER).integrate_plans(plans[:2], times[:3], SEARCH_SOLVER)  # compile
+    t = time.perf_counter()
+    batch = sc.start_batch(P, SEARCH_SOLVER)
+    _, status, _ = batch.integrate_plans(plans, times, SEARCH_SOLVER)
+    one = time.perf_counter() - t
+    t = time.perf_counter()
+    for plan in plans:
+        scenario(subject, plan, HORIZON_H).start_batch(P, SEARCH_SOLVER).integrate(times, SEARCH_SOLVER)
+    each = time.perf_counter() - t
+    k = len(plans) * n_draws
+    return {"plans": len(plans), "draws": n_draws, "outputs": int(times.size),
+            "failed": int(sum(s != "ok" for row in status for s in row)),
+            "one_call_s": one, "draws_x_plans_per_s": k / one,
+            "one_batch_per_plan_s": each, "draws_x_plans_per_s_one_batch_per_plan": k / each}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="smaller sizes (a smoke run)")
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "plans.json"))
+    ap.add_argument("--batch-only", action="store_true", help="only the plans x draws batch case")
     args = ap.parse_args()
     subject = Subject(sex="female", age_years=34, weight_kg=64)
     profile = load_profile("ssri-efficacy")
     results: dict = {"horizon_weeks": WEEKS, "solver": {"rtol": SEARCH_SOLVER.rtol, "atol": SEARCH_SOLVER.atol}}
+    doses, n_draws = ((5.0, 10.0, 15.0, 20.0), 10) if args.quick else ((5.0, 10.0, 15.0, 20.0, 25.0, 30.0), 40)
+    pb = results["plans_in_one_batch"] = plans_in_one_batch(subject, doses, n_draws)
+    print(f"plans x draws in one batch: {pb['plans']} x {pb['draws']}: {pb['one_call_s']:.2f} s = "
+          f"{pb['draws_x_plans_per_s']:.1f}/s (one batch per plan: {pb['one_batch_per_plan_s']:.2f} s = "
+          f"{pb['draws_x_plans_per_s_one_batch_per_plan']:.1f}/s)", flush=True)
+    if args.batch_only:
+        out = Path(args.out).with_name("plans_batch.json")
+        out.write_text(json.dumps(results, indent=1))
+        print(f"written: {out}")
+        return
     sizes = (5, 10, 20) if args.quick else (25, 50, 100, 200)
     print("time against posterior draws (one plan, 12 weeks):", flush=True)
     results["draws_scaling"] = scaling_draws(subject, profile, sizes)

@@ -186,3 +186,27 @@ def test_a_warm_run_in_reaches_the_same_periodic_state_in_fewer_cycles(monkeypat
     size = np.maximum(np.abs(out[False].steady_states), CALIBRATION_SOLVER.zero_scale)
     assert np.max(np.abs(out[True].Y0 - out[False].Y0) / size) < 1e-6  # both within 1e-8 a cycle of periodic
     assert cycles[1] < 0.8 * cycles[0]  # 42 -> 32 member-cycles
+
+
+def test_many_plans_on_many_draws_in_one_batch_equal_each_plans_own_batch():
+    """Plan search's shape: k plans (other doses and times of the same drug) x b draws in one engine
+    call, each (plan, draw) with its own events, equal each plan's own batch; the cycling woman's
+    own hormone course is in every plan's events."""
+    subject = SUBJECTS["cycling woman"]
+    plans = [PLAN, add_dose(Plan(), "escitalopram", 6.0, 20.0, every_h=24, count=12),
+             add_dose(Plan(), "escitalopram", 0.0, 5.0, every_h=12, count=20)]
+    sc = scenario(subject, PLAN, TIMES[-1])
+    P = draws(sc, 3, seed=2)
+    batch = sc.start_batch(P, CALIBRATION_SOLVER)
+    states, status, _ = batch.integrate_plans(plans, TIMES, CALIBRATION_SOLVER)
+    assert states.shape == (3, 3, len(TIMES), sc.model.n)
+    assert status == [["ok"] * 3] * 3
+    for j, plan in enumerate(plans):
+        own, st, _ = scenario(subject, plan, TIMES[-1]).start_batch(P, CALIBRATION_SOLVER).integrate(
+            TIMES, CALIBRATION_SOLVER)
+        assert st == ["ok"] * 3
+        np.testing.assert_allclose(states[j], own, rtol=1e-9, atol=1e-12)
+    escitalopram = sc.model.species_index["escitalopram_cen"]
+    assert states[1, 0, 2, escitalopram] > 1.5 * states[0, 0, 2, escitalopram]  # 20 mg vs 10 mg
+    with pytest.raises(EngineError, match=r"plans\[0\] uses drugs \[\] .* one scenario per drug combination"):
+        batch.integrate_plans([Plan()], TIMES)

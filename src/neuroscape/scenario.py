@@ -16,12 +16,15 @@ decline up to postpartum_day. The course continues from t = 0, held in the event
 A batch shares one event list (the engine integrates all members along it): the rows of P may
 differ in any parameter the events do not read (calibration parameters, posterior draws), and a
 batch whose rows differ in one they do read (a dose lag, an input's baseline) is refused.
+`StartBatch.integrate_plans(plans, times)` runs other plans on the same model (other doses, times,
+supplements, exercise) on every member in one engine call, each (plan, member) with its own events.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from typing import Sequence
 
 import numpy as np
 
@@ -269,11 +272,59 @@ class StartBatch:
                 status[i] = s
         return out, status, stats
 
+    def integrate_plans(self, plans: Sequence[Plan], times, solver: Solver = Solver()):
+        """Every plan on every member in one engine call: (states (k, b, T, n), status (k, b) as
+        nested lists, stats (k, b, 3)) for k plans. A plan needs this scenario's model (the same
+        drugs and formulations as its plan); its events get the subject's own hormone course, as the
+        scenario's do. Members that failed to start are not integrated (NaN, their status kept)."""
+        sc = self.scenario
+        times = np.asarray(times, dtype=float)
+        plans = list(plans)
+        for i, plan in enumerate(plans):
+            if (plan.drugs, plan.formulations) != (sc.plan.drugs, sc.plan.formulations):
+                raise EngineError(f"plans[{i}] uses drugs {list(plan.drugs)} with formulations "
+                                  f"{list(plan.formulations)}, the scenario's model has {list(sc.plan.drugs)} "
+                                  f"with {list(sc.plan.formulations)}: give plans on the same drugs, or one "
+                                  "scenario per drug combination")
+        k, b = len(plans), self.P.shape[0]
+        out = np.full((k, b, times.size, sc.model.n), np.nan)
+        stats = np.zeros((k, b, 3), dtype=np.int64)
+        status = [list(self.status) for _ in plans]
+        ok = np.flatnonzero(self.ok)
+        if k == 0 or ok.size == 0:
+            return out, status, stats
+        own = reproductive.course(sc.subject, sc.horizon_h + DAY_H)
+        events = []
+        for plan in plans:
+            held = hold_inputs(plan, own)
+            events += _member_events(sc, held, self.P[ok])
+        Y, st, stt = sc.model.integrate_batch(np.tile(self.Y0[ok], (k, 1)), np.tile(self.P[ok], (k, 1)),
+                                              times, events, solver)
+        out[:, ok] = Y.reshape(k, ok.size, times.size, -1)
+        stats[:, ok] = stt.reshape(k, ok.size, 3)
+        for j in range(k):
+            for m, i in enumerate(ok):
+                status[j][i] = st[j * ok.size + m]
+        return out, status, stats
+
     def inputs_at(self, times) -> np.ndarray:
         return self.scenario.inputs_at(self.P, times)
 
     def start_inputs(self) -> np.ndarray:
         return self.scenario.start_inputs(self.P)
+
+
+def _member_events(sc: Scenario, plan: Plan, P: np.ndarray) -> list[Events]:
+    """The plan's events for each row of P: one list shared by all rows unless the rows differ in a
+    parameter the plan's events read (a dose lag, a release time), then each row's own."""
+    shared = events_for(plan, sc.model, P[0])
+    varying = np.flatnonzero(np.any(P != P[0][None, :], axis=0))
+    if varying.size:
+        blind = P[0].copy()
+        blind[varying] = np.nan
+        if not _same(events_for(plan, sc.model, blind), shared):
+            return [events_for(plan, sc.model, row) for row in P]
+    return [shared] * P.shape[0]
 
 
 def _inputs_in_force(P: np.ndarray, events: Events, times) -> np.ndarray:

@@ -23,8 +23,9 @@ from sympy.printing.pycode import PythonCodePrinter
 from ..model import assemble, network as network_module
 from ..model.assemble import inline_expressions, resolve
 from ..model.network import Network
+from . import sparse
 
-CODEGEN_VERSION = "4"
+CODEGEN_VERSION = "5"
 # Generated kernels may reassociate and contract arithmetic (no NaN/inf assumptions: the
 # integrator's finiteness checks stay valid), and use numpy's error model (no Python exceptions).
 _DECORATOR = ('@numba.njit(cache=True, nogil=True, error_model="numpy", '
@@ -45,8 +46,9 @@ def cache_dir() -> Path:
 
 KERNELS = Path(__file__).with_name("_kernels.py")
 # Every module whose code shapes the generated text: the parser and inliner of rate laws, the
-# network's name order, this generator and the kernels appended to its output.
-SOURCES = (Path(assemble.__file__), Path(network_module.__file__), Path(__file__), KERNELS)
+# network's name order, this generator, the sparse LU planner and the kernels appended to its output.
+SOURCES = (Path(assemble.__file__), Path(network_module.__file__), Path(__file__), Path(sparse.__file__),
+           KERNELS)
 
 
 def source_texts() -> dict[str, bytes]:
@@ -106,7 +108,8 @@ def symbolic_system(network: Network):
 
 
 def generate_source(network: Network) -> tuple[str, np.ndarray, np.ndarray]:
-    """Source text with `rhs(y, p, dy)` and `jac(y, p, jv)`; plus the Jacobian's (rows, cols)."""
+    """Source text with `rhs(y, p, dy)`, `jac(y, p, jv)`, `rates(y, p, r)` and the sparse LU of
+    the iteration matrix (sparse.lu_source); plus the Jacobian's (rows, cols)."""
     _table, ys, ps, rates, rhs, jac = symbolic_system(network)
     printer = _Printer({"fully_qualified_modules": False, "standard": "python3"})
     keys = sorted(jac)
@@ -127,6 +130,10 @@ def generate_source(network: Network) -> tuple[str, np.ndarray, np.ndarray]:
            *unpack, *body([jac[k] for k in keys], "jv"), "",
            _DECORATOR, "def rates(y, p, r):", *unpack,
            *body(rates, "r"), ""]
+    for line in sparse.lu_source(sparse.analyse(len(ys), rows, cols)):
+        src += ["", _DECORATOR] if line.startswith("def ") else []
+        src.append(line)
+    src.append("")
     text = "\n".join(src).replace("math.exp", "exp").replace("math.sqrt", "sqrt")
     return text, rows, cols
 
