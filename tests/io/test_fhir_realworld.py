@@ -223,7 +223,8 @@ def test_dispense_quantity_and_days_supply(tmp_path, bundle):
          "subject": {"reference": PID}, "quantity": {"value": 60, "unit": "TAB"},
          "daysSupply": {"value": 30, "unit": "days", "system": UCUM, "code": "d"},
          "whenHandedOver": "2026-08-20T10:00:00Z"}
-    bundle["entry"].append({"resource": obs(40, "14675-3", "Cortisol", "2026-10-01T08:00:00Z",
+    # a later sample (before day 35 of the bundle's LMP, 2026-08-20), so that the supply, not the sample, ends it
+    bundle["entry"].append({"resource": obs(40, "14675-3", "Cortisol", "2026-09-20T08:00:00Z",
                                             valueQuantity={"value": 400, "unit": "nmol/L"})})
     got, (m,) = _med(tmp_path, bundle, d)
     assert got == [("sertraline", 50.0, 12.0)]  # 60 tablets in 30 days: one every 12 h
@@ -408,7 +409,7 @@ def medication_rich() -> dict:
          "subject": {"reference": PID}, "effectiveDateTime": "2026-09-01T08:00:00Z",
          "dosage": {"dose": {"value": 1, "unit": "TAB"}}},
         med_request(20, "349332", "escitalopram 10 MG Oral Tablet", timing={"code": {"text": "BID"}}),
-        {**obs(30, "x", "x", "2026-09-14T09:00:00Z"), "code": {"text": "Cycle day"}, "valueInteger": 8})]
+        {**obs(30, "x", "x", "2026-09-02T09:00:00Z"), "code": {"text": "Cycle day"}, "valueInteger": 8})]
     return data
 
 

@@ -1,4 +1,4 @@
-"""Pharmacogenomic magnitudes: the model's steady-state exposure ratios (pharmacology/pgx_table.py) against
+"""Pharmacogenomic magnitudes: the model's steady-state exposure ratios (validation/pgx_table.py) against
 published phenotype ratios, and the docs table against the generator (so it cannot go stale).
 
 Published numbers and their sources: docs/pharmacology.md, section 3a. Checks the model does not
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from neuroscape.pharmacology.pgx import gene_phenotypes
-from neuroscape.pharmacology.pgx_table import exposure_ratios, markdown
+from neuroscape.validation.pgx_table import exposure_ratios, markdown
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "pharmacology.md"
 _BLOCK = re.compile(r"<!-- pgx-table:start -->\n(.*?)\n<!-- pgx-table:end -->", re.S)
@@ -28,7 +28,7 @@ def test_docs_table_is_the_generated_one(rows):
     expected = markdown(list(rows.values()))
     assert found.group(1).strip() == expected, (
         "docs/pharmacology.md section 3a is stale: paste the output of "
-        "`python -m neuroscape.pharmacology.pgx_table` between the pgx-table markers")
+        "`python -m neuroscape.validation.pgx_table` between the pgx-table markers")
 
 
 def test_every_gene_route_and_phenotype_is_covered(rows):

@@ -36,7 +36,7 @@ def test_a_published_series_must_name_a_readout_of_the_case():
 def test_validate_json_gives_each_checks_published_number():
     res = CliRunner().invoke(app, ["validate", "--json", "--case", "V01"])
     assert res.exit_code == 0, res.output
-    cortex, hippocampus = json.loads(res.stdout)[0]["checks"]
+    cortex, hippocampus = json.loads(res.stdout)["cases"][0]["checks"]
     assert cortex["published"] is None
     pub = hippocampus["published"]
     assert pub["value"] == 64.9 and pub["kind"] == "sem"

@@ -19,12 +19,12 @@ a woman's steady state is the cycle average (estradiol_base_female). With an LMP
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, time, timezone
+from datetime import datetime
 
 from ..plan import Plan
 from ..subject import RANGES, Subject
 from .observations import ModelObservation, model_observations
-from .records import HOUR_S, PatientRecord, RecordError, plan_of, subject
+from .records import HOUR_S, PatientRecord, RecordError, lmp_day_one as _day_one, lmp_problems, plan_of, subject
 
 DAY_S = 86400.0
 
@@ -44,34 +44,6 @@ def _cycle_length() -> int:
     from ..interventions.menstrual_cycle import cycle_data
 
     return int(cycle_data()["cycle_length_days"])
-
-
-def _day_one(record: PatientRecord) -> datetime:
-    return datetime.combine(record.last_menstrual_period, time(0), tzinfo=timezone.utc)
-
-
-def lmp_problems(record: PatientRecord) -> list[str]:
-    """Problems of the record's last_menstrual_period: given for a man, after the record's last
-    entry, or so long before it that she is past the cycle's longest day (35)."""
-    lmp = record.last_menstrual_period
-    if lmp is None:
-        return []
-    if record.sex != "female":
-        return [f"last_menstrual_period {lmp.isoformat()} is given for a {record.sex} record; remove it or "
-                "correct the sex"]
-    ref = record.reference_time
-    if ref is None:
-        return []
-    days = (ref - _day_one(record)).total_seconds() / DAY_S
-    longest = RANGES["cycle_day"][1]
-    if days < -1.0:  # a day of slack: the LMP is a date, the reference time a UTC instant
-        return [f"last_menstrual_period {lmp.isoformat()} is after the record's last entry "
-                f"({ref.isoformat()}); give the first day of the last period before it"]
-    if days + 1.0 > longest:
-        return [f"last_menstrual_period {lmp.isoformat()} is {days:.0f} days before the record's last entry "
-                f"({ref.isoformat()}): beyond day {longest:g}, the longest cycle the model holds; give the "
-                "latest period, or leave it out for a woman who is not cycling (the cycle average is used)"]
-    return []
 
 
 def cycle_day_at(record: PatientRecord, when: datetime) -> float:

@@ -18,7 +18,7 @@ from typing import Optional
 
 from ..errors import DataError
 from ..limits import MAX_TIME_H
-from .records import HOUR_S, Observation, PatientRecord, RecordError, plan_of
+from .records import HOUR_S, Observation, PatientRecord, RecordError, lmp_problems, plan_of
 from .units import MASS_CONC, MOLAR_CONC, Entry, loinc_property, lookup, parse_ucum, to_model_unit
 
 
@@ -178,8 +178,6 @@ def check_record(record: PatientRecord, *, now: Optional[datetime] = None) -> li
             _convert(obs, allowed)
         except DataError as exc:
             problems.append(f"{obs.source}: {exc}")
-    from .cycle import lmp_problems  # cycle builds on this module
-
     return problems + _timeline(record, now) + _duplicates(record) + lmp_problems(record)
 
 

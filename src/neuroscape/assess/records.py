@@ -12,7 +12,7 @@ and the plausibility checks live in `observations.py`. Every item carries `sourc
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, timezone
+from datetime import date, datetime, time, timezone
 from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
@@ -287,3 +287,31 @@ def plan_of(record: PatientRecord) -> tuple[Plan, datetime]:
         plan = add_dose(plan, m.drug, at_h, m.dose_mg, route=m.route,
                         every_h=m.every_h if m.count > 1 else None, count=m.count)
     return plan, t0
+
+
+def lmp_day_one(record: "PatientRecord") -> datetime:
+    return datetime.combine(record.last_menstrual_period, time(0), tzinfo=timezone.utc)
+
+
+def lmp_problems(record: "PatientRecord") -> list[str]:
+    """Problems of the record's last_menstrual_period: given for a man, after the record's last
+    entry, or so long before it that she is past the cycle's longest day (35)."""
+    lmp = record.last_menstrual_period
+    if lmp is None:
+        return []
+    if record.sex != "female":
+        return [f"last_menstrual_period {lmp.isoformat()} is given for a {record.sex} record; remove it or "
+                "correct the sex"]
+    ref = record.reference_time
+    if ref is None:
+        return []
+    days = (ref - lmp_day_one(record)).total_seconds() / 86400.0
+    longest = RANGES["cycle_day"][1]
+    if days < -1.0:  # a day of slack: the LMP is a date, the reference time a UTC instant
+        return [f"last_menstrual_period {lmp.isoformat()} is after the record's last entry "
+                f"({ref.isoformat()}); give the first day of the last period before it"]
+    if days + 1.0 > longest:
+        return [f"last_menstrual_period {lmp.isoformat()} is {days:.0f} days before the record's last entry "
+                f"({ref.isoformat()}): beyond day {longest:g}, the longest cycle the model holds; give the "
+                "latest period, or leave it out for a woman who is not cycling (the cycle average is used)"]
+    return []

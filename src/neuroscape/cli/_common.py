@@ -275,8 +275,8 @@ def _plain(value: Any) -> Any:
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
         return [_plain(v) for v in value]
-    if isinstance(value, float) and value != value:
-        return None
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return None  # JSON has no NaN or infinity (e.g. Solver.h_max = inf: no cap)
     return value
 
 

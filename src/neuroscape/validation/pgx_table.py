@@ -7,7 +7,7 @@ normal metabolizer's. Simulated rather than computed as 1/(1 - fm + fm*m) becaus
 linear in the enzyme (saturable fluoxetine, auto-inactivating paroxetine and moclobemide, first passes
 that follow the route activity, metabolites cleared by the same enzyme).
 
-    python -m neuroscape.pharmacology.pgx_table     # prints the markdown table pasted into the docs
+    python -m neuroscape.validation.pgx_table     # prints the markdown table pasted into the docs
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ import numpy as np
 from ..plan import Plan, add_dose
 from ..simulate import simulate
 from ..subject import Subject
-from .library import drug_id, drug_names, load_drug
-from .pgx import gene_phenotypes
+from ..pharmacology.library import drug_id, drug_names, load_drug
+from ..pharmacology.pgx import gene_phenotypes
 
 GENES = ("CYP2D6", "CYP2C19", "CYP2B6")
 ABBREV = {"poor": "PM", "intermediate": "IM", "normal": "NM", "rapid": "RM", "ultrarapid": "UM"}
