@@ -3,6 +3,8 @@ bands, their PTA, risk, burden and safety margins, what was excluded and why, an
 
 from __future__ import annotations
 
+import textwrap
+
 import html
 import math
 from pathlib import Path
@@ -126,14 +128,7 @@ def _unit(quantity: str, region: str | None) -> str:
 
 
 def _wrap(label: str, width: int = 32) -> str:
-    words, lines, line = label.split(), [], ""
-    for w in words:
-        if line and len(line) + len(w) + 1 > width:
-            lines.append(line)
-            line = w
-        else:
-            line = f"{line} {w}".strip()
-    return "\n".join(lines + [line])
+    return textwrap.fill(label, width, break_long_words=False, break_on_hyphens=False)
 
 
 def _regimen_text(r) -> str:

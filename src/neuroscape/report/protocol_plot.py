@@ -11,6 +11,8 @@ for runs over 72 h, fold changes drawn around 1 with the baseline marked, and ax
 
 from __future__ import annotations
 
+import textwrap
+
 import math
 
 import numpy as np
@@ -206,14 +208,7 @@ def _fold_axis(ax, values) -> None:
 
 
 def _wrap(text: str, width: int = 26) -> str:
-    words, lines, line = text.split(), [], ""
-    for w in words:
-        if line and len(line) + len(w) + 1 > width:
-            lines.append(line)
-            line = w
-        else:
-            line = f"{line} {w}".strip()
-    return "\n".join(lines + [line])
+    return textwrap.fill(text, width, break_long_words=False, break_on_hyphens=False)
 
 
 def write_protocol_plot(result, path, dense=None):
