@@ -116,15 +116,6 @@ def assess_command(
                       f"{stored['assessment_id']}", highlight=False)
 
 
-def open_store_or_exit():
-    from ..store import open_store
-
-    try:
-        return open_store()
-    except DataError as exc:
-        raise fail(exc, 2) from None
-
-
 def save_assessment(store, file: Path, record, result, method: str, seed: int) -> dict:
     """Store the record (the file's bytes and what was read) and the assessment; one transaction each."""
     try:
