@@ -53,7 +53,7 @@ def _compute(store: Store, key: str, *, import_ids, observation_ids, profile, le
               "posterior_moved": _moves(previous_assessment, assessment),
               "plans": [p.to_dict() for p in search.plans[:5]], "reached": search.reached,
               "search_message": search.message}
-    return record, obs_ids, imp_ids, assessment, search, decision, as_of, _clean_moves(report)
+    return record, obs_ids, imp_ids, assessment, search, decision, as_of, _json_ready(report)
 
 
 def _fit_rows(assessment) -> list[dict]:
@@ -72,10 +72,10 @@ def _moves(previous: dict | None, assessment) -> list[dict]:
         b = before.get(name)
         out.append({"parameter": name, "before": None if b is None else b["factor"], "now": r["factor"],
                     "interval_now": [r["ci_low"], r["ci_high"]], "status": r["status"]})
-    return _clean_moves(out)
+    return _json_ready(out)
 
 
-def _clean_moves(rows):
+def _json_ready(rows):
     """JSON-ready: no NaN or infinity (PostgreSQL's JSON refuses them)."""
     from ..assess.run import _clean
 
@@ -102,8 +102,7 @@ def replan(store: Store, patient: str, new_file: str | Path | None, *, profile=N
                             "target profile (--targets)")
         from ..manage.targets import parse_profile
 
-        last = store.patient(patient, full=True)["plan_searches"][-1]
-        profile = parse_profile(_stored_profile(store, last["id"]))
+        profile = parse_profile(store.plan_search_profile(known["plan_searches"][-1]["id"]))
     if new_file is not None:
         path = Path(new_file)
         record = read_patient(path)
@@ -111,8 +110,8 @@ def replan(store: Store, patient: str, new_file: str | Path | None, *, profile=N
             raise DataError(f"{path.name} is for patient {record.patient_id!r}, not {patient!r}: nothing was "
                             "imported")
         store.save_record(record, raw=path.read_bytes(), filename=path.name)
-    previous = store.patient(patient, full=True)["assessments"]
-    previous_summary = previous[-1]["summary"] if previous else None
+    previous = store.latest_assessment(patient)  # only its summary: not every stored file and draw
+    previous_id, previous_summary = previous if previous is not None else (None, None)
     changes = [d for d in store.decisions(patient) if d["action"] == "change"]
     last_change = datetime.fromisoformat(changes[-1]["as_of"]) if changes else None
     record, obs_ids, imp_ids, assessment, search, decision, as_of, report = _compute(
@@ -128,23 +127,13 @@ def replan(store: Store, patient: str, new_file: str | Path | None, *, profile=N
               "profile": profile_json,
               "profile_sha256": hashlib.sha256(json.dumps(profile_json, sort_keys=True).encode()).hexdigest(),
               "last_change": None if last_change is None else last_change.isoformat(),
-              "previous_assessment": previous[-1]["id"] if previous else None,
+              "previous_assessment": previous_id,
               "model_version": version, "parameter_hash": phash}
     label = decision.plan.candidate.label if decision.plan is not None else "(none)"
     decision_id = store.record_decision(assessment_id=assessment_id, plan_search_id=search_id, as_of=as_of,
                                         action=decision.action, plan_label=label, reason=decision.reason,
                                         inputs=inputs, report=report)
     return FollowUp(decision_id, decision.action, label, decision.reason, as_of, assessment, search, report)
-
-
-def _stored_profile(store: Store, search_id: int) -> dict:
-    from sqlalchemy.orm import Session
-
-    from . import tables as t
-
-    with Session(store.engine) as s:
-        row = s.get(t.PlanSearchRow, search_id)
-        return s.get(t.TargetProfile, row.profile_id).profile
 
 
 def replay(store: Store, decision_id: int) -> FollowUp:
@@ -160,11 +149,7 @@ def replay(store: Store, decision_id: int) -> FollowUp:
         raise StoreError(f"decision {decision_id} was made by model {inp['model_version']} (parameters "
                          f"{inp['parameter_hash'][:12]}); this neuroscape has {version} ({phash[:12]}): a replay "
                          "would not be the same computation")
-    previous = None
-    if inp.get("previous_assessment"):
-        prev = [a for a in store.patient(d["patient"], full=True)["assessments"]
-                if a["id"] == inp["previous_assessment"]]
-        previous = prev[0]["summary"] if prev else None
+    previous = store.assessment_summary(inp["previous_assessment"]) if inp.get("previous_assessment") else None
     last = inp.get("last_change")
     record, obs_ids, imp_ids, assessment, search, decision, as_of, report = _compute(
         store, d["patient"], import_ids=inp["import_ids"], observation_ids=inp["observation_ids"],

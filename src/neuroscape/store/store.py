@@ -349,6 +349,27 @@ class Store:
             out["patient"] = s.get(t.Patient, d.patient_id).key
             return out
 
+    def latest_assessment(self, key: str) -> tuple[int, dict] | None:
+        """(id, JSON summary) of the patient's newest stored assessment, or None."""
+        with Session(self.engine) as s:
+            p = self._patient(s, key)
+            a = s.scalar(select(t.Assessment).where(t.Assessment.patient_id == p.id).order_by(t.Assessment.id.desc()))
+            return None if a is None else (a.id, a.summary)
+
+    def assessment_summary(self, assessment_id: int) -> dict | None:
+        """A stored assessment's JSON summary, or None when there is none with that id."""
+        with Session(self.engine) as s:
+            a = s.get(t.Assessment, assessment_id)
+            return None if a is None else a.summary
+
+    def plan_search_profile(self, search_id: int) -> dict:
+        """The target profile (as stored) that a plan search used."""
+        with Session(self.engine) as s:
+            row = s.get(t.PlanSearchRow, search_id)
+            if row is None:
+                raise StoreError(f"no stored plan search {search_id}")
+            return s.get(t.TargetProfile, row.profile_id).profile
+
     def draws(self, assessment_id: int) -> tuple[list[str], np.ndarray]:
         """The stored posterior draws of an assessment: (parameter names, array (n, k))."""
         with Session(self.engine) as s:
