@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import create_engine, event, select
+from sqlalchemy import create_engine, event, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -205,18 +205,16 @@ class Store:
 
     # -- reads ------------------------------------------------------------------------------------
     def patients(self) -> list[dict]:
+        def counts(s, table) -> dict[int, int]:  # one grouped count per table, not one query per patient
+            return dict(s.execute(select(table.patient_id, func.count()).group_by(table.patient_id)).all())
+
         with Session(self.engine) as s:
-            out = []
-            for p in s.scalars(select(t.Patient).order_by(t.Patient.key)):
-                out.append({"patient": p.key, "sex": p.sex, "imports": len(p.imports),
-                            "observations": len(s.scalars(select(t.Observation.id).where(
-                                t.Observation.patient_id == p.id)).all()),
-                            "assessments": len(s.scalars(select(t.Assessment.id).where(
-                                t.Assessment.patient_id == p.id)).all()),
-                            "plan_searches": len(s.scalars(select(t.PlanSearchRow.id).where(
-                                t.PlanSearchRow.patient_id == p.id)).all()),
-                            "created_at": _utc(p.created_at).isoformat()})
-            return out
+            n = {name: counts(s, table) for name, table in (
+                ("imports", t.RecordImport), ("observations", t.Observation), ("assessments", t.Assessment),
+                ("plan_searches", t.PlanSearchRow))}
+            return [{"patient": p.key, "sex": p.sex, **{name: c.get(p.id, 0) for name, c in n.items()},
+                     "created_at": _utc(p.created_at).isoformat()}
+                    for p in s.scalars(select(t.Patient).order_by(t.Patient.key))]
 
     def _patient(self, s: Session, key: str) -> t.Patient:
         p = s.scalar(select(t.Patient).where(t.Patient.key == key))
