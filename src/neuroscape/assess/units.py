@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -296,11 +297,17 @@ def product(name: str) -> Optional[Product]:
 
 # ---- units -----------------------------------------------------------------------------------
 
+# pint's registry and ucumvert's parser keep mutable caches and are not thread-safe (the service imports
+# files in a thread pool; concurrent first parses raised RedefinitionError, KeyError, lark VisitError).
+_PINT = threading.RLock()
+
+
 @lru_cache(maxsize=1)
 def registry():
     from ucumvert import PintUcumRegistry
 
-    return PintUcumRegistry()
+    with _PINT:
+        return PintUcumRegistry()
 
 
 _ANNOTATION = re.compile(r"\{[^{}]*\}")
@@ -317,7 +324,8 @@ def parse_ucum(text: str):
         # bare parse token for it, which pint cannot multiply.
         return registry().Quantity(1, "dimensionless")
     try:
-        q = registry().from_ucum(text)
+        with _PINT:
+            q = registry().from_ucum(text)
     except Exception as exc:  # ucumvert raises lark/pint errors of several kinds
         raise DataError(f"unit {text!r} is not a UCUM unit ({type(exc).__name__}); write e.g. "
                         "umol/L, ng/mL, ug/dL, nmol/L, % (UCUM is case-sensitive; micro is u)") from None
@@ -343,6 +351,11 @@ def _dimension_words(q) -> tuple[str, str]:
 def to_model_unit(value: float, unit: str, entry: Entry) -> float:
     """`value` in `unit` (UCUM) expressed in the entry's model unit. DataError when the unit's
     dimension does not fit (the message names the expected dimension and an example unit)."""
+    with _PINT:
+        return _to_model_unit(value, unit, entry)
+
+
+def _to_model_unit(value: float, unit: str, entry: Entry) -> float:
     given = parse_ucum(unit) * value
     target = parse_ucum(entry.ucum)
     if given.dimensionality == target.dimensionality:
