@@ -70,7 +70,7 @@ def test_new_steady_state_by_day_10_lui1985():
                    "B6, on glycogen phosphorylase) is not released in dietary deficiency, only in starvation as "
                    "glycogen is exhausted (Bender, Introduction to Human Nutrition 2nd ed., citing Black 1978); "
                    "and another depletion study (six men, 0.16 mg/d) found blood B6 at about 20% of pre-depletion "
-                   "after 5 days, the single pool's pace (2^(-120/55) = 0.22). Kretsch's plasma PLP time course "
+                   "after 5 days, the single pool's pace (model: 0.24 of baseline at day 5). Kretsch's PLP time course "
                    "and residual intake would settle it")
 def test_depletion_to_9_nmol_per_l_in_12_days_kretsch1991():
     plan = hold_input(Plan(), "plp_fold", 0.0, 0.05 / 2.0)
