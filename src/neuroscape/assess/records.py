@@ -222,6 +222,21 @@ class PatientRecord(_Frozen):
     # The first day of the last menstrual period (cycle day 1), when the record gives one: places
     # a cycling woman at her cycle phase instead of the cycle average.
     last_menstrual_period: Optional[date] = None
+    # The biogeographic group whose CYP phenotype frequencies weigh a missing genotype (assess/mixture.py);
+    # None: the documented default there.
+    population: Optional[str] = None
+
+    @field_validator("population")
+    @classmethod
+    def _population(cls, v: Optional[str]) -> Optional[str]:
+        from .mixture import resolve_group
+
+        if v is None:
+            return None
+        try:
+            return resolve_group(v)[0]
+        except DataError as exc:
+            raise ValueError(str(exc)) from None
 
     @field_validator("reference_time")
     @classmethod
