@@ -142,3 +142,39 @@ def test_the_group_is_the_records_or_the_default_with_its_reason(tmp_path):
     with pytest.raises(DataError, match="population 'estonian' has no phenotype frequencies for CYP2B6; give the "
                                         "genotype"):
         M.calibrate_mixture(Subject(), [], PLAN, ("CYP2B6",), group="estonian")
+
+
+@pytest.mark.slow
+def test_assess_reports_the_mixture_and_equals_the_single_run_with_the_genotype(tmp_path):
+    """A record with escitalopram levels of a poor metaboliser: without a genotype `assess` mixes CYP2C19
+    (weights summing to 1 in the JSON, the HTML section); with *2/*2 in the record it runs one calibration,
+    array-equal to the mixture's poor component."""
+    from datetime import datetime, timedelta, timezone
+
+    from neuroscape.assess.records import Genotype, Medication, Observation, PatientRecord
+    from neuroscape.assess.run import assess
+    from neuroscape.report.assessment import assessment_report
+
+    t0 = datetime(2026, 3, 2, 8, tzinfo=timezone.utc)
+    levels = [o.value for o in _troughs(Subject(sex="female", age_years=40.0, weight_kg=75.0,
+                                                genotypes={"CYP2C19": "poor"}))]
+    obs = tuple(Observation(code="escitalopram", name="escitalopram", value=round(v, 3), unit="ng/mL",
+                            time=t0 + timedelta(hours=t), specimen="plasma", source=f"test row {i}")
+                for i, (t, v) in enumerate(zip(TIMES, levels)))
+    med = Medication(drug="escitalopram", dose_mg=10.0, first_dose=t0, every_h=24.0, count=21, source="test med")
+    unknown = PatientRecord(patient_id="pm", sex="female", age_years=40.0, weight_kg=75.0, observations=obs,
+                            medications=(med,))
+    known = unknown.model_copy(update={"genotypes": (Genotype(gene="CYP2C19", value="*2/*2", source="test"),)})
+    mixed, single = assess(unknown, samples=50, seed=1), assess(known, samples=50, seed=1)
+    assert single.mixture is None and single.as_dict()["phenotype_mixture"] is None
+    data = mixed.as_dict()["phenotype_mixture"]
+    weights = {c["phenotypes"]["CYP2C19"]: c["weight"] for c in data["components"]}
+    assert sum(weights.values()) == pytest.approx(1.0, abs=1e-12)
+    assert weights["poor"] > 0.15 and weights["poor"] + weights["intermediate"] > 0.85
+    assert data["group"] == "european" and data["sources"] == {"CYP2C19": ["pme2022_cyp2c19"]}
+    comp = next(c for c in mixed.mixture.components if c.phenotypes == {"CYP2C19": "poor"})
+    for field in ("eta_map", "cov", "samples"):
+        assert np.array_equal(getattr(comp.posterior, field), getattr(single.posterior, field)), field
+    page = assessment_report(mixed, tmp_path).read_text()
+    assert "Unknown genotype: CYP2C19 phenotype mixture" in page
+    assert f"<td>CYP2C19 poor</td><td>0.021</td><td>{weights['poor']:.3f}</td>" in page
