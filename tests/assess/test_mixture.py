@@ -51,7 +51,7 @@ def test_a_poor_metabolisers_levels_move_the_weight_to_poor(poor):
     k, so w_k ~ prior_k exp(-d_k^2 / (2 (omega^2 + s^2/n))): about 0.31 poor, 0.63 intermediate (the levels
     cannot tell a poor metaboliser from an intermediate one with a low clearance; the prior's 2.1% becomes
     about 30%)."""
-    from neuroscape.cohort.frequencies import phenotype_frequencies
+    from neuroscape.pharmacology.frequencies import phenotype_frequencies
     from neuroscape.pharmacology.library import load_drug
     from neuroscape.pharmacology.pgx import clearance_multiplier
 
@@ -178,3 +178,24 @@ def test_assess_reports_the_mixture_and_equals_the_single_run_with_the_genotype(
     page = assessment_report(mixed, tmp_path).read_text()
     assert "Unknown genotype: CYP2C19 phenotype mixture" in page
     assert f"<td>CYP2C19 poor</td><td>0.021</td><td>{weights['poor']:.3f}</td>" in page
+    # stored: every phenotype's draws by weight, the shares in the summary
+    from neuroscape.store import open_store
+
+    store = open_store(f"sqlite:///{tmp_path / 'store.db'}")
+    saved = store.save_record(unknown, raw=b"test", filename="pm.json")
+    aid = store.save_assessment(mixed, import_id=saved.import_id, method="laplace", seed=1)
+    summary = store.assessment_summary(aid)["phenotype_mixture"]
+    assert summary["stored_draws"] == mixed.mixture.allocate(50) and sum(summary["stored_draws"]) == 50
+    names, draws = store.draws(aid)
+    k = summary["stored_draws"][0]
+    assert np.array_equal(draws[:k], mixed.mixture.components[0].posterior.samples[:k])
+    # and the terminal line
+    import io
+
+    from rich.console import Console
+
+    from neuroscape.cli.assess import print_assessment
+
+    out = io.StringIO()
+    print_assessment(mixed, Console(file=out, width=200))
+    assert f"CYP2C19 poor 0.021 -> {weights['poor']:.3f}" in out.getvalue()

@@ -6,7 +6,7 @@ its genotype), and the phenotypes are weighed by Bayes' rule:
 
     w_k = pi_k Z_k / sum_j pi_j Z_j
 
-pi_k is the phenotype's population frequency (cohort/data/phenotype_frequencies.yaml, per biogeographic
+pi_k is the phenotype's population frequency (pharmacology/data/phenotype_frequencies.yaml, per biogeographic
 group; genes taken as independent), and Z_k the marginal likelihood of the observations under phenotype k:
 the Laplace evidence of its calibration at the MAP (calibrate, Posterior.log_evidence). The Laplace
 evidence is the calibration's own approximation (the MAP and the Gauss-Newton Hessian it already computes),
@@ -38,7 +38,7 @@ from ..subject import Subject
 from .posterior import Posterior
 
 # Without a group in the record: European. The reason: the shipped tables are European cohorts (CPIC's
-# own biogeographic tables could not be read, cohort/data/phenotype_frequencies.yaml), and so are the
+# own biogeographic tables could not be read, pharmacology/data/phenotype_frequencies.yaml), and so are the
 # studies the library's PGx clearance factors come from (Jukic 2018, Norwegian). For a person of another
 # ancestry these frequencies are wrong: state the group in the record (CSV row `population`).
 DEFAULT_GROUP = "european"
@@ -91,7 +91,7 @@ class PhenotypeMixture:
         return counts.tolist()
 
     def to_dict(self) -> dict:
-        from ..cohort.frequencies import frequency_sources
+        from ..pharmacology.frequencies import frequency_sources
 
         return {"genes": list(self.genes), "group": self.group, "group_basis": self.group_basis,
                 "prior_left_out": self.left_out,
@@ -142,7 +142,7 @@ def mixed_genes(subject: Subject, plan: Plan) -> tuple[str, ...]:
 def phenotype_prior(genes: tuple[str, ...], group: str) -> tuple[list[tuple[dict[str, str], float]], float]:
     """([(gene -> word, prior)], prior mass left out): the joint phenotypes of `genes` (independent) in
     `group` with prior >= MIN_PRIOR, renormalised, most frequent first."""
-    from ..cohort.frequencies import phenotype_frequencies
+    from ..pharmacology.frequencies import phenotype_frequencies
 
     tables = [[(w, p) for w, p in phenotype_frequencies(g, group).items() if p > 0] for g in genes]
     joint = [({g: w for g, (w, _) in zip(genes, combo)}, float(np.prod([p for _, p in combo])))
@@ -155,21 +155,18 @@ def phenotype_prior(genes: tuple[str, ...], group: str) -> tuple[list[tuple[dict
 
 def resolve_group(group: str | None) -> tuple[str, str]:
     """(group, basis): the record's group, checked against the shipped ones, or the default with its reason."""
-    from ..cohort.frequencies import groups
+    from ..pharmacology.frequencies import check_group
 
     if group is None:
         return DEFAULT_GROUP, DEFAULT_GROUP_REASON
-    if group not in groups():
-        raise DataError(f"population {group!r}: no phenotype frequencies for it; shipped groups: "
-                        f"{', '.join(groups())} (or leave it out: {DEFAULT_GROUP} is assumed)")
-    return group, "stated in the record"
+    return check_group(group), "stated in the record"
 
 
 def calibrate_mixture(subject: Subject, observations, plan: Plan, genes: tuple[str, ...], *,
                       group: str | None = None, **calibrate_kw) -> PhenotypeMixture:
     """Calibrate `subject` once per joint phenotype of `genes` and weigh them (module docstring). Every
     component uses the same `calibrate_kw` (seed included: common random numbers)."""
-    from ..cohort.frequencies import genes_of
+    from ..pharmacology.frequencies import genes_of
     from .calibrate import calibrate
 
     if not genes:

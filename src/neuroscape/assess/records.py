@@ -61,6 +61,17 @@ def check_weight(kg: float) -> float:
     return kg
 
 
+def check_population(group: str) -> str:
+    """`group` (any case) if phenotype frequencies are shipped for it; ValueError otherwise (importers call it
+    to name the row)."""
+    from ..pharmacology.frequencies import check_group
+
+    try:
+        return check_group(group)
+    except DataError as exc:
+        raise ValueError(str(exc)) from None
+
+
 def _utc(value: datetime, field: str) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(f"{field} {value.isoformat()} has no time zone; write it with an offset, "
@@ -229,14 +240,7 @@ class PatientRecord(_Frozen):
     @field_validator("population")
     @classmethod
     def _population(cls, v: Optional[str]) -> Optional[str]:
-        from .mixture import resolve_group
-
-        if v is None:
-            return None
-        try:
-            return resolve_group(v)[0]
-        except DataError as exc:
-            raise ValueError(str(exc)) from None
+        return None if v is None else check_population(v)
 
     @field_validator("reference_time")
     @classmethod

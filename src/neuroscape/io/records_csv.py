@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Iterator, Optional, Union
 
 from ..assess.records import (SPECIMENS, Genotype, Medication, Observation, PatientRecord, RecordError, check_age,
+                              check_population,
                               check_weight)
 from ..errors import DataError
 from ._records_common import (attempt, check_lmp, doses_until, finish, last_taken, lmp_from_cycle_day, mass, number,
@@ -254,12 +255,7 @@ def _once(once: dict, key: str, text: str, where: str) -> None:
         except ValueError as exc:
             raise ValueError(f"birth_date {text!r} is not a date YYYY-MM-DD ({exc})") from None
     elif key == "population":
-        from ..assess.mixture import resolve_group
-
-        try:
-            value = resolve_group(text.strip().lower())[0]
-        except DataError as exc:
-            raise ValueError(str(exc)) from None
+        value = check_population(text)
     else:
         value = check_age(number(text, "age"))
     if key in once and once[key][0] != value:
