@@ -164,7 +164,11 @@ def observation_predictive(groups, observations, plan, *, level: float = 0.9) ->
         ok = np.array([s == "ok" for s in status]) & np.all(np.isfinite(pred), axis=1)
         measured.append(np.column_stack([_noise(pred[ok, i][:, None], ob)[:, 0]
                                          for i, ob in enumerate(observations)]))
-    M = np.vstack(measured)
+    M = np.vstack(measured) if measured else np.zeros((0, len(observations)))
+    if M.shape[0] == 0:
+        from ..errors import EngineError
+
+        raise EngineError("no posterior draw could be simulated for the new observations (or none was given)")
     lo_q, hi_q = (1 - level) / 2, (1 + level) / 2
     out = []
     for i, ob in enumerate(observations):

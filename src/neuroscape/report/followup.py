@@ -21,6 +21,9 @@ def predicted_rows(report: dict) -> list[tuple]:
     """Table rows of `predicted_before`: observation, time, observed, predicted median, interval, inside."""
     out = []
     for r in report.get("predicted_before") or []:
+        if "error" in r:
+            out.append((f"observation {r['observation_id']}", "-", "-", "-", "-", "-", "-", r["error"]))
+            continue
         inside = "-" if r["inside"] is None else ("yes" if r["inside"] else "NO")
         out.append((r["label"], "baseline" if r["time_h"] is None else f"{r['time_h']:g}", r["unit"],
                     r["observed_text"], _g(r["predicted_median"]),
@@ -33,7 +36,7 @@ def followup_report(patient: str, data: dict, out_dir: str | Path) -> Path:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     predicted = predicted_rows(data)
-    level = next((r["level"] for r in data.get("predicted_before") or []), 0.9)
+    level = next((r["level"] for r in data.get("predicted_before") or [] if "level" in r), 0.9)
     moved = [(m["parameter"], _g(m["before"]), _g(m["now"]), f"{_g(m['interval_now'][0])}-{_g(m['interval_now'][1])}",
               m["status"]) for m in data.get("posterior_moved", []) if m["status"] != "prior" or
              (m["before"] is not None and m["before"] != m["now"])]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import DataError
+from ..errors import DataError, EngineError
 from .store import Store, StoreError, model_fingerprint
 
 
@@ -102,7 +102,10 @@ def _predicted_before(store: Store, previous_id: int | None, previous: dict | No
         rows = rows[(rows % stride) == 0]
         person = dataclasses.replace(on_axis.subject, genotypes={**on_axis.subject.genotypes, **phenotypes})
         groups.append(DrawGroup(person, tuple(names), etas[rows]))
-    rows = observation_predictive(groups, observations, on_axis.plan)
+    try:
+        rows = observation_predictive(groups, observations, on_axis.plan)
+    except EngineError as exc:  # the decision does not depend on it: said in the report, not fatal
+        return [{"observation_id": obs_ids[i], "error": str(exc)} for i in new]
     return [{"observation_id": obs_ids[i], **r} for i, r in zip(new, rows)]
 
 
