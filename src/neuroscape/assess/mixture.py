@@ -107,7 +107,7 @@ def mixed_genes(subject: Subject, plan: Plan) -> tuple[str, ...]:
     model's drugs, metabolites included) by at least MIN_EFFECT_SD prior sd of that drug's clearance factor.
     A Michaelis-Menten route through the gene's enzyme counts whatever its size (its share is not a number)."""
     from ..pharmacology.library import load_drug
-    from ..pharmacology.pgx import _gene, clearance_multiplier, gene_phenotypes, supported_genes
+    from ..pharmacology.pgx import clearance_multiplier, gene_phenotypes, supported_genes
     from ..scenario import model_for
     from .priors import calibration_parameters
 
@@ -118,8 +118,7 @@ def mixed_genes(subject: Subject, plan: Plan) -> tuple[str, ...]:
     omega = {c.group.split(":", 1)[1]: c.omega for c in calibration_parameters(network)
              if c.group.startswith("pk:") and c.name.endswith(".clearance")}
     out = []
-    for gene in supported_genes():
-        name, _ = _gene(gene)
+    for name in supported_genes():  # the data file's gene names, upper case
         if name in known:
             continue
         for drug in drugs:
