@@ -1,6 +1,6 @@
 """Closed-loop virtual trial benchmark (issue 11): neuroscape re-planning against label titration.
 
-    python bench/trial_bench.py [--n 20] [--seed 2026]
+    python bench/trial_bench.py [--n 20] [--seed 2026] [--workers 2]
 
 Escitalopram, profile tdm-agnp2017 (the AGNP trough band 15-80 ng/mL: the band the measured level is read
 against, so both arms aim at the same thing), visits at weeks 4 and 8, horizon 12 weeks; see
@@ -26,12 +26,19 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=20)
     ap.add_argument("--seed", type=int, default=2026)
+    ap.add_argument("--workers", type=int, default=1, help="processes (the figures do not depend on it)")
     args = ap.parse_args()
-    result = closed_loop_trial(args.n, args.seed, visits_weeks=(4, 8), horizon_weeks=12)
     out = ROOT / "bench" / "results" / "trial.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    data = result.to_dict()
-    out.write_text(json.dumps(data, indent=1) + "\n")
+
+    def write(result, complete: bool) -> None:
+        data = {**result.to_dict(), "planned_n": args.n, "complete": complete}
+        out.write_text(json.dumps(data, indent=1) + "\n")
+
+    # every completed prefix of the patients is written as it arrives: a run stopped early leaves its part
+    result = closed_loop_trial(args.n, args.seed, visits_weeks=(4, 8), horizon_weeks=12, workers=args.workers,
+                               checkpoint=lambda partial: write(partial, False))
+    write(result, True)
     for name, arm in result.arms.items():
         bands = ", ".join(f"week {w}: {p.p:.0%} [{p.low:.0%}, {p.high:.0%}]" for w, p in arm.in_band.items())
         print(f"{name:7s} n={result.n}  {bands}; median time to band "

@@ -29,11 +29,15 @@ KW = dict(visits_weeks=(3,), horizon_weeks=6, draws=4, screen_draws=4, finalists
 def small():
     # the second run has one patient: the seed draws patient 0 first, so it is the same patient, and
     # determinism is checked at half the cost of a second two-patient trial
-    return T.closed_loop_trial(2, 11, **KW), T.closed_loop_trial(1, 11, **KW)
+    partial = []
+    return T.closed_loop_trial(2, 11, checkpoint=partial.append, **KW), T.closed_loop_trial(1, 11, **KW), partial
 
 
 def test_same_seed_same_figures_and_no_breaches(small):
-    a, b = small
+    a, b, partial = small
+    # the checkpoint saw the first patient's trial alone, the same as a one-patient run
+    assert [p.n for p in partial] == [1]
+    assert partial[0].arms["replan"].courses[0].to_dict() == b.arms["replan"].courses[0].to_dict()
     for name, arm in a.arms.items():
         assert arm.courses[0].to_dict() == b.arms[name].courses[0].to_dict()
     assert a.to_dict()["true_factors"][0] == b.to_dict()["true_factors"][0]
@@ -46,7 +50,7 @@ def test_same_seed_same_figures_and_no_breaches(small):
 
 
 def test_in_band_figures_are_proportions_with_wilson_intervals(small):
-    a, _ = small
+    a, _, _ = small
     for arm in a.arms.values():
         assert set(arm.in_band) == {3, 6}
         for week, prop in arm.in_band.items():

@@ -106,3 +106,62 @@ def test_the_demo_follow_up_file_is_annas():
     assert (follow.patient_id, follow.sex, follow.birth_date) == (anna.patient_id, anna.sex, anna.birth_date)
     assert [m.drug for m in follow.medications] == ["escitalopram"]
     assert min(o.time for o in follow.observations) > max(o.time for o in anna.observations)
+
+
+def test_new_levels_are_reported_against_the_previous_posteriors_prediction(store, tmp_path):
+    """The second follow-up's level against the first follow-up's posterior (the one its plan was decided on):
+    the predictive median is that posterior's model value there (the MAP patient's, within 10%), the 90%
+    interval of a measurement is at least the assay's own (proportional error, 2 x 1.645 sd on the log scale)
+    and 'inside' says whether the level lies in it. Levels at the median and 10x above it are inside and
+    outside."""
+    import math
+
+    import numpy as np
+
+    from neuroscape.assess.cycle import timeline
+    from neuroscape.assess.priors import omega_of
+    from neuroscape.io.patient import read_patient
+    from neuroscape.simulate import simulate
+
+    first = replan(store, "anna", _follow_up(tmp_path, "fu1.csv", "2026-09-28T07:45:00Z", 52.0), **KW)
+    assert first.report["predicted_before"] == []  # nothing stored before it to predict from
+    # two levels on the same morning two weeks later: one where the first posterior expects it, one 10x above
+    post = first.assessment.posterior
+    path = tmp_path / "fu2.csv"
+    path.write_text(HEAD.replace("region\n", "region,every_h\n")
+                    + "anna,2026-10-12T07:45:00Z,,escitalopram,{v1},ng/mL,serum,,\n"
+                    "anna,2026-10-12T07:50:00Z,,escitalopram,{v2},ng/mL,serum,,\n"
+                    "anna,2026-08-03T08:00:00Z,,medication:escitalopram,10,mg,,,24\n")
+    probe = read_patient(_follow_up(tmp_path, "probe.csv", "2026-10-12T07:45:00Z", 1.0))
+    merged = probe.model_copy(update={"genotypes": first.assessment.record.genotypes})
+    on_axis = timeline(merged)
+    t = on_axis.observations[0].time_h
+    expected = float(simulate(post.subject_at(), on_axis.plan, [t]).readout("plasma.escitalopram")[0])
+    path.write_text(path.read_text().format(v1=f"{expected:.3f}", v2=f"{10 * expected:.3f}"))
+    second = replan(store, "anna", path, **KW)
+    rows = second.report["predicted_before"]
+    assert [r["observed"] for r in rows] == [pytest.approx(expected, abs=1e-3), pytest.approx(10 * expected, abs=1e-2)]
+    for r in rows:
+        assert r["predicted_median"] == pytest.approx(expected, rel=0.10)
+        assert r["predicted_low"] < r["predicted_median"] < r["predicted_high"]
+        width = math.log(r["predicted_high"] / r["predicted_low"])
+        assay = 2 * 1.6449 * omega_of(on_axis.observations[0].cv)
+        assert assay * 0.9 <= width <= assay * 3, (width, assay)
+        assert r["level"] == 0.9 and isinstance(r["observation_id"], int)
+    assert [r["inside"] for r in rows] == [True, False]
+    assert rows[0]["below"] == pytest.approx(0.5, abs=0.2) and rows[1]["below"] == 1.0
+    # beside how the posterior moved: the clearance factor before is the first posterior's
+    moved = {m["parameter"]: m for m in second.report["posterior_moved"]}
+    cl = next(n for n in moved if n.endswith(".clearance"))
+    assert moved[cl]["before"] == pytest.approx(float(np.exp(post.eta_map[list(post.names).index(cl)])), rel=1e-9)
+    # the same figures in the JSON and the HTML report
+    import json
+
+    from neuroscape.report.followup import followup_report
+
+    data = json.loads(json.dumps(second.to_dict(), default=str))
+    assert [r["inside"] for r in data["predicted_before"]] == [True, False]
+    page = followup_report("anna", data, tmp_path / "report").read_text()
+    assert "New observations against the previous prediction" in page
+    assert f"<td>{rows[1]['observed']:.4g}</td><td>{rows[1]['predicted_median']:.3g}</td>" in page
+    assert "<td>NO</td>" in page and "<td>yes</td>" in page

@@ -4,7 +4,13 @@ MAP by trust-region least squares on the whitened residuals and the standardised
 in units of its prior sd), then a Laplace (Gauss-Newton) approximation of the posterior by default,
 or an affine-invariant ensemble MCMC (emcee) on request. Parameters whose prior-scale sensitivity
 is negligible for every observation are screened out first: their posterior is their prior,
-exactly, and the report says so."""
+exactly, and the report says so.
+
+The posterior also carries its Laplace evidence, log p(y) ~ -S(x*)/2 - log det(H)/2 with S the sum of
+squared whitened (M3 for censored values) residuals and standardised etas at the MAP x* and H = J^T J
+its Gauss-Newton Hessian: with the prior N(0, I) on x the (2 pi)^(m/2) factors cancel, uninformed
+parameters contribute nothing, and the observations' own constants are left out, so it compares the
+same observations under different subjects (assess/mixture.py), not different data."""
 
 from __future__ import annotations
 
@@ -112,10 +118,12 @@ def calibrate(subject: Subject, observations, plan: Plan = Plan(), *,
             scale = censored_curvature(prob.whitened(predict(eta_of(x_map))[0])[0], prob.obs.censor)
             Jc = Jx * np.concatenate([scale, np.ones(cols.size)])[:, None]
         cov_x = np.linalg.inv(Jc.T @ Jc)
+        logdet = float(np.linalg.slogdet(Jc.T @ Jc)[1])
     else:
         x_map, converged, message = np.zeros(0), True, "no parameter is informed by these observations"
         cov_x = np.zeros((0, 0))
         Jx = np.zeros((prob.obs.values.size, 0))
+        logdet = 0.0
     eta_map = eta_of(x_map)
     # d(prediction / sd)/d eta at the MAP: with the residuals at the prior median it apportions
     # the MAP shift among the observations (linearised: eta_map ~ cov S^T r0).
@@ -141,14 +149,18 @@ def calibrate(subject: Subject, observations, plan: Plan = Plan(), *,
         cov = np.diag(prob.omega ** 2)
         cov[np.ix_(cols, cols)] = np.cov(draws[:, cols], rowvar=False).reshape(cols.size, cols.size)
     pred_map, _ = predict(eta_map)
+    residuals_map = prob.residuals(pred_map)[0]
+    # Laplace evidence at the MAP, before any MCMC (assess/mixture.py weighs phenotypes with it)
+    log_evidence = -0.5 * float(np.sum(residuals_map ** 2) + np.sum(x_map ** 2)) - 0.5 * logdet
     return Posterior(
         subject=subject, plan=plan, parameters=prob.parameters, p0=prob.p0,
         targets=tuple(prob._targets), parameter_names=prob.model.network.parameter_names,
         eta_map=eta_map, cov=cov, samples=draws, informed=informed, method=method,
         converged=converged, message=str(message), evaluations=counter["n"],
         seconds=time.perf_counter() - start, observations=tuple(observations),
-        predicted=pred_map[0], residuals=prob.residuals(pred_map)[0],
-        residuals_prior=prob.residuals(pred0)[0], sensitivity=sensitivity, diagnostics=diagnostics)
+        predicted=pred_map[0], residuals=residuals_map,
+        residuals_prior=prob.residuals(pred0)[0], sensitivity=sensitivity, diagnostics=diagnostics,
+        log_evidence=log_evidence if np.isfinite(log_evidence) else -np.inf)
 
 
 def _jacobian(prob: Problem, predict, eta: np.ndarray, cols: np.ndarray,

@@ -43,6 +43,10 @@ class Posterior:
     residuals_prior: np.ndarray  # whitened, at the prior median
     sensitivity: np.ndarray  # (n_obs, k) d(prediction / sd)/d eta at the MAP
     diagnostics: dict
+    # log p(observations | this subject's model), the Laplace approximation at the MAP up to a constant that
+    # depends only on the observations and their error models (calibrate): comparable between calibrations of
+    # the same observations on differently assumed subjects (assess/mixture.py: CYP phenotypes)
+    log_evidence: float = float("nan")
 
     # -- per parameter ------------------------------------------------------------------------
     @property

@@ -125,3 +125,62 @@ def predictive_bands(posterior: Posterior, *, draws: int = 40, level: float = 0.
         out.append(PredictiveBand(ro.quantity, ro.region, ro.unit, times_h, med, lo_, hi_, m_lo, m_hi,
                                   (bq[1], bq[0], bq[2]), bm, tuple(members), level, int(base.size)))
     return tuple(out)
+
+
+@dataclass(frozen=True)
+class DrawGroup:
+    """Posterior draws of one subject: eta rows (n, len(names)) of the calibration parameters `names` (a
+    phenotype mixture has one group per phenotype, each with its subject)."""
+
+    subject: object
+    names: tuple[str, ...]
+    etas: np.ndarray
+
+
+def observation_predictive(groups, observations, plan, *, level: float = 0.9) -> list[dict]:
+    """Each of `observations` (ModelObservations on `plan`'s time axis) against the predictive distribution of
+    a new measurement from the draws in `groups` (DrawGroup): median and central `level` interval (the model
+    value with the observation's error model, stratified as in the bands above), whether the observed value
+    lies inside, and the fraction of predicted measurements below it. A parameter the draws do not hold (a
+    drug started since) stays at its prior median. A censored value ('<5') is never 'inside'-tested (None):
+    `below` then says how likely a measurement under its limit was."""
+    from .problem import Problem
+
+    if not 0 < level < 1:
+        raise ValueError(f"level = {level}; it must be within 0-1")
+    if not observations:
+        return []
+    measured = []
+    for g in groups:
+        if g.etas.shape[0] == 0:
+            continue
+        prob = Problem(g.subject, observations, plan)
+        E = np.zeros((g.etas.shape[0], prob.k))
+        col = {n: j for j, n in enumerate(g.names)}
+        for j, c in enumerate(prob.parameters):
+            if c.name in col:
+                E[:, j] = g.etas[:, col[c.name]]
+        pred, status = prob.predict(E)
+        ok = np.array([s == "ok" for s in status]) & np.all(np.isfinite(pred), axis=1)
+        measured.append(np.column_stack([_noise(pred[ok, i][:, None], ob)[:, 0]
+                                         for i, ob in enumerate(observations)]))
+    M = np.vstack(measured) if measured else np.zeros((0, len(observations)))
+    if M.shape[0] == 0:
+        from ..errors import EngineError
+
+        raise EngineError("no posterior draw could be simulated for the new observations (or none was given)")
+    lo_q, hi_q = (1 - level) / 2, (1 + level) / 2
+    out = []
+    for i, ob in enumerate(observations):
+        col = M[:, i]
+        low, median, high = (float(x) for x in np.quantile(col, [lo_q, 0.5, hi_q]))
+        censor = getattr(ob, "censor", None)
+        value = float(ob.value)
+        out.append({"label": ob.label, "quantity": ob.quantity, "region": ob.region, "time_h": ob.time_h,
+                    "unit": ob.unit, "observed": value, "censor": censor,
+                    "observed_text": f"{censor or ''}{value:.4g}", "predicted_median": median,
+                    "predicted_low": low, "predicted_high": high, "level": level,
+                    "inside": None if censor else bool(low <= value <= high),
+                    "below": float(np.mean(col < value)), "draws": int(col.size // NOISE_REPLICATES),
+                    "source": ob.source})
+    return out

@@ -61,6 +61,17 @@ def check_weight(kg: float) -> float:
     return kg
 
 
+def check_population(group: str) -> str:
+    """`group` (any case) if phenotype frequencies are shipped for it; ValueError otherwise (importers call it
+    to name the row)."""
+    from ..pharmacology.frequencies import check_group
+
+    try:
+        return check_group(group)
+    except DataError as exc:
+        raise ValueError(str(exc)) from None
+
+
 def _utc(value: datetime, field: str) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(f"{field} {value.isoformat()} has no time zone; write it with an offset, "
@@ -222,6 +233,14 @@ class PatientRecord(_Frozen):
     # The first day of the last menstrual period (cycle day 1), when the record gives one: places
     # a cycling woman at her cycle phase instead of the cycle average.
     last_menstrual_period: Optional[date] = None
+    # The biogeographic group whose CYP phenotype frequencies weigh a missing genotype (assess/mixture.py);
+    # None: the documented default there.
+    population: Optional[str] = None
+
+    @field_validator("population")
+    @classmethod
+    def _population(cls, v: Optional[str]) -> Optional[str]:
+        return None if v is None else check_population(v)
 
     @field_validator("reference_time")
     @classmethod

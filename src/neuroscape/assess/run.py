@@ -11,6 +11,7 @@ from ..plan import Plan
 from ..subject import Subject
 from .calibrate import calibrate
 from .landscape import Landscape, landscape
+from .mixture import PhenotypeMixture, calibrate_mixture, mixed_genes
 from .cycle import timeline
 from .posterior import Posterior
 from .records import PatientRecord
@@ -24,6 +25,10 @@ class Assessment:
     t0: datetime
     posterior: Posterior
     landscape: Landscape
+    # A record without the genotype of a gene that clears the person's drugs (assess/mixture.py): the
+    # phenotypes' weights; `posterior` and `landscape` are then the most probable phenotype's, and a plan
+    # search draws from every phenotype by weight. None when no genotype is missing (one calibration).
+    mixture: PhenotypeMixture | None = None
 
     def as_dict(self) -> dict:
         """JSON-ready summary (no NaN: undefined numbers are null)."""
@@ -44,6 +49,7 @@ class Assessment:
             "parameters": post.rows(),
             "observations": post.fit_rows(),
             "landscape": self.landscape.rows(),
+            "phenotype_mixture": None if self.mixture is None else self.mixture.to_dict(),
             "disclaimer": "Simulated scenario for a qualified clinician or researcher; not medical advice.",
         })
 
@@ -55,11 +61,17 @@ def assess(record: PatientRecord, *, method: Literal["laplace", "mcmc"] = "lapla
     max_steps (calibrate)."""
     on_axis = timeline(record)  # a cycling woman with a last menstrual period: at her cycle day
     person, plan, t0 = on_axis.subject, on_axis.plan, on_axis.t0
-    post = calibrate(person, on_axis.observations, plan, method=method, samples=samples, seed=seed,
-                     progress=progress, **limits)
+    kw = dict(method=method, samples=samples, seed=seed, progress=progress, **limits)
+    genes = mixed_genes(person, plan)
+    mixture = None
+    if genes:  # a genotype the drugs depend on is missing: one calibration per phenotype, weighed
+        mixture = calibrate_mixture(person, on_axis.observations, plan, genes, group=record.population, **kw)
+        post = mixture.best.posterior
+    else:
+        post = calibrate(person, on_axis.observations, plan, **kw)
     now_h = max(0.0, (record.reference_time - t0).total_seconds() / 3600.0)
     return Assessment(record, person, plan, t0, post,
-                      landscape(post, at_h=now_h, samples=min(samples, 200), seed=seed))
+                      landscape(post, at_h=now_h, samples=min(samples, 200), seed=seed), mixture)
 
 
 def _clean(x):

@@ -178,6 +178,12 @@ def print_assessment(result, console: Console) -> None:
                      if censored else ""), highlight=False)
     if post.method == "mcmc":
         print_convergence(post, console)
+    mix = getattr(result, "mixture", None)
+    if mix is not None:
+        console.print(f"no {', '.join(mix.genes)} genotype in the record: phenotype weights ({mix.group}; prior -> "
+                      "given the levels): " + ", ".join(f"{literal(c.label)} {c.prior:.3f} -> {c.weight:.3f}"
+                                                         for c in mix.components)
+                      + f"; the tables show {literal(mix.best.label)}", highlight=False)
     console.print(DISCLAIMER, highlight=False)
 
 

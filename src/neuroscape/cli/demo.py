@@ -64,6 +64,11 @@ def _demo_replan(store) -> None:
                         draws=DEMO_DRAWS, horizon_h=DEMO_HORIZON_H)
     console.print(f"follow-up for anna ({follow_up.name}): decision {result.decision_id}: {result.action} - "
                   f"{result.plan_label}\n  why: {result.reason}", highlight=False)
+    for r in result.report.get("predicted_before", []):
+        if "error" not in r and r["inside"] is not None:
+            console.print(f"  {r['label']} {r['observed_text']} {r['unit']} against the earlier posterior's "
+                          f"prediction {r['predicted_median']:.3g} [{r['predicted_low']:.3g}-{r['predicted_high']:.3g}]"
+                          f": {'inside' if r['inside'] else 'outside'} its 90% interval", highlight=False)
 
 
 def _demo_patients(out: Path, store) -> dict:

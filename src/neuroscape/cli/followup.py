@@ -29,6 +29,8 @@ def replan_command(
     horizon_days: float = typer.Option(84.0, "--horizon-days", help="how far ahead plans are simulated (days)"),
     seed: int = typer.Option(0, "--seed", help="random seed (recorded: a replay uses it)"),
     as_json: bool = typer.Option(False, "--json", help="print the decision as JSON"),
+    report: Path | None = typer.Option(None, "--report", help="also write an HTML follow-up report into this "
+                                       "folder (<patient>-followup.html)"),
 ):
     """Re-plan a stored patient from new observations and record the decision in the ledger."""
     from ..manage.targets import load_profile
@@ -54,10 +56,18 @@ def replan_command(
         raise fail(exc, 2) from None
     except NeuroscapeError as exc:
         raise fail(exc, 1) from None
+    path = None
+    if report is not None:
+        from ..report.followup import followup_report
+
+        path = followup_report(patient, json.loads(json.dumps(result.to_dict(), default=str)), report)
     if as_json:
-        sys.stdout.write(json.dumps(result.to_dict(), indent=1, allow_nan=False, default=str) + "\n")
+        sys.stdout.write(json.dumps(result.to_dict() | ({"report": str(path)} if path else {}), indent=1,
+                                    allow_nan=False, default=str) + "\n")
         return
     _print(result, Console())
+    if path is not None:
+        Console().print(f"report: {escape(str(path))}", highlight=False)
 
 
 def replay_command(
@@ -99,6 +109,21 @@ def _print(result, console: Console) -> None:
         table.add_row(escape(str(r.get("label", r.get("quantity", "")))), f"{r.get('observed', float('nan')):.4g}",
                       f"{r.get('fitted', float('nan')):.4g}", f"{r.get('z', float('nan')):+.2f}")
     console.print(table)
+    from ..report.followup import predicted_rows
+
+    predicted = predicted_rows(result.report)
+    if predicted:
+        pt = Table(title="new observations against the previous posterior's prediction")
+        for col in ("observation", "time (h)", "unit", "observed", "predicted", "90% interval", "inside", "below"):
+            pt.add_column(col, overflow="fold")
+        for row in predicted:
+            pt.add_row(*(escape(str(c)) for c in row))
+        console.print(pt)
+    mix = result.report.get("phenotype_mixture")
+    if mix:
+        console.print("unknown genotype, phenotype weights: " + ", ".join(
+            escape(", ".join(f"{g} {w}" for g, w in c["phenotypes"].items())) + f" {c['weight']:.3f}"
+            for c in mix["components"]), highlight=False)
     moved = [m for m in result.report["posterior_moved"] if m["before"] is not None and m["before"] != m["now"]]
     if moved:
         mt = Table(title="how the posterior moved (factor on the typical value)")

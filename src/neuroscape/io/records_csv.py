@@ -8,6 +8,8 @@ of these carry the rest of the record:
     birth_date          value YYYY-MM-DD            (or `age`, value in years)
     weight              value + unit (kg, [lb_av])
     genotype:CYP2D6     value '*4/*4' or a phenotype word
+    population          value: the biogeographic group whose CYP phenotype frequencies apply when a
+                        genotype is missing (european, estonian; assess/mixture.py)
     medication:DRUG     value dose, unit mg, time = first dose, every_h, optional until
                         (last dose taken; doses after the latest observation are not
                         counted), route (oral or iv)
@@ -36,6 +38,7 @@ from pathlib import Path
 from typing import Iterator, Optional, Union
 
 from ..assess.records import (SPECIMENS, Genotype, Medication, Observation, PatientRecord, RecordError, check_age,
+                              check_population,
                               check_weight)
 from ..errors import DataError
 from ._records_common import (attempt, check_lmp, doses_until, finish, last_taken, lmp_from_cycle_day, mass, number,
@@ -44,7 +47,7 @@ from .import_summary import ImportLog, ImportSummary
 
 REQUIRED = ("patient_id", "time", "value", "unit")
 OPTIONAL = ("code", "name", "specimen", "region", "every_h", "until", "route")
-_ONCE = {"sex": "sex", "birth_date": "birth_date", "age": "age_years"}  # name -> record field
+_ONCE = {"sex": "sex", "birth_date": "birth_date", "age": "age_years", "population": "population"}  # name -> field
 
 
 def _time(text: str, column: str) -> datetime:
@@ -251,6 +254,8 @@ def _once(once: dict, key: str, text: str, where: str) -> None:
             value = date.fromisoformat(text)
         except ValueError as exc:
             raise ValueError(f"birth_date {text!r} is not a date YYYY-MM-DD ({exc})") from None
+    elif key == "population":
+        value = check_population(text)
     else:
         value = check_age(number(text, "age"))
     if key in once and once[key][0] != value:

@@ -7,6 +7,10 @@ rows for every model, so plans are compared on the same draws) and otherwise dra
 prior with a generator seeded by the parameter's name and `seed`, so that a drug's unseen PK varies the
 same way in every candidate that doses it. `n = 0` means the point estimate: the MAP (or the subject's
 typical values without a posterior), one row.
+
+`posterior` may be a phenotype mixture (assess/mixture.py, a record without a genotype): each phenotype
+gets its share of the n draws by its posterior weight (largest remainder), drawn from its own posterior
+with its phenotypes in the subject; n = 0 is the most probable phenotype's MAP.
 """
 
 from __future__ import annotations
@@ -23,8 +27,16 @@ def draws_for(model, subject, posterior=None, n: int = 200, seed: int = 0) -> np
     from ..assess.problem import parameter_matrix
     from ..subject import parameter_vector
 
+    from ..assess.mixture import PhenotypeMixture
+
     if n < 0:
         raise DataError(f"draws = {n}; give 0 (the point estimate) or a positive number of posterior draws")
+    if isinstance(posterior, PhenotypeMixture):
+        if n == 0:
+            best = posterior.best.posterior
+            return draws_for(model, best.subject, best, 0, seed)
+        return np.vstack([draws_for(model, c.posterior.subject, c.posterior, k, seed)
+                          for c, k in zip(posterior.components, posterior.allocate(n)) if k > 0])
     p0 = parameter_vector(subject, model.network)
     params = calibration_parameters(model.network)
     index = model.param_index

@@ -479,17 +479,19 @@ def optimise(person, targets: TargetProfile, *, levers: Levers = Levers(), horiz
                             "the CVaR of the loss first)")
     if draws < 0 or screen_draws < 0:
         raise ProtocolError("draws and screen_draws must be >= 0 (0 = the point estimate only)")
-    posterior, now_h = None, 0.0
+    posterior, now_h, mixture = None, 0.0, None
     if isinstance(person, Subject):
         subject = person
         regimens = current_regimens(current or Plan())
         now_h = max([0.0] + [r.end_h for r in regimens])
     else:
+        mixture = getattr(person, "mixture", None)  # an Assessment without a genotype (assess/mixture.py)
         posterior = getattr(person, "posterior", person)
         if not isinstance(posterior, Posterior):
             raise ProtocolError(f"optimise: person is a {type(person).__name__}; give an Assessment "
                                 "(neuroscape.assess.assess), a Posterior or a Subject")
-        subject = posterior.subject
+        # the record's subject: the safety rules never read a phenotype the mixture only infers
+        subject = posterior.subject if mixture is None else mixture.subject
         regimens = current_regimens(posterior.plan)
         land = getattr(person, "landscape", None)
         times = [o.time_h for o in posterior.observations if getattr(o, "time_h", None) is not None]
@@ -510,7 +512,11 @@ def optimise(person, targets: TargetProfile, *, levers: Levers = Levers(), horiz
         targets = resolve_reference(targets, column)
     rules = load_rules() if rules is None else tuple(rules)
     factors = plan_factors(targets, regimens, levers, now_h=now_h, horizon_h=horizon_h, subject=subject)
-    ev = _Evaluator(subject, posterior, targets, now_h, horizon_h, seed, cvar_level, solver, rules)
+    ev = _Evaluator(subject, posterior if mixture is None else mixture, targets, now_h, horizon_h, seed, cvar_level,
+                    solver, rules)
+    if mixture is not None:  # draws_for shares each plan's draws among the phenotypes by weight
+        ev.notes.append("posterior draws from the unknown " + ", ".join(mixture.genes) + " phenotype mixture ("
+                        + ", ".join(f"{c.label} {c.weight:.0%}" for c in mixture.components) + ")")
     excluded: list[Excluded] = []
     screened: list[ScoredPlan] = []
     plans_of = {}

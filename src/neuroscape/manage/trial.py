@@ -287,6 +287,23 @@ def _run_arm(arm, patient, drug, profile, band, visits_h, end_h, ladder, setting
                          tuple(f"{v.rule_id}: {v.message}" for v in report.violations))
 
 
+@lru_cache(maxsize=4)
+def _patients(n: int, seed: int, drug: str, visits: int) -> tuple[VirtualPatient, ...]:
+    return virtual_patients(n, seed, drug, visits)
+
+
+ARMS = ("replan", "label")
+
+
+def _run_patient(patient, drug, profile, band, visits_h, end_h, ladder, settings, seed):
+    return tuple(_run_arm(arm, patient, drug, profile, band, visits_h, end_h, ladder, settings, seed) for arm in ARMS)
+
+
+def _run_job(n, seed, index, drug, profile, band, visits_h, end_h, ladder, settings):
+    patient = _patients(n, seed, drug, len(visits_h))[index]
+    return _run_patient(patient, drug, profile, band, visits_h, end_h, ladder, settings, seed)
+
+
 def _summary(name: str, courses: list[PatientCourse], endpoints) -> ArmResult:
     in_band = {w: pta([c.in_band[w] for c in courses]) for w in endpoints}
     times = np.array([np.inf if c.time_to_band_weeks is None else c.time_to_band_weeks for c in courses])
@@ -298,9 +315,12 @@ def _summary(name: str, courses: list[PatientCourse], endpoints) -> ArmResult:
 def closed_loop_trial(n_patients: int, seed: int, *, drug: str = "escitalopram",
                       profile: TargetProfile | str = "tdm-agnp2017", visits_weeks: tuple[int, ...] = (4, 8),
                       horizon_weeks: int = 12, draws: int = 12, screen_draws: int = 6,
-                      finalists: int = 3) -> TrialResult:
+                      finalists: int = 3, workers: int = 1, checkpoint=None) -> TrialResult:
     """Run the trial (module docstring) on `n_patients` virtual patients from `seed`. `draws`,
-    `screen_draws` and `finalists` size each plan search (small: one search per patient and visit)."""
+    `screen_draws` and `finalists` size each plan search (small: one search per patient and visit).
+    `workers` > 1 runs the patients in that many processes (each course is seeded by its patient, so the
+    figures do not depend on it). `checkpoint(result)`, when given, is called with the trial of the first m
+    patients each time they are all done (m < n_patients): a long run leaves its completed part behind."""
     start = time.perf_counter()
     if not 1 <= n_patients <= 10_000:
         raise ProtocolError(f"n_patients = {n_patients!r}; give 1-10000")
@@ -325,10 +345,38 @@ def closed_loop_trial(n_patients: int, seed: int, *, drug: str = "escitalopram",
     ladder = _ladder(drug)
     visits_h = tuple(v * 168.0 for v in visits)
     end_h = horizon_weeks * 168.0
-    arms = {}
-    for arm in ("replan", "label"):
-        courses = [_run_arm(arm, p, drug, profile, band, visits_h, end_h, ladder, settings, seed) for p in patients]
-        arms[arm] = _summary(arm, courses, endpoints)
-    settings = {k: (list(v) if isinstance(v, tuple) else v) for k, v in settings.items()}
-    return TrialResult(n_patients, seed, drug, profile.name, visits, horizon_weeks, arms, patients,
-                       time.perf_counter() - start, settings)
+    if not 1 <= workers <= 64:
+        raise ProtocolError(f"workers = {workers!r}; give 1-64 processes")
+    plain = {k: (list(v) if isinstance(v, tuple) else v) for k, v in settings.items()}
+
+    def result(courses: list[tuple[PatientCourse, PatientCourse]]) -> TrialResult:
+        m = len(courses)
+        arms = {arm: _summary(arm, [c[k] for c in courses], endpoints) for k, arm in enumerate(ARMS)}
+        return TrialResult(m, seed, drug, profile.name, visits, horizon_weeks, arms, patients[:m],
+                           time.perf_counter() - start, plain)
+
+    # one job per patient (both arms); `checkpoint` sees every completed prefix of the patients, in order
+    done: dict[int, tuple[PatientCourse, PatientCourse]] = {}
+    shown = 0
+
+    def arrived(index, pair):
+        nonlocal shown
+        done[index] = pair
+        while shown in done:
+            shown += 1
+            if checkpoint is not None and shown < n_patients:
+                checkpoint(result([done[i] for i in range(shown)]))
+
+    if workers == 1:
+        for p in patients:
+            arrived(p.index, _run_patient(p, drug, profile, band, visits_h, end_h, ladder, settings, seed))
+    else:
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        # a Subject does not pickle (read-only mappings): each worker redraws the patients from the seed
+        with ProcessPoolExecutor(workers) as pool:
+            futures = {pool.submit(_run_job, n_patients, seed, p.index, drug, profile, band, visits_h, end_h, ladder,
+                                   settings): p.index for p in patients}
+            for future in as_completed(futures):
+                arrived(futures[future], future.result())
+    return result([done[i] for i in range(n_patients)])

@@ -251,11 +251,31 @@ Below: each observation's residual in its error model's standard deviations.</p>
 stay at their population prior.</p>
 {_table(["parameter", "group", "factor (MAP)", "credible interval", "prior CV", "posterior/prior sd", "status"], par_rows)}
 {_convergence(post)}
+{_mixture(a.mixture)}
 {"<h2>Notes in the record (not parsed)</h2><ul>" + notes + "</ul>" if notes else ""}
 </body></html>"""
     path = out / f"{_safe(rec.patient_id)}.html"
     path.write_text(page, encoding="utf-8")
     return path
+
+
+def _mixture(mixture) -> str:
+    """The unknown genotype's phenotypes: population prior and the weight the observations give them."""
+    if mixture is None:
+        return ""
+    rows = [(c.label, f"{c.prior:.3f}", f"{c.weight:.3f}",
+             "; ".join(f"{k} {v:.3g}" for k, v in c.posterior.factors().items() if abs(v - 1) > 1e-3) or "-")
+            for c in mixture.components]
+    left = f" Joint phenotypes rarer than 0.5% ({mixture.left_out:.1%} of the prior) are left out." \
+        if mixture.left_out > 0 else ""
+    return (f"<h2>Unknown genotype: {html.escape(', '.join(mixture.genes))} phenotype mixture</h2>"
+            f"<p>The record gives no {html.escape(', '.join(mixture.genes))} genotype, which the medication's "
+            f"clearance depends on. Each phenotype was calibrated separately; its weight is its population "
+            f"frequency ({html.escape(mixture.group)}: {html.escape(mixture.group_basis)}) times the marginal "
+            f"likelihood of the observations under it (Laplace evidence).{left} The tables above are the most "
+            f"probable phenotype's ({html.escape(mixture.best.label)}); plan searches draw from every phenotype "
+            f"by weight.</p>"
+            + _table(["phenotype", "population prior", "posterior weight", "calibrated factors (MAP)"], rows))
 
 
 def _safe(name: str) -> str:

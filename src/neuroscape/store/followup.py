@@ -11,7 +11,9 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
-from ..errors import DataError
+import numpy as np
+
+from ..errors import DataError, EngineError
 from .store import Store, StoreError, model_fingerprint
 
 
@@ -38,7 +40,7 @@ def _levers_of(data: dict):
 
 
 def _compute(store: Store, key: str, *, import_ids, observation_ids, profile, levers, guards, draws, seed,
-             horizon_h, last_change, previous_assessment):
+             horizon_h, last_change, previous_assessment, previous_id=None):
     from ..assess.run import assess
     from ..manage.replan import decide
     from ..manage.search import optimise
@@ -50,7 +52,9 @@ def _compute(store: Store, key: str, *, import_ids, observation_ids, profile, le
     as_of = record.reference_time
     decision = decide(search, guards, as_of=as_of, last_change=last_change)
     report = {"observations": _fit_rows(assessment),
+              "predicted_before": _predicted_before(store, previous_id, previous_assessment, record, obs_ids),
               "posterior_moved": _moves(previous_assessment, assessment),
+              "phenotype_mixture": None if assessment.mixture is None else assessment.as_dict()["phenotype_mixture"],
               "plans": [p.to_dict() for p in search.plans[:5]], "reached": search.reached,
               "search_message": search.message}
     return record, obs_ids, imp_ids, assessment, search, decision, as_of, _json_ready(report)
@@ -61,6 +65,48 @@ def _fit_rows(assessment) -> list[dict]:
     from ..assess.run import _clean
 
     return _clean(assessment.posterior.fit_rows())
+
+
+# Draws of the previous posterior the new observations are predicted from (evenly spaced through the stored
+# ones): enough for a 90% interval's edges to a few percent, at the cost of one batch of simulations.
+PREDICTIVE_DRAWS = 200
+
+
+def _predicted_before(store: Store, previous_id: int | None, previous: dict | None, record, obs_ids) -> list[dict]:
+    """The observations new since the previous assessment (the one the running plan was decided on), each
+    against that assessment's posterior predictive (its stored draws; every phenotype of a mixture with its
+    stored share), simulated on the medication history known now: median, 90% interval of a measurement,
+    inside or not."""
+    import dataclasses
+
+    from ..assess.cycle import timeline
+    from ..assess.predictive import DrawGroup, observation_predictive
+
+    if previous_id is None:
+        return []
+    seen = set(store.assessment_observations(previous_id))
+    new = [i for i, oid in enumerate(obs_ids) if oid not in seen]
+    if not new:
+        return []
+    on_axis = timeline(record)
+    observations = [on_axis.observations[i] for i in new]
+    names, etas = store.draws(previous_id)
+    mixture = (previous or {}).get("phenotype_mixture")
+    parts = ([(c["phenotypes"], k) for c, k in zip(mixture["components"], mixture["stored_draws"])]
+             if mixture and mixture.get("stored_draws") else [({}, etas.shape[0])])
+    stride = max(1, -(-etas.shape[0] // PREDICTIVE_DRAWS))
+    groups, start = [], 0
+    for phenotypes, count in parts:
+        rows = np.arange(start, start + count)
+        start += count
+        rows = rows[(rows % stride) == 0]
+        person = dataclasses.replace(on_axis.subject, genotypes={**on_axis.subject.genotypes, **phenotypes})
+        groups.append(DrawGroup(person, tuple(names), etas[rows]))
+    try:
+        rows = observation_predictive(groups, observations, on_axis.plan)
+    except EngineError as exc:  # the decision does not depend on it: said in the report, not fatal
+        return [{"observation_id": obs_ids[i], "error": str(exc)} for i in new]
+    return [{"observation_id": obs_ids[i], **r} for i, r in zip(new, rows)]
 
 
 def _moves(previous: dict | None, assessment) -> list[dict]:
@@ -116,7 +162,8 @@ def replan(store: Store, patient: str, new_file: str | Path | None, *, profile=N
     last_change = datetime.fromisoformat(changes[-1]["as_of"]) if changes else None
     record, obs_ids, imp_ids, assessment, search, decision, as_of, report = _compute(
         store, patient, import_ids=None, observation_ids=None, profile=profile, levers=levers, guards=guards,
-        draws=draws, seed=seed, horizon_h=horizon_h, last_change=last_change, previous_assessment=previous_summary)
+        draws=draws, seed=seed, horizon_h=horizon_h, last_change=last_change, previous_assessment=previous_summary,
+        previous_id=previous_id)
     assessment_id = store.save_assessment(assessment, import_id=imp_ids[-1], method="laplace", seed=seed)
     search_id = store.save_plans(search, assessment_id=assessment_id, settings={"draws": draws, "seed": seed,
                                                                                  "horizon_h": horizon_h})
@@ -155,6 +202,7 @@ def replay(store: Store, decision_id: int) -> FollowUp:
         store, d["patient"], import_ids=inp["import_ids"], observation_ids=inp["observation_ids"],
         profile=parse_profile(inp["profile"]), levers=_levers_of(inp["levers"]),
         guards=GuardRails(**inp["guard_rails"]), draws=inp["draws"], seed=inp["seed"], horizon_h=inp["horizon_h"],
-        last_change=None if last is None else datetime.fromisoformat(last), previous_assessment=previous)
+        last_change=None if last is None else datetime.fromisoformat(last), previous_assessment=previous,
+        previous_id=inp.get("previous_assessment"))
     label = decision.plan.candidate.label if decision.plan is not None else "(none)"
     return FollowUp(None, decision.action, label, decision.reason, as_of, assessment, search, report)

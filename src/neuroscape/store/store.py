@@ -162,6 +162,12 @@ class Store:
         from .. import __version__
 
         post = assessment.posterior
+        summary, draws = assessment.as_dict(), post.samples
+        mixture = getattr(assessment, "mixture", None)
+        if mixture is not None:  # every phenotype's draws by weight, stacked; the counts in the summary
+            counts = mixture.allocate(post.samples.shape[0])
+            draws = np.vstack([c.posterior.samples[:k] for c, k in zip(mixture.components, counts)])
+            summary["phenotype_mixture"]["stored_draws"] = counts
         model_version, phash = model_fingerprint()
         try:
             with Session(self.engine) as s, s.begin():
@@ -170,8 +176,8 @@ class Store:
                     raise StoreError(f"no stored import {import_id}; save the record first")
                 row = t.Assessment(patient_id=imp.patient_id, import_id=import_id, created_at=_now(),
                                    method=method, seed=seed, neuroscape_version=__version__,
-                                   model_version=model_version, parameter_hash=phash, summary=assessment.as_dict(),
-                                   parameter_names=list(post.names), draws=_npy(post.samples))
+                                   model_version=model_version, parameter_hash=phash, summary=summary,
+                                   parameter_names=list(post.names), draws=_npy(draws))
                 s.add(row)
                 s.flush()
                 return row.id
@@ -307,7 +313,7 @@ class Store:
                 ids.append(oid)
         fields = records[-1].model_dump()
         for name in ("birth_date", "age_years", "weight_kg", "genotypes", "medications", "conditions", "notes",
-                     "last_menstrual_period"):
+                     "last_menstrual_period", "population"):
             given = [r for r in records if name in r.model_fields_set and getattr(r, name)]
             if given:  # the newest import that gives it: a lab-only follow-up file keeps the earlier medication
                 fields[name] = given[-1].model_dump()[name]
@@ -353,6 +359,15 @@ class Store:
             p = self._patient(s, key)
             a = s.scalar(select(t.Assessment).where(t.Assessment.patient_id == p.id).order_by(t.Assessment.id.desc()))
             return None if a is None else (a.id, a.summary)
+
+    def assessment_observations(self, assessment_id: int) -> list[int]:
+        """Ids of the observations an assessment could see: those stored with its import or an earlier one."""
+        with Session(self.engine) as s:
+            a = s.get(t.Assessment, assessment_id)
+            if a is None:
+                raise StoreError(f"no stored assessment {assessment_id}")
+            return list(s.scalars(select(t.Observation.id).where(t.Observation.patient_id == a.patient_id,
+                                                                 t.Observation.import_id <= a.import_id)))
 
     def assessment_summary(self, assessment_id: int) -> dict | None:
         """A stored assessment's JSON summary, or None when there is none with that id."""
