@@ -16,7 +16,9 @@
    index) are read on every draw on a grid that holds a ladder of times after each dose
    (`peaks.peak_grid`); a draw within `REFINE_MARGIN` of a ceiling has its peaks resolved to
    `peaks.PEAK_TOL_H` by re-simulating that draw (`peaks.DenseReadout`). A candidate with any draw above
-   a ceiling is excluded: no returned plan breaks a rule on any evaluated draw.
+   a ceiling is excluded: no returned plan breaks a rule on any evaluated draw. The plans of one model go to
+   the engine as one call, plans x draws, on shared start states, recording only what the bands and
+   ceilings read (`_Evaluator.evaluate_many`; speed: docs/management.md).
 4. The best `finalists` by the screening rank (and "continue as now") are evaluated again on all `draws`.
 5. Ranking (documented objective): joint probability of target attainment (higher first), then the CVaR
    of the loss at `cvar_level` (lower first), then the expected loss, then burden (pills per day, then
