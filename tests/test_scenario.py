@@ -210,3 +210,29 @@ def test_many_plans_on_many_draws_in_one_batch_equal_each_plans_own_batch():
     assert states[1, 0, 2, escitalopram] > 1.5 * states[0, 0, 2, escitalopram]  # 20 mg vs 10 mg
     with pytest.raises(EngineError, match=r"plans\[0\] uses drugs \[\] .* one scenario per drug combination"):
         batch.integrate_plans([Plan()], TIMES)
+
+
+def test_recorded_columns_and_their_readouts_equal_the_full_width_ones():
+    """Plan search records only the states its readouts read and hands over only the parameter columns
+    they read: the same values as the full-width arrays, bit for bit."""
+    from neuroscape.errors import ModelError
+
+    subject = SUBJECTS["cycling woman"]
+    sc = scenario(subject, PLAN, TIMES[-1])
+    model = sc.model
+    P = draws(sc, 2, seed=3)
+    batch = sc.start_batch(P, CALIBRATION_SOLVER)
+    full, _, _ = batch.integrate_plans([PLAN], TIMES, CALIBRATION_SOLVER)
+    Pt = batch.inputs_at(TIMES)
+    for quantity, region in READOUTS:
+        key = model.network.readout(quantity, region).key
+        states, params = model.readout_reads(key)
+        rec, _, _ = batch.integrate_plans([PLAN], TIMES, CALIBRATION_SOLVER, record=states)
+        np.testing.assert_array_equal(rec[0], full[0][..., list(states)])
+        cols = batch.inputs_under(PLAN, TIMES, params)
+        np.testing.assert_array_equal(cols, Pt[..., list(params)])
+        compact = model.readout_function(key, states, params)(rec[0], cols)
+        np.testing.assert_array_equal(compact, model.readout_function(key)(full[0], Pt))
+    key = model.network.readout("brain.serotonin.extracellular", "cortex").key
+    with pytest.raises(ModelError, match=r"reads state .* record what readout_reads\(key\) names"):
+        model.readout_function(key, states=[], parameters=None)

@@ -170,10 +170,11 @@ class Scenario:
         return StartBatch(self, P, Y_ss, Y0, tuple(status))
 
     # -- inputs in force ----------------------------------------------------------------------
-    def inputs_at(self, P: np.ndarray, times) -> np.ndarray:
+    def inputs_at(self, P: np.ndarray, times, columns=None) -> np.ndarray:
         """Parameter rows (b, len(times), np) in force at each time: the events' input holds
-        (absolute values, the same for every row) over each row of P."""
-        return _inputs_in_force(P, self.events, times)
+        (absolute values, the same for every row) over each row of P. `columns` (parameter indices):
+        only those, (b, len(times), len(columns)), for readouts that read a few (`readout_function`)."""
+        return _inputs_in_force(P, self.events, times, columns)
 
     def start_inputs(self, P: np.ndarray) -> np.ndarray:
         """Parameter rows (b, np) in force at t = 0 before the plan acts: the subject's own course
@@ -251,32 +252,36 @@ class StartBatch:
     def ok(self) -> np.ndarray:
         return np.array([s == "ok" for s in self.status])
 
-    def integrate(self, times, solver: Solver = Solver()):
+    def integrate(self, times, solver: Solver = Solver(), record=None):
         """(states (b, T, n), status per member, stats (b, 3)) at `times`. Members that failed to
         start are not integrated (NaN, their status kept). The engine scales each member's
-        absolute tolerance by its start state (for a non-cycling member, its steady state)."""
+        absolute tolerance by its start state (for a non-cycling member, its steady state).
+        `record` (state indices): only those columns, (b, T, len(record))."""
         # Per-member events (different plans in one batch) would go here: group members by plan.
         sc = self.scenario
         times = np.asarray(times, dtype=float)
         b = self.P.shape[0]
-        out = np.full((b, times.size, sc.model.n), np.nan)
+        width = sc.model.n if record is None else len(record)
+        out = np.full((b, times.size, width), np.nan)
         stats = np.zeros((b, 3), dtype=np.int64)
         status = list(self.status)
         ok = self.ok
         if ok.all():  # the arrays as they are: a row's last bits can depend on its memory alignment
-            return sc.model.integrate_batch(self.Y0, self.P, times, sc.events, solver)
+            return sc.model.integrate_batch(self.Y0, self.P, times, sc.events, solver, record=record)
         if ok.any():
-            traj, st, stt = sc.model.integrate_batch(self.Y0[ok], self.P[ok], times, sc.events, solver)
+            traj, st, stt = sc.model.integrate_batch(self.Y0[ok], self.P[ok], times, sc.events, solver,
+                                                     record=record)
             out[ok], stats[ok] = traj, stt
             for i, s in zip(np.flatnonzero(ok), st):
                 status[i] = s
         return out, status, stats
 
-    def integrate_plans(self, plans: Sequence[Plan], times, solver: Solver = Solver()):
+    def integrate_plans(self, plans: Sequence[Plan], times, solver: Solver = Solver(), record=None):
         """Every plan on every member in one engine call: (states (k, b, T, n), status (k, b) as
         nested lists, stats (k, b, 3)) for k plans. A plan needs this scenario's model (the same
         drugs and formulations as its plan); its events get the subject's own hormone course, as the
-        scenario's do. Members that failed to start are not integrated (NaN, their status kept)."""
+        scenario's do. Members that failed to start are not integrated (NaN, their status kept).
+        `record` (state indices): only those columns, (k, b, T, len(record))."""
         sc = self.scenario
         times = np.asarray(times, dtype=float)
         plans = list(plans)
@@ -287,7 +292,7 @@ class StartBatch:
                                   f"with {list(sc.plan.formulations)}: give plans on the same drugs, or one "
                                   "scenario per drug combination")
         k, b = len(plans), self.P.shape[0]
-        out = np.full((k, b, times.size, sc.model.n), np.nan)
+        out = np.full((k, b, times.size, sc.model.n if record is None else len(record)), np.nan)
         stats = np.zeros((k, b, 3), dtype=np.int64)
         status = [list(self.status) for _ in plans]
         ok = np.flatnonzero(self.ok)
@@ -299,7 +304,7 @@ class StartBatch:
             held = hold_inputs(plan, own)
             events += _member_events(sc, held, self.P[ok])
         Y, st, stt = sc.model.integrate_batch(np.tile(self.Y0[ok], (k, 1)), np.tile(self.P[ok], (k, 1)),
-                                              times, events, solver)
+                                              times, events, solver, record=record)
         out[:, ok] = Y.reshape(k, ok.size, times.size, -1)
         stats[:, ok] = stt.reshape(k, ok.size, 3)
         for j in range(k):
@@ -307,8 +312,15 @@ class StartBatch:
                 status[j][i] = st[j * ok.size + m]
         return out, status, stats
 
-    def inputs_at(self, times) -> np.ndarray:
-        return self.scenario.inputs_at(self.P, times)
+    def inputs_at(self, times, columns=None) -> np.ndarray:
+        return self.scenario.inputs_at(self.P, times, columns)
+
+    def inputs_under(self, plan: Plan, times, columns=None) -> np.ndarray:
+        """`inputs_at` under another plan of this model, as `integrate_plans` runs it (the plan's input
+        holds with the subject's own hormone course)."""
+        sc = self.scenario
+        held = hold_inputs(plan, reproductive.course(sc.subject, sc.horizon_h + DAY_H))
+        return _inputs_in_force(self.P, events_for(held, sc.model, sc.p), times, columns)
 
     def start_inputs(self) -> np.ndarray:
         return self.scenario.start_inputs(self.P)
@@ -327,10 +339,13 @@ def _member_events(sc: Scenario, plan: Plan, P: np.ndarray) -> list[Events]:
     return [shared] * P.shape[0]
 
 
-def _inputs_in_force(P: np.ndarray, events: Events, times) -> np.ndarray:
+def _inputs_in_force(P: np.ndarray, events: Events, times, columns=None) -> np.ndarray:
     P = np.atleast_2d(P)
     nan = np.full(P.shape[1], np.nan)
     held = input_parameters(events, nan, np.asarray(times, dtype=float))  # NaN where not set
+    if columns is not None:
+        columns = np.asarray(columns, dtype=np.intp)
+        P, held = P[:, columns], held[:, columns]
     return np.where(np.isnan(held)[None], P[:, None, :], held[None])
 
 

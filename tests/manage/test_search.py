@@ -227,15 +227,15 @@ def test_a_draw_that_cannot_be_simulated_excludes_the_plan(monkeypatch):
     could not be simulated, so no plan with such a draw is returned."""
     from neuroscape import scenario as scenario_module
 
-    real = scenario_module.StartBatch.integrate
+    real = scenario_module.StartBatch.integrate_plans
 
-    def one_fails(self, times, solver=None):
-        out, status, stats = real(self, times, solver) if solver is not None else real(self, times)
-        status = list(status)
-        status[-1] = "max_steps"
+    def one_fails(self, plans, times, solver=None, record=None):
+        out, status, stats = real(self, plans, times, solver, record)
+        for row in status:  # the search runs plans x draws in one call: each plan's last draw fails
+            row[-1] = "max_steps"
         return out, status, stats
 
-    monkeypatch.setattr(scenario_module.StartBatch, "integrate", one_fails)
+    monkeypatch.setattr(scenario_module.StartBatch, "integrate_plans", one_fails)
     profile = load_profile("ssri-efficacy").model_copy(update={"settle_h": 24.0})
     res = optimise(Subject(), profile, levers=Levers(drugs=("escitalopram",), max_units=1), horizon_h=72.0,
                    draws=2, screen_draws=2)
@@ -243,3 +243,73 @@ def test_a_draw_that_cannot_be_simulated_excludes_the_plan(monkeypatch):
     assert all(e.rule_ids == ("simulation",) and "1 of 2 posterior draws could not be simulated (max_steps)"
                in e.reasons[0] for e in res.excluded if "label-max-daily-dose" not in e.rule_ids)
     assert "no candidate plan passed the hard safety rules" in res.message
+
+
+def test_plans_screened_together_score_as_each_plan_alone():
+    """The search runs the plans of one model as one engine call (plans x draws, the draws' start states
+    shared, one output grid read per plan): each plan scores as when it is evaluated on its own."""
+    from neuroscape.manage.rules import load_rules
+    from neuroscape.manage.search import SEARCH_SOLVER, _Evaluator
+    from neuroscape.manage.space import Candidate, Regimen
+
+    profile = load_profile("ssri-efficacy").model_copy(update={"settle_h": 3 * 24.0})
+    horizon = WEEK
+    esc = [Regimen("drug", "escitalopram", dose, 0.0, 24.0, 7) for dose in (5.0, 20.0)]
+    exercise = Regimen("exercise", "endurance", 0.0, 18.0, 56.0, 3, None, 0.75, 0.7)
+    cands = [Candidate("esc 5", (), (esc[0],)), Candidate("esc 20 + exercise", (), (esc[1], exercise)),
+             Candidate("sertraline 50", (), (Regimen("drug", "sertraline", 50.0, 0.0, 24.0, 7),)),
+             Candidate("esc 20", (), (esc[1],))]
+    items = [(c, plan_of_regimens(c.regimens)) for c in cands]
+
+    def evaluator():
+        return _Evaluator(Subject(sex="female"), None, profile, 0.0, horizon, 4, 0.9, SEARCH_SOLVER, load_rules())
+
+    together = evaluator().evaluate_many(items, 5, "screen")
+    for (cand, plan), res in zip(items, together):
+        alone = evaluator().evaluate(cand, plan, 5, "screen")
+        assert res.pta == alone.pta
+        assert res.statistic["sert_trough"] == pytest.approx(alone.statistic["sert_trough"], rel=1e-9)
+        assert res.expected_loss == pytest.approx(alone.expected_loss, rel=1e-9, abs=1e-12)
+        for rule, margin in alone.ceiling_margin.items():
+            assert res.ceiling_margin[rule] == pytest.approx(margin, rel=1e-9)
+        traj, own = res.trajectories["sert_trough"], alone.trajectories["sert_trough"]
+        assert traj["times_h"] == own["times_h"]
+        np.testing.assert_allclose(traj["median"], own["median"], rtol=1e-9)
+    # the doses matter: 20 mg holds SERT higher than 5 mg, exercise does not lower it
+    assert together[3].statistic["sert_trough"] > together[0].statistic["sert_trough"] + 0.05
+    assert together[1].statistic["sert_trough"] == pytest.approx(together[3].statistic["sert_trough"], abs=0.01)
+
+
+def test_the_search_solvers_dense_output_reads_troughs_and_peaks_as_steps_ending_at_each_output_do():
+    """SEARCH_SOLVER reads the peak ladder from the continuous extension instead of ending a step at each
+    output: against a tight step-to-output reference (rtol 1e-8) the SERT trough and the cortical 5-HT peak
+    of four weeks of daily dosing move by less than 1e-6 (absolute, relative)."""
+    from dataclasses import replace
+
+    from neuroscape.engine.compiled import Solver
+    from neuroscape.manage.peaks import peak_grid
+    from neuroscape.manage.search import GRID_STEP_H, SEARCH_SOLVER
+    from neuroscape.scenario import scenario
+
+    assert SEARCH_SOLVER.dense_output
+    plan = add_dose(Plan(), "fluoxetine", 0.0, 40.0, every_h=24, count=28)
+    horizon = 4 * WEEK
+    sc = scenario(Subject(sex="female"), plan, horizon)
+    times = peak_grid(plan, horizon, GRID_STEP_H)
+    start = sc.start(SEARCH_SOLVER)
+    model = sc.model
+    sert = model.readout_function(model.network.readout("occupancy.SERT", None).key)
+    ht = model.readout_function(model.network.readout("brain.serotonin.extracellular", "cortex").key)
+    Pt = start.inputs_at(times)
+    out = {}
+    for name, solver in (("dense", SEARCH_SOLVER), ("steps", replace(SEARCH_SOLVER, dense_output=False)),
+                         ("reference", Solver(rtol=1e-8, atol=1e-10))):
+        Y, status, stats = start.integrate(times, solver)
+        assert status == "ok"
+        window = times >= WEEK
+        out[name] = (float(np.min(sert(Y, Pt)[window])), float(np.max(ht(Y, Pt))), int(stats[0]))
+    ref = out["reference"]
+    for name in ("dense", "steps"):
+        assert abs(out[name][0] - ref[0]) < 1e-6
+        assert abs(out[name][1] / ref[1] - 1) < 1e-6
+    assert out["dense"][2] < 0.85 * out["steps"][2]  # the ladder no longer ends steps

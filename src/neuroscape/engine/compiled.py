@@ -132,6 +132,7 @@ class CompiledModel:
         self.jac_rows, self.jac_cols = rows, cols
         self.lu: LUPlan = lu or analyse(self.n, rows, cols)
         self._readout_fns: dict[str, object] = {}
+        self._readout_exprs: dict[str, tuple] = {}
         self._inlined = None  # (symbol table, resolved expressions), built on first readout
         self._readout_lock = threading.Lock()
 
@@ -232,10 +233,34 @@ class CompiledModel:
         return out, [STATUS[int(c)] for c in status], stats
 
     # -- readouts ------------------------------------------------------------------------------
-    def readout_function(self, key: str):
-        """A numpy function f(Y[..., n], P[..., np]) for the readout with this key."""
+    def readout_function(self, key: str, states: Sequence[int] | None = None,
+                         parameters: Sequence[int] | None = None):
+        """A numpy function f(Y[..., n], P[..., np]) for the readout with this key. `states` and
+        `parameters` (indices, as `integrate(record=...)` takes them) say which columns Y and P hold when
+        they hold fewer than all, in that order: a batch that recorded only what its readouts read
+        (`readout_reads`) is read without the full-width arrays."""
+        fn, getters = self._readout_expression(key)
+        if states is None and parameters is None:
+            return self._readout_fns.setdefault(key, _readout_evaluator(fn, getters))
+        where = ({i: i for i in range(self.n)} if states is None else {int(i): k for k, i in enumerate(states)},
+                 {i: i for i in range(self.p_default.size)} if parameters is None
+                 else {int(i): k for k, i in enumerate(parameters)})
+        kinds = ("state", "parameter")
+        names = (self.network.species_names, self.network.parameter_names)
+        missing = [f"{kinds[src]} {names[src][i]}" for src, i in getters if i not in where[src]]
+        if missing:
+            raise ModelError(f"readout {key!r} reads {', '.join(missing)}, which the given columns do not hold; "
+                             "record what readout_reads(key) names")
+        return _readout_evaluator(fn, [(src, where[src][i]) for src, i in getters])
+
+    def readout_reads(self, key: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """(state indices, parameter indices) that the readout with this key reads."""
+        _, getters = self._readout_expression(key)
+        return (tuple(i for src, i in getters if src == 0), tuple(i for src, i in getters if src == 1))
+
+    def _readout_expression(self, key: str):
         with self._readout_lock:
-            if key not in self._readout_fns:
+            if key not in self._readout_exprs:
                 ro = next((r for r in self.network.readouts if r.key == key), None)
                 if ro is None:
                     raise ModelError(f"no readout {key!r}")
@@ -251,14 +276,17 @@ class CompiledModel:
                         getters.append((0, self.species_index[s.name]))
                     else:
                         getters.append((1, self.param_index[s.name]))
+                self._readout_exprs[key] = (fn, tuple(getters))
+            return self._readout_exprs[key]
 
-                def evaluate(Y, P, fn=fn, getters=getters):
-                    args = [Y[..., i] if src == 0 else P[..., i] for src, i in getters]
-                    shape = np.broadcast_shapes(Y.shape[:-1], P.shape[:-1])
-                    return np.broadcast_to(np.asarray(fn(*args), dtype=float), shape)
 
-                self._readout_fns[key] = evaluate
-            return self._readout_fns[key]
+def _readout_evaluator(fn, getters):
+    def evaluate(Y, P, fn=fn, getters=getters):
+        args = [Y[..., i] if src == 0 else P[..., i] for src, i in getters]
+        shape = np.broadcast_shapes(Y.shape[:-1], P.shape[:-1])
+        return np.broadcast_to(np.asarray(fn(*args), dtype=float), shape)
+
+    return evaluate
 
 
 _CACHE: dict[str, CompiledModel] = {}

@@ -16,7 +16,9 @@
    index) are read on every draw on a grid that holds a ladder of times after each dose
    (`peaks.peak_grid`); a draw within `REFINE_MARGIN` of a ceiling has its peaks resolved to
    `peaks.PEAK_TOL_H` by re-simulating that draw (`peaks.DenseReadout`). A candidate with any draw above
-   a ceiling is excluded: no returned plan breaks a rule on any evaluated draw.
+   a ceiling is excluded: no returned plan breaks a rule on any evaluated draw. The plans of one model go to
+   the engine as one call, plans x draws, on shared start states, recording only what the bands and
+   ceilings read (`_Evaluator.evaluate_many`; speed: docs/management.md).
 4. The best `finalists` by the screening rank (and "continue as now") are evaluated again on all `draws`.
 5. Ranking (documented objective): joint probability of target attainment (higher first), then the CVaR
    of the loss at `cvar_level` (lower first), then the expected loss, then burden (pills per day, then
@@ -48,7 +50,10 @@ from .targets import TargetProfile, attainment, resolve_reference
 DEFAULT_HORIZON_H = 12 * 7 * 24.0
 REFINE_MARGIN = 0.02  # relative: draws whose grid maximum is this close below a ceiling get their peaks resolved
 GRID_STEP_H = 2.0
-SEARCH_SOLVER = Solver(rtol=1e-5, atol=1e-8)
+# Dense output: steps end at events only and the peak ladder is read from the Rodas4 continuous extension
+# (the ladder would otherwise end about 1,200 extra steps in 12 weeks; readouts move by < 1e-6, docs/management.md)
+SEARCH_SOLVER = Solver(rtol=1e-5, atol=1e-8, dense_output=True)
+MAX_MEMBERS = 1200  # plans x draws in one engine call (its recorded states are held in memory at once)
 DISCLAIMER = ("Every plan is a simulated scenario for a qualified clinician, never medical advice. neuroscape is "
               "research and decision-support software; the safety rules it applies are the ones in "
               "neuroscape/manage/data/safety_rules.yaml, and a plan that passes them is not thereby safe for a person.")
@@ -255,22 +260,6 @@ class _DrawTrajectory:
         return v
 
 
-def _read(model, Y, Pt, quantity, region):
-    """Readout values (b, T); a model whose occupancies have no regions is read without one, and the
-    plasma level of a library drug the plan does not dose is 0 (its model has no such readout)."""
-    from ..pharmacology.library import drug_names
-
-    try:
-        ro = model.network.readout(quantity, region)
-    except ModelError:
-        if quantity.startswith("plasma.") and quantity.split(".", 1)[1] in drug_names():
-            return np.zeros(Y.shape[:-1]), "ng/mL"
-        if region is None or not quantity.startswith("occupancy."):
-            raise
-        ro = model.network.readout(quantity, None)
-    return np.asarray(model.readout_function(ro.key)(Y, Pt), dtype=float), ro.unit
-
-
 def _burden(candidate: Candidate, now_h: float) -> Burden:
     """Interventions, pills a day and changes of the plan from now on: a regimen the plan stops does not
     count."""
@@ -320,33 +309,75 @@ class _Evaluator:
                         tuple(dict.fromkeys(v.rule_id for v in violations)))
 
     def evaluate(self, candidate: Candidate, plan: Plan, n_draws: int, stage: str) -> ScoredPlan | Excluded:
+        return self.evaluate_many([(candidate, plan)], n_draws, stage)[0]
+
+    def evaluate_many(self, items, n_draws: int, stage: str, progress=None) -> list[ScoredPlan | Excluded]:
+        """Score (candidate, plan) pairs on the same `n_draws` draws. Plans on one model (the same drugs
+        and formulations) share their draws' start states and run as one engine call, plans x draws
+        (`StartBatch.integrate_plans`), at most `MAX_MEMBERS` members a call. `progress(done)` after
+        each call."""
+        groups: dict[tuple, list[int]] = {}
+        for i, (_, plan) in enumerate(items):
+            groups.setdefault((plan.drugs, plan.formulations), []).append(i)
+        per_call = max(1, MAX_MEMBERS // max(n_draws, 1))
+        out: list = [None] * len(items)
+        done = 0
+        for idx in groups.values():
+            for k in range(0, len(idx), per_call):
+                chunk = idx[k:k + per_call]
+                for i, res in zip(chunk, self._evaluate_group([items[i] for i in chunk], n_draws, stage)):
+                    out[i] = res
+                done += len(chunk)
+                if progress:
+                    progress(done)
+        return out
+
+    def _evaluate_group(self, items, n_draws: int, stage: str) -> list[ScoredPlan | Excluded]:
         from ..scenario import scenario
-        from .peaks import DenseReadout, peak_grid
+        from .peaks import peak_grid
 
         end = self.now_h + self.horizon_h
-        sc = scenario(self.subject, plan, end)
-        model = sc.model
-        P = draws_for(model, self.subject, self.posterior, n_draws, self.seed)
+        plans = [plan for _, plan in items]
+        sc = scenario(self.subject, plans[0], end)
+        P = draws_for(sc.model, self.subject, self.posterior, n_draws, self.seed)
         try:
             batch = sc.start_batch(P, self.solver)
         except EngineError as exc:
-            return Excluded(candidate, (f"the plan could not be simulated: {exc}",), ("simulation",))
-        grid = peak_grid(plan, end, GRID_STEP_H)
-        times = grid[grid >= self.now_h - 1e-9]
-        Y, status, _ = batch.integrate(times, self.solver)
+            return [Excluded(c, (f"the plan could not be simulated: {exc}",), ("simulation",)) for c, _ in items]
+        grids = []
+        for plan in plans:
+            grid = peak_grid(plan, end, GRID_STEP_H)
+            grids.append(grid[grid >= self.now_h - 1e-9])
+        # one output grid for the call; each plan is read on its own (with dense output the steps do not
+        # depend on the output times, so a plan's values are those of its own grid)
+        times = np.unique(np.concatenate(grids))
+        reads = _Reads(sc.model, self.profile, self.ceilings)
+        Y, status, _ = batch.integrate_plans(plans, times, self.solver, record=reads.states)
+        return [self._score(candidate, plan, sc, batch, reads, Y[j][:, np.isin(times, grids[j])], status[j],
+                            grids[j], stage)
+                for j, (candidate, plan) in enumerate(items)]
+
+    def _score(self, candidate, plan, sc, batch, reads, Y, status, times, stage) -> ScoredPlan | Excluded:
+        from ..scenario import scenario
+        from .peaks import DenseReadout
+
+        model = sc.model
         ok = np.array([s == "ok" for s in status])
-        Pt = batch.inputs_at(times)
         if not ok.all():
             # as `neuroscape check` does with a failed simulation: a ceiling cannot be shown to hold on a draw
             # that could not be simulated, so the plan is not returned
             return Excluded(candidate, (f"{int((~ok).sum())} of {ok.size} posterior draws could not be simulated "
                                         f"({', '.join(sorted(set(status) - {'ok'}))}): the safety ceilings cannot "
                                         "be shown to hold on them",), ("simulation",))
+        Pt = batch.inputs_under(plan, times, reads.parameters)
+        base_y = batch.steady_states[:, None, reads.states]
+        base_p = batch.start_inputs()[:, None, reads.parameters]
+        own = None  # the plan's own scenario, built when a draw's peaks are resolved
         # hard ceilings on every draw, the peaks resolved where a draw comes close
         margins: dict[str, float] = {}
         for rule in self.ceilings:
             try:
-                values, _ = _read(model, Y[ok], Pt[ok], rule.quantity, rule.region)
+                values = reads.read(Y, Pt, rule.quantity, rule.region)
             except (ModelError, NotModelledError) as exc:
                 # said, not silent: the report lists the ceilings a plan's model could not evaluate
                 note = f"{rule.id}: not evaluated for '{candidate.label}' ({exc})"
@@ -354,18 +385,16 @@ class _Evaluator:
                     self.notes.append(note)
                 continue
             if rule.relative_to == "baseline":
-                base, _ = _read(model, batch.steady_states[ok][:, None, :], batch.start_inputs()[ok][:, None, :],
-                                rule.quantity, rule.region)
-                values = values / base
+                values = values / reads.read(base_y, base_p, rule.quantity, rule.region)
             top = np.max(values, axis=1)
             for i in np.flatnonzero(top >= rule.max_value * (1 - REFINE_MARGIN)):
-                row = np.flatnonzero(ok)[i]
-                start = sc.start(self.solver, p=P[row])
+                own = own or scenario(self.subject, plan, sc.horizon_h, model=model)
+                start = own.start(self.solver, p=batch.P[i])
 
                 def sample(ts, start=start):
                     ys, _, _ = start.integrate(ts, self.solver)
                     return _DrawTrajectory(model, ys, start.inputs_at(ts), start.steady_state,
-                                           sc.start_inputs(start.p[None, :])[0])
+                                           own.start_inputs(start.p[None, :])[0])
 
                 dense = DenseReadout(sample, times)
                 _, v = dense(rule.quantity, rule.region if _has_region(model, rule) else None, rule.relative_to)
@@ -383,15 +412,12 @@ class _Evaluator:
         def series(band):
             total = 0.0
             for q in (band.quantity, *band.plus):
-                v, _ = _read(model, Y[ok], Pt[ok], q, band.region)
-                total = total + v
+                total = total + reads.read(Y, Pt, q, band.region)
             if band.relative_to == "baseline":
                 if band.id not in baseline_cache:
                     b = 0.0
                     for q in (band.quantity, *band.plus):
-                        bv, _ = _read(model, batch.steady_states[ok][:, None, :],
-                                      batch.start_inputs()[ok][:, None, :], q, band.region)
-                        b = b + bv
+                        b = b + reads.read(base_y, base_p, q, band.region)
                     baseline_cache[band.id] = b
                 total = total / baseline_cache[band.id]
             return times - self.now_h, total
@@ -414,6 +440,57 @@ class _Evaluator:
         return ScoredPlan(candidate, int(ok.size), int((~ok).sum()), band_pta, stats, float(np.mean(losses)),
                           cvar(losses, self.cvar_level), self.cvar_level, margins, _burden(candidate, self.now_h),
                           trajectories, stage)
+
+
+class _Reads:
+    """The readouts a search reads on one model (the profile's bands, the trajectory ceilings): the states
+    to record and the parameter columns to hand over, so that a batch holds only those (`record`)."""
+
+    def __init__(self, model, profile: TargetProfile, ceilings):
+        self.model = model
+        wanted = [(r.quantity, r.region) for r in ceilings]
+        wanted += [(q, b.region) for b in profile.bands for q in (b.quantity, *b.plus)]
+        self.keys: dict[tuple, object] = {}  # (quantity, region) -> readout key, None (reads 0) or the error
+        states, params = set(), set()
+        for qr in dict.fromkeys(wanted):
+            try:
+                key = _readout_key(model, *qr)
+            except (ModelError, NotModelledError) as exc:
+                self.keys[qr] = exc
+                continue
+            self.keys[qr] = key
+            if key is not None:
+                s, p = model.readout_reads(key)
+                states.update(s)
+                params.update(p)
+        self.states = np.array(sorted(states), dtype=np.int64)
+        self.parameters = np.array(sorted(params), dtype=np.intp)
+
+    def read(self, Y, Pt, quantity, region) -> np.ndarray:
+        """Readout values (b, T) from the recorded states Y (b, T, len(states)) and parameter columns Pt."""
+        key = self.keys[(quantity, region)]
+        if isinstance(key, Exception):
+            raise key
+        if key is None:
+            return np.zeros(np.broadcast_shapes(Y.shape[:-1], Pt.shape[:-1]))
+        fn = self.model.readout_function(key, self.states, self.parameters)
+        return np.asarray(fn(Y, Pt), dtype=float)
+
+
+def _readout_key(model, quantity, region) -> str | None:
+    """The key of the readout of `quantity` (in `region`): a model whose occupancies have no regions is read
+    without one; None for the plasma level of a library drug the plan does not dose (its model has no such
+    readout; it is 0)."""
+    from ..pharmacology.library import drug_names
+
+    try:
+        return model.network.readout(quantity, region).key
+    except ModelError:
+        if quantity.startswith("plasma.") and quantity.split(".", 1)[1] in drug_names():
+            return None
+        if region is None or not quantity.startswith("occupancy."):
+            raise
+        return model.network.readout(quantity, None).key
 
 
 def _has_region(model, rule) -> bool:
@@ -532,10 +609,24 @@ def optimise(person, targets: TargetProfile, *, levers: Levers = Levers(), horiz
 
     total = factors.size
     if total <= levers.max_candidates:
-        for k, cand in enumerate(factors.all()):
+        # the hard rules on every plan first, then the admissible ones screened together (plans x draws)
+        cands = factors.all()
+        for cand in cands:
+            plans_of[cand.label] = plan_of_regimens(cand.regimens)
+        static = [ev.static(cand, plans_of[cand.label]) for cand in cands]
+        todo = [(cand, plans_of[cand.label]) for cand, res in zip(cands, static) if res is None]
+        n_excluded = len(cands) - len(todo)
+
+        def report(done):
             if progress:
-                progress(k, total, cand.label)
-            screen(cand)
+                progress(n_excluded + done, total, todo[min(done, len(todo) - 1)][0].label)
+
+        if progress:
+            progress(n_excluded, total, todo[0][0].label if todo else "")
+        scored = iter(ev.evaluate_many(todo, min(screen_draws, draws) if draws else 0, "screen", report))
+        for res in static:
+            res = next(scored) if res is None else res
+            (excluded if isinstance(res, Excluded) else screened).append(res)
     elif levers.search == "enumerate":
         raise ProtocolError(f"the plan space has {total} candidates, above max_candidates = "
                             f"{levers.max_candidates}: name fewer drugs (Levers.drugs / --drugs), fewer supplements, "
@@ -551,10 +642,13 @@ def optimise(person, targets: TargetProfile, *, levers: Levers = Levers(), horiz
         chosen.append(base)
     final: list[ScoredPlan] = []
     if draws > screen_draws:
-        for k, cand in enumerate(chosen):
+        def report_final(done):
             if progress:
-                progress(k, len(chosen), f"final: {cand.label}")
-            res = ev.evaluate(cand, plans_of[cand.label], draws, "final")
+                progress(done, len(chosen), f"final: {chosen[min(done, len(chosen) - 1)].label}")
+
+        if progress and chosen:
+            progress(0, len(chosen), f"final: {chosen[0].label}")
+        for res in ev.evaluate_many([(c, plans_of[c.label]) for c in chosen], draws, "final", report_final):
             (excluded if isinstance(res, Excluded) else final).append(res)
     else:
         final = [p for p in screened if p.candidate.label in {c.label for c in chosen}]
