@@ -8,7 +8,8 @@ import math
 
 def landscape_figure(summary: dict, *, title: str = "") -> dict:
     """Each readout's median and interval on the scale of its reference range (0 = lower limit, 1 = upper
-    limit), so that readouts of different units share one axis; the reference band is shaded."""
+    limit), so that readouts of different units share one axis; the reference band is shaded. Readouts
+    without a reference range (none, or an empty one) are left out."""
     import plotly.graph_objects as go
 
     rows = [r for r in summary.get("landscape", []) if _finite(r.get("ref_low")) and _finite(r.get("ref_high"))
@@ -17,7 +18,8 @@ def landscape_figure(summary: dict, *, title: str = "") -> dict:
     def scaled(r, v):
         return (v - r["ref_low"]) / (r["ref_high"] - r["ref_low"])
 
-    labels = [r["label"].removeprefix("brain.").replace(".extracellular", "") for r in rows]
+    labels = [r["quantity"].removeprefix("brain.").replace(".extracellular", "")
+              + (f" ({r['region']})" if r.get("region") else "") for r in rows]
     med = [scaled(r, r["median"]) for r in rows]
     lo = [m - scaled(r, r["low"]) if _finite(r.get("low")) else 0.0 for r, m in zip(rows, med)]
     hi = [scaled(r, r["high"]) - m if _finite(r.get("high")) else 0.0 for r, m in zip(rows, med)]

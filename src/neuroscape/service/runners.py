@@ -117,9 +117,27 @@ def _plan(store, settings, params: dict, progress: Progress):
     search_settings = {"targets": params["targets"] if len(params["targets"]) <= 200 else profile.name,
                        "horizon_days": params["horizon_days"], "draws": draws, "seed": seed,
                        "levers": params.get("levers") or {}, "objective": params.get("objective", "pta")}
-    search_id = store.save_plans(search, assessment_id=assessment_id, settings=search_settings)
+    progress(0.97, "writing the report")
+    report = _plans_report(settings, search, assessment, search_settings)
+    search_id = store.save_plans(search, assessment_id=assessment_id, settings=search_settings, report=str(report))
     return ({"plan_search_id": search_id, "assessment_id": assessment_id, "patient_key": key,
              "reached": search.reached}, f"/api/v1/plans/{search_id}")
+
+
+def _plans_report(settings, search, assessment, search_settings) -> Path:
+    """The HTML report (report.plans) under the report folder, named by a random id: never the patient key."""
+    import shutil
+    import uuid
+
+    from ..report.plans import plans_report
+    from .settings import report_folder
+
+    folder = report_folder(settings)
+    with tempfile.TemporaryDirectory(prefix="neuroscape-report-") as tmp:
+        written = plans_report(search, assessment, tmp, search_settings)
+        final = folder / f"plans-{uuid.uuid4().hex}.html"
+        shutil.move(str(written), final)
+    return final
 
 
 def _followup(store, settings, params: dict, progress: Progress):

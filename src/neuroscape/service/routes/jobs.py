@@ -128,11 +128,13 @@ def validation(request: Request, user: User = Depends(current_user)):
     from ...store.jobs import latest_of_kind
 
     store = request.app.state.store
+    cases = request.app.state.settings.validation_cases
+    cases = list(cases) if cases else None
     latest = latest_of_kind(store, "validation")
     if latest is not None and latest["status"] == "done":
         return {"job_id": latest["id"], "finished_at": latest["finished_at"], **latest["result"]}
     if latest is None or latest["status"] == "failed":
-        return _accepted(request, store_jobs.enqueue(store, "validation", {"cases": None}, user_id=user.id))
+        return _accepted(request, store_jobs.enqueue(store, "validation", {"cases": cases}, user_id=user.id))
     return _accepted(request, latest["id"])
 
 
