@@ -19,7 +19,7 @@ API = "/api/v1"
 
 
 class AccessLog:
-    """One log line per request with the route template (`/api/v1/patients/{key}`), never the URL itself,
+    """One log line per request with the route template (`/patients/{key}`), never the URL itself,
     which can carry a patient key; uvicorn's own access log is turned off by `neuroscape serve`."""
 
     def __init__(self, app):
