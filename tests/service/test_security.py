@@ -92,7 +92,8 @@ def test_expired_tampered_and_unsigned_tokens_are_refused(tmp_path):
         claims = jwt.decode(token, options={"verify_signature": False})
         assert claims["role"] == "clinician" and claims["exp"] - claims["iat"] == 1
         assert svc.client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
-        forged = jwt.encode({**claims, "role": "admin", "exp": claims["exp"] + 3600}, "guessed-key", algorithm="HS256")
+        guessed = "a-guessed-key-of-forty-bytes-0123456789"
+        forged = jwt.encode({**claims, "role": "admin", "exp": claims["exp"] + 3600}, guessed, algorithm="HS256")
         unsigned = jwt.encode({**claims, "exp": claims["exp"] + 3600}, None, algorithm="none")
         for bad in (forged, unsigned, token[:-2] + "xx"):
             assert svc.client.get("/api/v1/me", headers={"Authorization": f"Bearer {bad}"}).status_code == 401
