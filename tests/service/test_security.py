@@ -156,3 +156,19 @@ def test_no_patient_data_in_the_application_logs(sqlite_service, caplog):
     for line in service_lines:
         for secret in (KEY, NAME, GIVEN, MRN, BIRTH, *observed):
             assert secret not in line, (secret, line)
+
+
+def test_admins_add_users_through_the_api_with_the_cli_rules(sqlite_service):
+    svc = sqlite_service
+    body = {"username": "carol", "password": "another long pass phrase", "role": "clinician"}
+    assert svc.as_("alice", "POST", "/api/v1/users", json=body).status_code == 403
+    r = svc.as_("admin", "POST", "/api/v1/users", json=body)
+    assert r.status_code == 201 and r.json() == {"username": "carol", "role": "clinician", "active": True}
+    assert svc.as_("admin", "POST", "/api/v1/users", json=body).status_code == 422  # exists already
+    short = {**body, "username": "dave", "password": "too short"}
+    r = svc.as_("admin", "POST", "/api/v1/users", json=short)
+    assert r.status_code == 422 and "15 characters" in r.json()["detail"]
+    token = svc.client.post("/api/v1/auth/token", data={"username": "carol", "password": body["password"]})
+    assert token.status_code == 200
+    names = [u["username"] for u in svc.as_("admin", "GET", "/api/v1/users").json()["items"]]
+    assert names == ["admin", "alice", "bob", "carol", "rita"]

@@ -168,6 +168,8 @@ def job(job_id: int, request: Request, user: User = Depends(current_user)):
     found = store_jobs.job(store, job_id) if 0 < job_id < 2**31 else None
     if found is None or not job_visible(store, user, found):
         raise NotVisible("job")
+    if found["patient_id"] is not None:
+        audit(request, user, "read", (found["params"] or {}).get("patient_key"))
     return {k: found[k] for k in ("id", "kind", "status", "progress", "message", "result_url", "created_at",
                                   "finished_at")} | {"result": found["result"] if found["kind"] != "validation"
                                                      else None}
