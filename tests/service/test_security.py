@@ -172,3 +172,15 @@ def test_admins_add_users_through_the_api_with_the_cli_rules(sqlite_service):
     assert token.status_code == 200
     names = [u["username"] for u in svc.as_("admin", "GET", "/api/v1/users").json()["items"]]
     assert names == ["admin", "alice", "bob", "carol", "rita"]
+
+
+def test_password_guessing_is_throttled_per_username(tmp_path):
+    svc = make_service(f"sqlite:///{tmp_path / 's.db'}", replace(FAST, login_failures=3, start_workers=False))
+    with svc.client:
+        for _ in range(3):
+            r = svc.client.post("/api/v1/auth/token", data={"username": "alice", "password": "guess guess guess"})
+            assert r.status_code == 401
+        r = svc.client.post("/api/v1/auth/token", data={"username": "alice", "password": PASSWORD})
+        assert r.status_code == 429 and int(r.headers["retry-after"]) > 800  # the 15-minute window
+        # another account is not affected
+        assert svc.client.post("/api/v1/auth/token", data={"username": "bob", "password": PASSWORD}).status_code == 200
