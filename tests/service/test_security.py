@@ -184,3 +184,19 @@ def test_password_guessing_is_throttled_per_username(tmp_path):
         assert r.status_code == 429 and int(r.headers["retry-after"]) > 800  # the 15-minute window
         # another account is not affected
         assert svc.client.post("/api/v1/auth/token", data={"username": "bob", "password": PASSWORD}).status_code == 200
+
+
+def test_an_unexpected_error_is_a_500_whose_log_line_quotes_nothing(sqlite_service, caplog):
+    app = sqlite_service.client.app
+
+    @app.get("/test-crash/{key}")
+    def _crash(key: str):
+        raise KeyError(f"record of {NAME} born {BIRTH}")
+
+    caplog.set_level(logging.DEBUG)
+    r = sqlite_service.client.get(f"/test-crash/{KEY}")
+    assert r.status_code == 500 and NAME not in r.text and "internal error" in r.json()["detail"]
+    assert r.headers["x-frame-options"] == "DENY"
+    lines = [rec.getMessage() + (rec.exc_text or "") for rec in caplog.records if rec.name.startswith("neuroscape")]
+    assert "unexpected KeyError in GET /test-crash/{key}" in lines
+    assert not [line for line in lines if NAME in line or BIRTH in line or KEY in line]
