@@ -37,6 +37,7 @@ def test_secure_headers_on_every_answer(sqlite_service):
         assert h["referrer-policy"] == "no-referrer" and h["cache-control"] == "no-store"
         assert "default-src 'self'" in h["content-security-policy"]
         assert "frame-ancestors 'none'" in h["content-security-policy"]
+        assert "strict-transport-security" not in h  # plain HTTP on loopback: no HSTS
 
 
 def test_a_body_over_the_limit_is_refused_with_413(tmp_path):
@@ -200,3 +201,18 @@ def test_an_unexpected_error_is_a_500_whose_log_line_quotes_nothing(sqlite_servi
     lines = [rec.getMessage() + (rec.exc_text or "") for rec in caplog.records if rec.name.startswith("neuroscape")]
     assert "unexpected KeyError in GET /test-crash/{key}" in lines
     assert not [line for line in lines if NAME in line or BIRTH in line or KEY in line]
+
+
+def test_behind_https_cookies_are_secure_and_hsts_is_sent(tmp_path):
+    svc = make_service(f"sqlite:///{tmp_path / 's.db'}", replace(FAST, secure_cookies=True, start_workers=False))
+    app = svc.client.app
+
+    @app.post("/test-login")
+    def _login(request: Request):
+        user, _ = user_by_name(request.app.state.store, "alice")
+        return login_response(request, user, Response("ok"))
+
+    with svc.client:
+        r = svc.client.post("/test-login")
+        assert r.headers["strict-transport-security"].startswith("max-age=31536000")
+        assert all("Secure" in c for c in r.headers.get_list("set-cookie"))

@@ -95,6 +95,6 @@ def create_app(store_url: str | None = None, *, settings: ServiceSettings | None
     if ui_router is not None:
         app.include_router(ui_router)
     app.add_middleware(AccessLog)
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     return app
