@@ -100,7 +100,15 @@ def downgrade() -> None:
     for table in ("service_keys", "jobs", "audit_log", "patient_shares"):
         op.drop_table(table)
     op.drop_index("ix_patients_owner_id", "patients")
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    if sqlite:
+        # The batch copy drops and renames `patients`, which every other table references; the copy keeps every
+        # id, so the references hold again afterwards. (pysqlite opens no transaction for DDL, so the pragma
+        # takes effect here.)
+        op.execute("PRAGMA foreign_keys = OFF")
     with op.batch_alter_table("patients") as batch:
         for column in ("notes", "version", "owner_id"):
             batch.drop_column(column)
+    if sqlite:
+        op.execute("PRAGMA foreign_keys = ON")
     op.drop_table("users")
