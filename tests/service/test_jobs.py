@@ -130,3 +130,12 @@ def test_job_requests_with_bad_fields_are_422(sqlite_service):
         r = svc.as_("alice", "POST", f"/api/v1/patients/{key}/plans", json=body)
         assert r.status_code == 422, (body, r.text)
     assert svc.as_("rita", "POST", f"/api/v1/patients/{key}/assessments", json={}).status_code == 403
+
+
+def test_one_user_cannot_fill_the_queue(tmp_path):
+    svc = make_service(f"sqlite:///{tmp_path / 'q.db'}", replace(FAST, start_workers=False, max_pending_jobs=3))
+    with svc.client:
+        run = dict(content=PROTOCOL, headers={"Content-Type": "text/plain"})
+        assert [svc.as_("alice", "POST", "/api/v1/protocol-runs", **run).status_code for _ in range(4)] == \
+            [202, 202, 202, 429]
+        assert svc.as_("bob", "POST", "/api/v1/protocol-runs", **run).status_code == 202  # others still may

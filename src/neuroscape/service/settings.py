@@ -19,6 +19,9 @@ class ServiceSettings:
     login_failures: int = 10
     login_window_minutes: float = 15.0
     workers: int = 2            # job worker threads (the CPU-heavy work releases the GIL in numpy/numba)
+    # One user's unfinished jobs at most (then 429), so that one caller cannot fill the queue for everyone;
+    # generous for a clinic's interactive use (assumed).
+    max_pending_jobs: int = 100
     start_workers: bool = True  # tests that inspect queued jobs turn the pool off
     poll_seconds: float = 0.5   # how often an idle worker looks for queued jobs
     heartbeat_seconds: float = 5.0

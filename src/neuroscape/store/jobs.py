@@ -117,3 +117,12 @@ def latest_of_kind(store, kind: str) -> dict | None:
     with Session(store.engine) as s:
         row = s.scalar(select(t.Job).where(t.Job.kind == kind).order_by(t.Job.id.desc()).limit(1))
         return None if row is None else _job(row, full=True)
+
+
+def pending_count(store, user_id: int) -> int:
+    """The user's queued and running jobs."""
+    from sqlalchemy import func
+
+    with Session(store.engine) as s:
+        return s.scalar(select(func.count()).select_from(t.Job).where(t.Job.user_id == user_id,
+                                                                      t.Job.status.in_(("queued", "running"))))

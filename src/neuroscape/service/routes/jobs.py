@@ -46,6 +46,17 @@ class PlanRequest(_Strict):
     seed: int = SEED
 
 
+def _enqueue(request: Request, user: User, kind: str, params: dict, patient_id: int | None = None) -> int:
+    """Queue a job, unless the caller already has settings.max_pending_jobs unfinished ones (429: one user
+    cannot fill the queue for everyone)."""
+    store = request.app.state.store
+    limit = request.app.state.settings.max_pending_jobs
+    if store_jobs.pending_count(store, user.id) >= limit:
+        raise HTTPException(status_code=429, detail=f"you have {limit} unfinished jobs; wait for some to finish",
+                            headers={"Retry-After": "10"})
+    return store_jobs.enqueue(store, kind, params, user_id=user.id, patient_id=patient_id)
+
+
 def _accepted(request: Request, job_id: int) -> JSONResponse:
     return JSONResponse({"job_id": job_id, "url": f"/api/v1/jobs/{job_id}"}, status_code=202,
                         headers={"Location": f"/api/v1/jobs/{job_id}"})
@@ -90,9 +101,8 @@ def start_assessment(key: str, body: AssessmentRequest, request: Request, user: 
     store = request.app.state.store
     key = visible(request, user, key)
     settings = request.app.state.settings
-    job_id = store_jobs.enqueue(store, "assessment", {"patient_key": key, "method": body.method, "seed": body.seed,
-                                                      "samples": settings.assessment_samples},
-                                user_id=user.id, patient_id=patient_id_of(store, user, key))
+    params = {"patient_key": key, "method": body.method, "seed": body.seed, "samples": settings.assessment_samples}
+    job_id = _enqueue(request, user, "assessment", params, patient_id=patient_id_of(store, user, key))
     audit(request, user, "job:assessment", key)
     return _accepted(request, job_id)
 
@@ -105,7 +115,7 @@ def start_plan(key: str, body: PlanRequest, request: Request, user: User = Depen
     _checked(lambda: profile_from(body.targets))
     _checked(lambda: levers_from(body.levers))
     params = _capped(request, body.model_dump() | {"patient_key": key})
-    job_id = store_jobs.enqueue(store, "plan", params, user_id=user.id, patient_id=patient_id_of(store, user, key))
+    job_id = _enqueue(request, user, "plan", params, patient_id=patient_id_of(store, user, key))
     audit(request, user, "job:plan", key)
     return _accepted(request, job_id)
 
@@ -131,7 +141,7 @@ async def start_followup(key: str, request: Request, file: UploadFile = File(...
                                "targets": targets, "levers": lever_map, "draws": draws, "horizon_days": horizon_days,
                                "seed": seed})
     pid = await run_in_threadpool(patient_id_of, store, user, key)
-    job_id = await run_in_threadpool(store_jobs.enqueue, store, "followup", params, user_id=user.id, patient_id=pid)
+    job_id = await run_in_threadpool(_enqueue, request, user, "followup", params, pid)
     audit(request, user, "job:followup", key)
     return _accepted(request, job_id)
 
@@ -142,7 +152,7 @@ def start_protocol(request: Request, text: str = Body(..., media_type="text/plai
                    user: User = Depends(current_user)):
     """Run a protocol (a job); the text is checked before it is queued."""
     _checked(lambda: parse_protocol_text(text))
-    job_id = store_jobs.enqueue(request.app.state.store, "protocol", {"text": text}, user_id=user.id)
+    job_id = _enqueue(request, user, "protocol", {"text": text})
     return _accepted(request, job_id)
 
 
@@ -158,7 +168,7 @@ def validation(request: Request, user: User = Depends(current_user)):
     if latest is not None and latest["status"] == "done":
         return {"job_id": latest["id"], "finished_at": latest["finished_at"], **latest["result"]}
     if latest is None or latest["status"] == "failed":
-        return _accepted(request, store_jobs.enqueue(store, "validation", {"cases": cases}, user_id=user.id))
+        return _accepted(request, _enqueue(request, user, "validation", {"cases": cases}))
     return _accepted(request, latest["id"])
 
 
