@@ -42,3 +42,26 @@ def test_a_first_schema_database_is_upgraded_with_its_data(db_url):
     with engine.connect() as conn:
         head = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
     assert head == sorted(p.stem.split("_")[0] for p in (MIGRATIONS / "versions").glob("0*.py"))[-1]
+
+
+def test_the_service_revision_downgrades_and_upgrades_again_with_the_data_kept(db_url):
+    from alembic import command
+    from alembic.config import Config
+
+    from neuroscape.io.patient import read_patient
+    from tests.store.test_store import EXAMPLES
+
+    store = open_store(db_url)
+    path = EXAMPLES / "anna-fhir.json"
+    store.save_record(read_patient(path), raw=path.read_bytes(), filename=path.name)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with store.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0002")
+    assert "users" not in inspect(store.engine).get_table_names()
+    assert "owner_id" not in {c["name"] for c in inspect(store.engine).get_columns("patients")}
+    again = open_store(db_url)  # upgrades to head
+    [row] = again.patients()
+    assert row["patient"] == "anna" and row["observations"] > 0
+    assert {"version", "owner_id"} <= {c["name"] for c in inspect(again.engine).get_columns("patients")}
