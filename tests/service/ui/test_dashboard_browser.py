@@ -90,7 +90,17 @@ class Steps:
         self.wait(EC.text_to_be_present_in_element((By.ID, "whoami"), username))
 
 
-def test_dashboard_end_to_end(live_server, browser):
+def broken_record(folder: Path) -> Path:
+    """Ben's CSV with two mistakes: a unit that is not UCUM and a month 13."""
+    text = (EXAMPLES / "ben-records.csv").read_text()
+    text = text.replace("tyrosine,45.5,umol/L", "tyrosine,45.5,furlongs").replace("2026-05-14T09:10:00Z,,hva",
+                                                                                    "2026-13-14T09:10:00Z,,hva")
+    path = folder / "ben-broken.csv"
+    path.write_text(text)
+    return path
+
+
+def test_dashboard_end_to_end(live_server, browser, tmp_path):
     base, svc = live_server
     ui = Steps(browser, base, svc.passwords)
     messages: list[str] = []
@@ -103,7 +113,19 @@ def test_dashboard_end_to_end(live_server, browser):
     assert browser.current_url == base + "/ui/patients"
     ui.visible("patients-empty")
 
-    # import: the preview shows what will be imported and writes nothing until confirmed
+    # import: a file with mistakes shows every problem and cannot be confirmed
+    ui.open("/ui/import")
+    browser.find_element(By.ID, "file").send_keys(str(broken_record(tmp_path)))
+    browser.find_element(By.ID, "preview").click()
+    ui.wait(EC.presence_of_element_located((By.CSS_SELECTOR, "#problems li")))
+    problems = [li.text for li in browser.find_elements(By.CSS_SELECTOR, "#problems li")]
+    assert len(problems) == 2, problems
+    assert any("unit 'furlongs' is not a UCUM unit" in p for p in problems), problems
+    assert any("time '2026-13-14T09:10:00Z' is not an ISO 8601 time" in p for p in problems), problems
+    assert not browser.find_element(By.ID, "confirm").is_enabled()
+    ui.shot("import-problems")
+
+    # the preview shows what will be imported and writes nothing until confirmed
     ui.open("/ui/import")
     browser.find_element(By.ID, "file").send_keys(str(EXAMPLES / "anna-fhir.json"))
     browser.find_element(By.ID, "preview").click()

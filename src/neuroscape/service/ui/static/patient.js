@@ -17,35 +17,37 @@ document.addEventListener("DOMContentLoaded", () => {
     return el("a", { href: "/ui/plans/" + encodeURIComponent(id), className: "plan-link" }, label);
   }
 
+  const OBSERVATION_COLUMNS = [["time", "Time (UTC)"], ["name", "Observation"], ["code", "LOINC"], ["value", "Value"],
+    ["unit", "Unit"], ["censor", "Censored"], ["specimen", "Specimen"], ["import_id", "Import"]];
+
   function renderObservations(rows) {
     const table = document.getElementById("observations");
     const head = clear(table.querySelector("thead"));
     const body = clear(table.querySelector("tbody"));
-    if (!rows.length) {
-      body.append(el("tr", {}, el("td", {}, "No observations.")));
-      return;
-    }
-    const columns = [];
-    for (const row of rows) for (const k of Object.keys(row)) if (!columns.includes(k)) columns.push(k);
-    head.append(el("tr", {}, columns.map((c) => el("th", { scope: "col" }, c.replaceAll("_", " ")))));
-    for (const row of rows) body.append(el("tr", {}, columns.map((c) => el("td", {}, text(row[c])))));
+    head.append(el("tr", {}, OBSERVATION_COLUMNS.map(([, title]) => el("th", { scope: "col" }, title))));
+    if (!rows.length) body.append(el("tr", {}, el("td", { colspan: OBSERVATION_COLUMNS.length }, "No observations.")));
+    for (const row of rows) body.append(el("tr", {}, OBSERVATION_COLUMNS.map(([k]) => el("td", {}, text(row[k])))));
   }
 
   async function loadDetails() {
     const p = await api(base);
-    fillDl(document.getElementById("details"), Object.entries(p)
-      .filter(([, v]) => v === null || typeof v !== "object")
-      .map(([k, v]) => [k.replaceAll("_", " "), v]));
+    fillDl(document.getElementById("details"), [
+      ["Patient", p.key], ["Sex", p.sex], ["Birth date", p.birth_date], ["Age (years)", p.age_years],
+      ["Record version", p.version], ["Notes", p.notes], ["In the store since", p.created_at],
+      ["Imports", (p.imports || []).map((i) => i.filename + " (" + i.imported_at + ")").join("; ")],
+    ]);
     renderObservations(p.observations || []);
     const assessments = clear(document.getElementById("assessments"));
     for (const a of p.assessments || []) {
-      assessments.append(el("li", {}, "Assessment " + idOf(a) + (a.method ? " (" + a.method + ")" : "") +
+      assessments.append(el("li", {}, "Assessment " + idOf(a) + " (" + [a.method, a.seed !== undefined ? "seed " + a.seed : null,
+        a.converged === false ? "not converged" : null].filter(Boolean).join(", ") + ")" +
         (a.created_at ? ", " + a.created_at : "")));
     }
     const plans = clear(document.getElementById("plans"));
     for (const s of p.plans || []) {
       const id = idOf(s);
       plans.append(el("li", {}, planLink(id, "Plan search " + id + (s.profile ? ": " + s.profile : "")),
+        s.best ? ", best: " + s.best : "", s.reached === false ? " (targets not reached)" : "",
         s.created_at ? ", " + s.created_at : ""));
     }
   }
@@ -100,7 +102,8 @@ document.addEventListener("DOMContentLoaded", () => {
         method: "POST",
         json: {
           targets: form.targets.value, levers, horizon_days: Number(form.horizon_days.value),
-          draws: Number(form.draws.value), seed: Number(form.seed.value),
+          draws: Number(form.draws.value), objective: document.getElementById("objective").value,
+          seed: Number(document.getElementById("plan-seed").value),
         },
       });
       const status = document.getElementById("plan-status");

@@ -60,10 +60,31 @@ document.addEventListener("DOMContentLoaded", () => {
     return [band.low ?? band.lo ?? null, band.high ?? band.hi ?? null];
   };
 
+  // the report's static trajectory figure (the PNG after its "Ranked plans" table), for plan searches whose
+  // JSON holds no trajectories; DOMParser builds an inert document, so nothing of the report runs here
+  async function reportFigure(url) {
+    const doc = new DOMParser().parseFromString(await api(url), "text/html");
+    let node = [...doc.querySelectorAll("h2")].find((h) => h.textContent.trim() === "Ranked plans");
+    while (node && node.tagName !== "IMG" && node.tagName !== "H3") node = node.nextElementSibling;
+    const src = node && node.tagName === "IMG" ? node.getAttribute("src") || "" : "";
+    return src.startsWith("data:image/png;base64,") ? src : null;
+  }
+
   async function renderTrajectories(plans, search) {
     const box = clear(document.getElementById("trajectories"));
     const bands = [];
     for (const p of plans) for (const b of Object.keys(p.trajectories || {})) if (!bands.includes(b)) bands.push(b);
+    if (!bands.length && search.report_url) {
+      const src = await reportFigure(search.report_url).catch(() => null);
+      if (src) {
+        box.append(el("p", {}, "The report's figure of the top plans (a static image; this plan search's data hold " +
+          "no trajectories to draw interactively):"),
+          el("img", { src, alt: "Trajectories of the top-ranked plans against the target bands, from the report",
+            className: "report-figure" }));
+        box.dataset.ready = "true";
+        return;
+      }
+    }
     document.getElementById("traj-empty").hidden = bands.length > 0;
     const now = search.now_h || 0;
     for (const b of bands) {
@@ -119,6 +140,7 @@ document.addEventListener("DOMContentLoaded", () => {
       ["Targets reached", search.reached === undefined ? "" : search.reached ? "yes" : "no"], ["Seed", search.seed],
     ]);
     document.getElementById("search-message").textContent = text(search.message);
+    if (search.report_url === null) document.getElementById("report-link").parentElement.hidden = true;
     const choose = document.getElementById("choose");
     const chosen = () => plans.filter((p, i) => choose.querySelectorAll("input")[i].checked);
     plans.forEach((p, i) => {
