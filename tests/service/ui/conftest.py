@@ -37,10 +37,11 @@ def make_service(tmp_path, **settings) -> Service:
     return Service(app, url, dict(PASSWORDS))
 
 
-@pytest.fixture
-def service(tmp_path) -> Service:
-    """The application (workers not started: page tests run no jobs)."""
-    return make_service(tmp_path, start_workers=False)
+@pytest.fixture(scope="module")
+def service(tmp_path_factory) -> Service:
+    """The application (workers not started: page tests run no jobs), shared by a module's tests: hashing the
+    users' passwords (argon2) is deliberately slow."""
+    return make_service(tmp_path_factory.mktemp("service"), start_workers=False)
 
 
 def free_port() -> int:

@@ -1,5 +1,5 @@
 // The dashboard's shared helpers: API calls with the session cookie and the CSRF header, DOM building
-// (text only: data never reaches innerHTML), the signed-in user, and job progress.
+// (text nodes and attributes only: API data is never parsed as HTML), the signed-in user, and job progress.
 "use strict";
 
 const ns = (() => {
