@@ -26,7 +26,7 @@ from selenium.common.exceptions import TimeoutException  # noqa: E402
 from selenium.webdriver.chrome.service import Service as DriverService  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
 pytestmark = pytest.mark.slow  # calibration and a plan search in the service's worker: minutes on 2 cores
 
@@ -117,7 +117,7 @@ def test_dashboard_end_to_end(live_server, browser, tmp_path):
     ui.open("/ui/import")
     browser.find_element(By.ID, "file").send_keys(str(broken_record(tmp_path)))
     browser.find_element(By.ID, "preview").click()
-    ui.wait(EC.presence_of_element_located((By.CSS_SELECTOR, "#problems li")))
+    ui.wait(EC.presence_of_element_located((By.CSS_SELECTOR, "#problems li")), 180)  # the first import loads FHIR
     problems = [li.text for li in browser.find_elements(By.CSS_SELECTOR, "#problems li")]
     assert len(problems) == 2, problems
     assert any("unit 'furlongs' is not a UCUM unit" in p for p in problems), problems
@@ -129,7 +129,7 @@ def test_dashboard_end_to_end(live_server, browser, tmp_path):
     ui.open("/ui/import")
     browser.find_element(By.ID, "file").send_keys(str(EXAMPLES / "anna-fhir.json"))
     browser.find_element(By.ID, "preview").click()
-    ui.visible("preview-result")
+    ui.visible("preview-result", 60)
     summary = browser.find_element(By.ID, "summary").text
     assert "anna" in summary and "female" in summary and "CYP2C19 *2/*2" in summary
     rows = {r.find_element(By.TAG_NAME, "td").text: r.find_elements(By.TAG_NAME, "td")[1].text
@@ -145,8 +145,8 @@ def test_dashboard_end_to_end(live_server, browser, tmp_path):
     ui.open("/ui/import")
     browser.find_element(By.ID, "file").send_keys(str(EXAMPLES / "anna-fhir.json"))
     browser.find_element(By.ID, "preview").click()
-    ui.wait(EC.element_to_be_clickable((By.ID, "confirm"))).click()
-    link = ui.visible("imported-patient")
+    ui.wait(EC.element_to_be_clickable((By.ID, "confirm")), 60).click()
+    link = ui.visible("imported-patient", 60)
     assert link.text == "anna"
     ui.shot("import-done")
     link.click()
@@ -165,6 +165,7 @@ def test_dashboard_end_to_end(live_server, browser, tmp_path):
     ui.shot("landscape")
 
     # a plan search with small settings, its progress, then the ranked plans side by side
+    Select(browser.find_element(By.ID, "targets")).select_by_value("ssri-efficacy")
     drugs = browser.find_element(By.ID, "drugs")
     drugs.send_keys("escitalopram")
     horizon = browser.find_element(By.ID, "horizon")

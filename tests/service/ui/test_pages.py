@@ -136,12 +136,19 @@ def test_login_never_redirects_off_the_dashboard(client, service, target):
     assert r.status_code == 303 and r.headers["location"] == "/ui/patients"
 
 
-def test_login_posted_from_another_site_is_refused(client, service):
+@pytest.mark.parametrize("headers", [{"Origin": "https://evil.example"}, {"Sec-Fetch-Site": "cross-site"},
+                                     {"Sec-Fetch-Site": "same-site", "Origin": "http://testserver"}])
+def test_login_posted_from_another_site_is_refused(client, service, headers):
     r = client.post("/ui/login", data={"username": "clinician", "password": service.passwords["clinician"]},
-                    headers={"Origin": "https://evil.example"}, follow_redirects=False)
+                    headers=headers, follow_redirects=False)
     assert r.status_code == 403 and "set-cookie" not in r.headers
+
+
+@pytest.mark.parametrize("headers", [{"Origin": "http://testserver"}, {"Origin": "null"},
+                                     {"Sec-Fetch-Site": "same-origin", "Origin": "null"}, {}])
+def test_login_from_this_site_is_accepted(client, service, headers):
     r = client.post("/ui/login", data={"username": "clinician", "password": service.passwords["clinician"]},
-                    headers={"Origin": "http://testserver"}, follow_redirects=False)
+                    headers=headers, follow_redirects=False)
     assert r.status_code == 303
 
 

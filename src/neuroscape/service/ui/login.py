@@ -21,10 +21,14 @@ def safe_next(target: str | None) -> str:
 
 
 def cross_site(request: Request) -> bool:
-    """True when the browser says the form was posted from another site (its Origin is not this host): a
-    login from there would sign the person in to an account the other site chose (login CSRF)."""
+    """True when the browser says the form was posted from another site: a login from there would sign the
+    person in to an account the other site chose (login CSRF). Browsers send Sec-Fetch-Site; older ones only
+    Origin, which is "null" under the service's no-referrer policy and then tells nothing."""
+    fetch_site = request.headers.get("sec-fetch-site")
+    if fetch_site is not None:
+        return fetch_site not in ("same-origin", "none")
     origin = request.headers.get("origin")
-    if origin is None:  # not a browser, or an old one: nothing to compare
+    if origin is None or origin == "null":  # not a browser, or nothing to compare
         return False
     return urlsplit(origin).netloc != request.headers.get("host", "")
 

@@ -124,7 +124,7 @@ const ns = (() => {
     for (;;) {
       const job = await api("/api/v1/jobs/" + encodeURIComponent(jobId));
       progress.value = typeof job.progress === "number" ? job.progress : 0;
-      status.textContent = job.status + (job.message ? ": " + job.message : "");
+      status.textContent = job.status + (job.message && job.message !== job.status ? ": " + job.message : "");
       if (job.status === "done") {
         progress.value = 1;
         return job;

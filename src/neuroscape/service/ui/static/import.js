@@ -7,6 +7,17 @@ document.addEventListener("DOMContentLoaded", () => {
   const form = document.getElementById("import-form");
   const confirm = document.getElementById("confirm");
   const done = document.getElementById("import-done");
+  const busy = document.getElementById("import-busy");
+
+  // the request, with the "reading" note shown while it runs
+  async function send(path) {
+    busy.hidden = false;
+    try {
+      return await api(path, { method: "POST", form: fileForm() });
+    } finally {
+      busy.hidden = true;
+    }
+  }
 
   function fileForm() {
     const data = new FormData();
@@ -67,7 +78,7 @@ document.addEventListener("DOMContentLoaded", () => {
     done.hidden = true;
     confirm.disabled = true;
     try {
-      render(await api("/api/v1/imports/preview", { method: "POST", form: fileForm() }));
+      render(await send("/api/v1/imports/preview"));
     } catch (error) {
       showError(error);
       if (error.data && Array.isArray(error.data.problems)) {
@@ -86,7 +97,7 @@ document.addEventListener("DOMContentLoaded", () => {
     showError(null);
     confirm.disabled = true;
     try {
-      const result = await api("/api/v1/imports", { method: "POST", form: fileForm() });
+      const result = await send("/api/v1/imports");
       clear(done).append("Imported as patient ", el("a", { href: "/ui/patients/" + encodeURIComponent(result.patient_key),
         id: "imported-patient" }, result.patient_key), " (import " + result.import_id + ").");
       done.hidden = false;

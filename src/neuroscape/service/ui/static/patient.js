@@ -17,7 +17,7 @@ document.addEventListener("DOMContentLoaded", () => {
     return el("a", { href: "/ui/plans/" + encodeURIComponent(id), className: "plan-link" }, label);
   }
 
-  const OBSERVATION_COLUMNS = [["time", "Time (UTC)"], ["name", "Observation"], ["code", "LOINC"], ["value", "Value"],
+  const OBSERVATION_COLUMNS = [["time", "Time (UTC)"], ["name", "Observation"], ["code", "Code"], ["value", "Value"],
     ["unit", "Unit"], ["censor", "Censored"], ["specimen", "Specimen"], ["import_id", "Import"]];
 
   function renderObservations(rows) {
