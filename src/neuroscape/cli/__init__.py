@@ -11,7 +11,7 @@ import typer
 
 from . import assess, check, cite, cohort, demo, discover, drugs, exchange, followup, import_, patients, plan
 from . import nonmem as nonmem_cli
-from . import protocol, sbml, validate
+from . import protocol, sbml, serve, validate
 from . import scan as scan_cli
 from ._common import console, err, fail
 
@@ -51,6 +51,8 @@ app.command("sensitivity", help="Normalised local sensitivities d ln(readout) / 
 app.command("nonmem", help="Predict plasma concentrations at the observation records of a NONMEM-style event "
                            "table.")(nonmem_cli.nonmem_command)
 app.add_typer(cohort.cohort_app, name="cohort")
+app.command("serve", help="Run the web service: REST API (/api/v1, docs at /docs) and dashboard.")(serve.serve_command)
+app.add_typer(serve.users_app, name="users")
 
 
 

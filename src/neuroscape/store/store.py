@@ -62,6 +62,12 @@ def _decision(d) -> dict:
             "plan_search_id": d.plan_search_id, "inputs": d.inputs, "report": d.report}
 
 
+def _may_write(s: Session, writer, patient) -> bool:
+    from .access import can_see
+
+    return can_see(s, writer, patient.id)
+
+
 def _npy(a: np.ndarray) -> bytes:
     buf = io.BytesIO()
     np.save(buf, np.ascontiguousarray(a), allow_pickle=False)
@@ -114,9 +120,11 @@ class Store:
         return safe_url(str(self.engine.url.render_as_string(hide_password=False)))
 
     # -- writes -----------------------------------------------------------------------------------
-    def save_record(self, record, *, raw: bytes, filename: str) -> Saved:
+    def save_record(self, record, *, raw: bytes, filename: str, writer=None) -> Saved:
         """Store an imported record: the patient (created on first sight), the file's bytes and what was
-        read from it, and its observations (those already stored for this patient are not repeated)."""
+        read from it, and its observations (those already stored for this patient are not repeated).
+        `writer` (a service user) becomes a new patient's owner, and may add to an existing patient only when
+        it may see it (store/access.py); checked in the same transaction as the write."""
         digest = hashlib.sha256(raw).hexdigest()
         try:
             with Session(self.engine) as s, s.begin():
@@ -127,6 +135,14 @@ class Store:
                                         age_years=record.age_years, created_at=_now())
                     s.add(patient)
                     s.flush()
+                    if writer is not None:
+                        from .access import claim_patient
+
+                        claim_patient(s, patient, writer.id if writer.role != "admin" else None)
+                elif writer is not None and not _may_write(s, writer, patient):
+                    from .access import NotVisible
+
+                    raise NotVisible()
                 elif patient.sex != record.sex:
                     raise StoreError(f"patient {record.patient_id!r} is stored as {patient.sex}, but {filename} "
                                      f"says {record.sex}: correct the file, or import it under another patient id")

@@ -6,7 +6,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -23,6 +34,11 @@ class Patient(Base):
     birth_date: Mapped[Optional[str]] = mapped_column(String(10))
     age_years: Mapped[Optional[float]] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The service (migration 0003): the clinician who first imported the patient, a version that every
+    # change increments (optimistic concurrency: a stale PATCH is refused) and a clinician's free-text note.
+    owner_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    notes: Mapped[Optional[str]] = mapped_column(Text)
     imports: Mapped[list["RecordImport"]] = relationship(back_populates="patient", order_by="RecordImport.id")
 
 
@@ -123,3 +139,77 @@ class Decision(Base):
     reason: Mapped[str] = mapped_column(Text)
     inputs: Mapped[dict] = mapped_column(JSON)
     report: Mapped[dict] = mapped_column(JSON)
+
+
+class User(Base):
+    """A service user: an argon2 password hash (never the password) and one role."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(20))  # admin | clinician | researcher
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+
+
+class PatientShare(Base):
+    """A patient shared by its owner (or an admin) with another clinician."""
+
+    __tablename__ = "patient_shares"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (UniqueConstraint("patient_id", "user_id", name="uq_patient_share"),)
+
+
+class AuditEntry(Base):
+    """One read or write of patient data (who, what, when). Append-only: the database refuses UPDATE and
+    DELETE (triggers in migration 0003). Names are copied, not referenced, so the log outlives renames."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    user_id: Mapped[Optional[int]] = mapped_column(Integer)
+    username: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(50))    # read | create | update | share | import | job ...
+    resource: Mapped[str] = mapped_column(String(300))  # e.g. GET /api/v1/patients/{key}
+    patient_key: Mapped[Optional[str]] = mapped_column(String(200), index=True)
+
+
+class Job(Base):
+    """Long work (calibration, plan search, follow-up, protocol run, validation) queued for the service's
+    workers: its parameters, status and progress, and its result once done."""
+
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    status: Mapped[str] = mapped_column(String(20), index=True)  # queued | running | done | failed
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    message: Mapped[str] = mapped_column(Text, default="")
+    params: Mapped[dict] = mapped_column(JSON)
+    result: Mapped[Optional[dict]] = mapped_column(JSON)
+    result_url: Mapped[Optional[str]] = mapped_column(String(300))
+    patient_id: Mapped[Optional[int]] = mapped_column(ForeignKey("patients.id"), index=True)
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    heartbeat: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    worker: Mapped[Optional[str]] = mapped_column(String(100))  # the process (host:pid:uuid) that claimed it
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class ServiceKey(Base):
+    """Secrets the service generates once and keeps with the data (the token-signing key, the research
+    pseudonym key), so that a restart keeps sessions and pseudonyms."""
+
+    __tablename__ = "service_keys"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))

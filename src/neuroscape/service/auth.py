@@ -1,0 +1,120 @@
+"""Authentication: short-lived HS256 tokens (PyJWT) carrying the user id and role, taken from an
+`Authorization: Bearer` header or, for the dashboard, from an HttpOnly SameSite=Strict cookie. Requests that
+use the cookie and change something must echo the `ns_csrf` cookie in the `X-CSRF-Token` header
+(double-submit): another site can make the browser send the cookie but cannot read it to echo it.
+
+    user = Depends(current_user)            # 401 without a valid token
+    login_response(request, user, response)  # sets the session and CSRF cookies (the dashboard's login)
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import time
+
+import jwt
+from fastapi import Depends, HTTPException, Request, Response
+from fastapi.security import OAuth2PasswordBearer
+
+from ..store.users import User, set_password_hash, user_by_id, user_by_name
+from .passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
+
+SESSION_COOKIE = "ns_session"
+CSRF_COOKIE = "ns_csrf"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+ALGORITHM = "HS256"
+
+_bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+def _unauthorised(detail: str = "log in first: POST /api/v1/auth/token (username, password)") -> HTTPException:
+    return HTTPException(status_code=401, detail=detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+def issue_token(request: Request, user: User) -> tuple[str, int]:
+    """(token, lifetime in seconds)."""
+    state = request.app.state
+    seconds = int(state.settings.token_minutes * 60)
+    now = int(time.time())
+    claims = {"sub": str(user.id), "role": user.role, "iat": now, "exp": now + seconds,
+              "jti": secrets.token_urlsafe(8)}
+    return jwt.encode(claims, state.token_key, algorithm=ALGORITHM), seconds
+
+
+def authenticate(request: Request, username: str, password: str) -> User | None:
+    """The user when the password matches (an unknown username costs the same time as a wrong password)."""
+    store = request.app.state.store
+    found = user_by_name(store, username) if len(username) <= 100 else None
+    if found is None:
+        verify_password(DUMMY_HASH, password)
+        return None
+    user, stored = found
+    if not user.active or not verify_password(stored, password):
+        return None
+    if needs_rehash(stored):
+        set_password_hash(store, user.id, hash_password(password))
+    return user
+
+
+def _user_from_token(request: Request, token: str) -> User:
+    try:
+        claims = jwt.decode(token, request.app.state.token_key, algorithms=[ALGORITHM],
+                            options={"require": ["exp", "sub", "iat"]})
+        user_id = int(claims["sub"])
+    except (jwt.PyJWTError, ValueError, TypeError):
+        raise _unauthorised("the token is invalid or expired; log in again") from None
+    user = user_by_id(request.app.state.store, user_id)
+    if user is None or not user.active or user.role != claims.get("role"):
+        raise _unauthorised("the token's user no longer exists or changed role; log in again")
+    return user
+
+
+def optional_user(request: Request, bearer: str | None = Depends(_bearer)) -> User | None:
+    """The caller, or None when the request carries no credentials at all."""
+    if bearer:
+        return _user_from_token(request, bearer)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return None
+    if request.method not in SAFE_METHODS:
+        sent = request.headers.get(CSRF_HEADER, "")
+        expected = request.cookies.get(CSRF_COOKIE, "")
+        if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
+            raise HTTPException(status_code=403, detail=f"missing or wrong {CSRF_HEADER} header: send the "
+                                                        f"{CSRF_COOKIE} cookie's value with every change")
+    return _user_from_token(request, cookie)
+
+
+def current_user(user: User | None = Depends(optional_user)) -> User:
+    if user is None:
+        raise _unauthorised()
+    return user
+
+
+def require_role(*roles: str):
+    """A dependency admitting only `roles` (403 for others: roles are not secret, patients are)."""
+    def dependency(user: User = Depends(current_user)) -> User:
+        if user.role not in roles:
+            raise HTTPException(status_code=403, detail=f"this needs the role {' or '.join(roles)}")
+        return user
+    return dependency
+
+
+def login_response(request: Request, user: User, response: Response) -> Response:
+    """Set the session cookie (HttpOnly, SameSite=Strict) and the CSRF cookie (readable by the page's
+    script) on `response`, and return it."""
+    token, seconds = issue_token(request, user)
+    secure = request.app.state.settings.secure_cookies
+    response.set_cookie(SESSION_COOKIE, token, max_age=seconds, httponly=True, samesite="strict", secure=secure,
+                        path="/")
+    response.set_cookie(CSRF_COOKIE, secrets.token_urlsafe(24), max_age=seconds, httponly=False,
+                        samesite="strict", secure=secure, path="/")
+    return response
+
+
+def logout_response(response: Response) -> Response:
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    response.delete_cookie(CSRF_COOKIE, path="/")
+    return response

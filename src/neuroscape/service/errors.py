@@ -1,0 +1,47 @@
+"""Library errors as HTTP answers: every one a clear 4xx naming the problem, never a traceback."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from ..errors import DataError, NeuroscapeError
+from ..store.access import NotVisible, StaleVersion
+
+log = logging.getLogger("neuroscape.service")
+
+
+def _answer(status: int, detail) -> JSONResponse:
+    return JSONResponse({"detail": detail}, status_code=status)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(NotVisible)
+    async def _not_visible(request: Request, exc: NotVisible):
+        return _answer(404, str(exc))
+
+    @app.exception_handler(StaleVersion)
+    async def _stale(request: Request, exc: StaleVersion):
+        return _answer(409, str(exc))
+
+    @app.exception_handler(PermissionError)
+    async def _forbidden(request: Request, exc: PermissionError):
+        return _answer(403, str(exc))
+
+    @app.exception_handler(DataError)
+    async def _data(request: Request, exc: DataError):
+        return _answer(422, str(exc))
+
+    @app.exception_handler(NeuroscapeError)
+    async def _model(request: Request, exc: NeuroscapeError):
+        return _answer(422, str(exc))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception):
+        # The route template, never the URL (it can hold a patient key) nor the exception's text (it can quote
+        # a record).
+        route = getattr(request.scope.get("route"), "path", "?")
+        log.error("unexpected %s in %s %s", type(exc).__name__, request.method, route)
+        return _answer(500, "internal error; the administrator can find it in the service log by time")

@@ -1,0 +1,149 @@
+"""Long work as jobs: assessments, plan searches, follow-ups, protocol runs and the validation report are
+queued (202 with the job id) and run by the service's workers; GET /jobs/{id} reports status and progress,
+and the result's URL once done."""
+
+from __future__ import annotations
+
+import base64
+from typing import Literal
+
+from fastapi import APIRouter, Body, Depends, File, Form, HTTPException, Request, UploadFile
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from ...errors import ProtocolError
+from ...store import jobs as store_jobs
+from ...store.access import NotVisible, job_visible, patient_id_of
+from ...store.users import User
+from ..audit import audit
+from ..auth import current_user, require_role
+from ..runners import levers_from, parse_protocol_text, profile_from
+from ..uploads import read_upload
+from .patients import visible
+
+router = APIRouter(tags=["jobs"])
+writer = require_role("admin", "clinician")
+SEED = Field(0, ge=0, le=2**31 - 1)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AssessmentRequest(_Strict):
+    method: Literal["laplace", "mcmc"] = "laplace"
+    seed: int = SEED
+
+
+class PlanRequest(_Strict):
+    targets: str = Field(..., min_length=1, max_length=100_000,
+                         description="a shipped target profile's name, or a profile as YAML text")
+    levers: dict = Field(default_factory=dict, description="drugs, supplements, no_drug_changes, "
+                         "exercise_per_week, hormones, max_candidates (as `neuroscape plan`'s options)")
+    horizon_days: float = Field(84.0, gt=0, le=1825)
+    draws: int = Field(100, ge=0, le=2000)
+    objective: Literal["pta", "cvar"] = "pta"
+    seed: int = SEED
+
+
+def _accepted(request: Request, job_id: int) -> JSONResponse:
+    return JSONResponse({"job_id": job_id, "url": f"/api/v1/jobs/{job_id}"}, status_code=202,
+                        headers={"Location": f"/api/v1/jobs/{job_id}"})
+
+
+def _checked(thunk):
+    """Run a request check that raises the library's ProtocolError as a 422 (before anything is queued)."""
+    try:
+        return thunk()
+    except ProtocolError as exc:
+        raise HTTPException(status_code=422, detail=str(exc)) from None
+
+
+@router.post("/patients/{key}/assessments", status_code=202)
+def start_assessment(key: str, body: AssessmentRequest, request: Request, user: User = Depends(writer)):
+    """Calibrate the patient on every stored observation (a job)."""
+    store = request.app.state.store
+    key = visible(request, user, key)
+    settings = request.app.state.settings
+    job_id = store_jobs.enqueue(store, "assessment", {"patient_key": key, "method": body.method, "seed": body.seed,
+                                                      "samples": settings.assessment_samples},
+                                user_id=user.id, patient_id=patient_id_of(store, user, key))
+    audit(request, user, "job:assessment", key)
+    return _accepted(request, job_id)
+
+
+@router.post("/patients/{key}/plans", status_code=202)
+def start_plan(key: str, body: PlanRequest, request: Request, user: User = Depends(writer)):
+    """Calibrate and search ranked plans against a target profile (a job)."""
+    store = request.app.state.store
+    key = visible(request, user, key)
+    _checked(lambda: profile_from(body.targets))
+    _checked(lambda: levers_from(body.levers))
+    settings = request.app.state.settings
+    params = body.model_dump() | {"patient_key": key}
+    if settings.plan_draws is not None:
+        params["draws"] = min(params["draws"], settings.plan_draws)
+    if settings.plan_candidates is not None:
+        params["levers"] = {**params["levers"], "max_candidates": min(
+            int(params["levers"].get("max_candidates", 100)), settings.plan_candidates)}
+    job_id = store_jobs.enqueue(store, "plan", params, user_id=user.id, patient_id=patient_id_of(store, user, key))
+    audit(request, user, "job:plan", key)
+    return _accepted(request, job_id)
+
+
+@router.post("/patients/{key}/followups", status_code=202)
+async def start_followup(key: str, request: Request, file: UploadFile = File(...),
+                         targets: str | None = Form(None, max_length=100_000),
+                         draws: int = Form(50, ge=1, le=2000), horizon_days: float = Form(84.0, gt=0, le=1825),
+                         seed: int = Form(0, ge=0, le=2**31 - 1), user: User = Depends(writer)):
+    """Import a follow-up file for the patient, re-calibrate, re-plan and record the decision (a job)."""
+    from starlette.concurrency import run_in_threadpool
+
+    store = request.app.state.store
+    key = await run_in_threadpool(visible, request, user, key)
+    filename, raw = await read_upload(file)
+    if targets:
+        _checked(lambda: profile_from(targets))
+    params = {"patient_key": key, "filename": filename, "raw_base64": base64.b64encode(raw).decode(),
+              "targets": targets, "draws": draws, "horizon_days": horizon_days, "seed": seed}
+    pid = await run_in_threadpool(patient_id_of, store, user, key)
+    job_id = await run_in_threadpool(store_jobs.enqueue, store, "followup", params, user_id=user.id, patient_id=pid)
+    audit(request, user, "job:followup", key)
+    return _accepted(request, job_id)
+
+
+@router.post("/protocol-runs", status_code=202)
+def start_protocol(request: Request, text: str = Body(..., media_type="text/plain", max_length=1_000_000,
+                                                       description="the protocol (YAML or JSON text, PROTOCOL.md)"),
+                   user: User = Depends(current_user)):
+    """Run a protocol (a job); the text is checked before it is queued."""
+    _checked(lambda: parse_protocol_text(text))
+    job_id = store_jobs.enqueue(request.app.state.store, "protocol", {"text": text}, user_id=user.id)
+    return _accepted(request, job_id)
+
+
+@router.get("/validation")
+def validation(request: Request, user: User = Depends(current_user)):
+    """The validation report when a finished run exists (200), else the running or newly queued job (202)."""
+    from ...store.jobs import latest_of_kind
+
+    store = request.app.state.store
+    cases = request.app.state.settings.validation_cases
+    cases = list(cases) if cases else None
+    latest = latest_of_kind(store, "validation")
+    if latest is not None and latest["status"] == "done":
+        return {"job_id": latest["id"], "finished_at": latest["finished_at"], **latest["result"]}
+    if latest is None or latest["status"] == "failed":
+        return _accepted(request, store_jobs.enqueue(store, "validation", {"cases": cases}, user_id=user.id))
+    return _accepted(request, latest["id"])
+
+
+@router.get("/jobs/{job_id}")
+def job(job_id: int, request: Request, user: User = Depends(current_user)):
+    store = request.app.state.store
+    found = store_jobs.job(store, job_id) if 0 < job_id < 2**31 else None
+    if found is None or not job_visible(store, user, found):
+        raise NotVisible("job")
+    return {k: found[k] for k in ("id", "kind", "status", "progress", "message", "result_url", "created_at",
+                                  "finished_at")} | {"result": found["result"] if found["kind"] != "validation"
+                                                     else None}

@@ -1,0 +1,43 @@
+"""`ServiceSettings`: the service's tunable values, each with why it has its default."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    # Short-lived tokens limit the harm of a stolen one; 15 min is OWASP's suggested session idle timeout
+    # for high-value applications (OWASP Session Management Cheat Sheet), assumed suitable for health data.
+    token_minutes: float = 15.0
+    # Upload limit: the largest example FHIR bundle is a few hundred kB; 5 MiB leaves room for long records
+    # while refusing memory-exhausting bodies (assumed).
+    max_body_bytes: int = 5 * 1024 * 1024
+    workers: int = 2            # job worker threads (the CPU-heavy work releases the GIL in numpy/numba)
+    start_workers: bool = True  # tests that inspect queued jobs turn the pool off
+    poll_seconds: float = 0.5   # how often an idle worker looks for queued jobs
+    heartbeat_seconds: float = 5.0
+    # A running job whose worker has been silent this long is taken as orphaned by a dead process and
+    # queued again (several heartbeats, so that a busy worker is never mistaken for a dead one).
+    stale_after_seconds: float = 30.0
+    # Where plan searches' HTML reports are written (default: `reports` in the user's data directory).
+    report_dir: str | None = None
+    secure_cookies: bool = False  # True behind HTTPS (the Secure flag stops cookies travelling over HTTP)
+    # Test-sized job settings (tests pass smaller ones to keep calibration and plan search fast).
+    assessment_samples: int = 1000
+    plan_candidates: int | None = None
+    plan_draws: int | None = None
+    validation_cases: tuple[str, ...] | None = None  # None: every case (VALIDATION.md)
+
+
+def report_folder(settings: ServiceSettings):
+    from pathlib import Path
+
+    if settings.report_dir:
+        folder = Path(settings.report_dir)
+    else:
+        import platformdirs
+
+        folder = Path(platformdirs.user_data_dir("neuroscape")) / "reports"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
