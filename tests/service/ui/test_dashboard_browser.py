@@ -70,6 +70,19 @@ class Steps:
     def visible(self, element_id: str, seconds: float = 20):
         return self.wait(EC.visibility_of_element_located((By.ID, element_id)), seconds)
 
+    def job_done(self, status_id: str, seconds: float):
+        """Wait for the job whose status line is `status_id` to finish; a failed job fails the test at once."""
+        def finished(driver):
+            error = driver.find_element(By.ID, "error")
+            if error.is_displayed():
+                return "failed: " + error.text
+            return "done" if driver.find_element(By.ID, status_id).text.startswith("done") else False
+
+        outcome = self.wait(finished, seconds)
+        if outcome != "done":
+            self.shot("job-failed")
+            raise AssertionError(f"the {status_id} job {outcome}")
+
     def shot(self, name: str) -> Path:
         self.n += 1
         path = ARTIFACTS / f"{self.n:02d}-{name}.png"
@@ -158,7 +171,7 @@ def test_dashboard_end_to_end(live_server, browser, tmp_path):
     ui.shot("patient")
     browser.find_element(By.CSS_SELECTOR, "#assess-form button").click()
     ui.visible("assess-progress")
-    ui.wait(EC.text_to_be_present_in_element((By.ID, "assess-status"), "done"), 600)
+    ui.job_done("assess-status", 600)
     ui.wait(EC.presence_of_element_located((By.CSS_SELECTOR, "#landscape[data-ready=true] svg.main-svg")), 30)
     assert browser.find_elements(By.CSS_SELECTOR, "#landscape .scatterlayer .point"), "the landscape has no points"
     assert browser.find_element(By.CSS_SELECTOR, "#assess-progress").get_attribute("value") == "1"
@@ -176,7 +189,8 @@ def test_dashboard_end_to_end(live_server, browser, tmp_path):
     draws.send_keys("8")
     browser.find_element(By.CSS_SELECTOR, "#plan-form button").click()
     ui.visible("plan-progress")
-    compare = ui.wait(EC.element_to_be_clickable((By.CSS_SELECTOR, "#plan-status a.plan-link")), 900)
+    ui.job_done("plan-status", 900)
+    compare = ui.wait(EC.element_to_be_clickable((By.CSS_SELECTOR, "#plan-status a.plan-link")))
     ui.shot("plan-done")
     compare.click()
     ui.wait(EC.presence_of_element_located((By.CSS_SELECTOR, "#compare thead th")))
