@@ -87,7 +87,7 @@ class Steps:
         self.n += 1
         path = ARTIFACTS / f"{self.n:02d}-{name}.png"
         height = self.driver.execute_script("return document.documentElement.scrollHeight")
-        self.driver.set_window_size(1280, min(max(int(height), 800), 4000))
+        self.driver.set_window_size(1280, min(max(int(height) + 160, 800), 4000))  # + the window's own frame
         self.driver.save_screenshot(str(path))
         self.driver.set_window_size(1280, 1000)
         return path
@@ -136,6 +136,7 @@ def test_dashboard_end_to_end(live_server, browser, tmp_path):
     assert any("unit 'furlongs' is not a UCUM unit" in p for p in problems), problems
     assert any("time '2026-13-14T09:10:00Z' is not an ISO 8601 time" in p for p in problems), problems
     assert not browser.find_element(By.ID, "confirm").is_enabled()
+    assert browser.find_element(By.ID, "unreadable").is_displayed()
     ui.shot("import-problems")
 
     # the preview shows what will be imported and writes nothing until confirmed
@@ -180,10 +181,8 @@ def test_dashboard_end_to_end(live_server, browser, tmp_path):
     # a plan search with small settings, its progress, then the ranked plans side by side
     Select(browser.find_element(By.ID, "targets")).select_by_value("ssri-efficacy")
     drugs = browser.find_element(By.ID, "drugs")
-    drugs.send_keys("escitalopram")
-    horizon = browser.find_element(By.ID, "horizon")
-    horizon.clear()
-    horizon.send_keys("14")
+    drugs.send_keys("escitalopram,sertraline")
+    assert browser.find_element(By.ID, "horizon").get_attribute("value") == "28"  # the profile settles for 14 days
     draws = browser.find_element(By.ID, "draws")
     draws.clear()
     draws.send_keys("8")
@@ -195,7 +194,11 @@ def test_dashboard_end_to_end(live_server, browser, tmp_path):
     compare.click()
     ui.wait(EC.presence_of_element_located((By.CSS_SELECTOR, "#compare thead th")))
     heads = [th.text for th in browser.find_elements(By.CSS_SELECTOR, "#compare thead th")]
-    assert heads[0] == "Plan" and heads[1].startswith("#1 "), heads
+    assert heads[0] == "Plan" and heads[1].startswith("#1 ") and heads[2].startswith("#2 "), heads
+    browser.find_element(By.ID, "show-1").click()  # leave out plan 1: the columns follow the choice
+    ui.wait(lambda d: d.find_element(By.CSS_SELECTOR, "#compare thead th:nth-child(2)").text.startswith("#2 "))
+    browser.find_element(By.ID, "show-1").click()
+    ui.wait(lambda d: d.find_element(By.CSS_SELECTOR, "#compare thead th:nth-child(2)").text.startswith("#1 "))
     table = browser.find_element(By.ID, "compare").text
     for row in ("Joint PTA (95% CI)", "CVaR", "Pills per day", "Changes", "Interventions"):
         assert row in table, row

@@ -44,6 +44,8 @@ document.addEventListener("DOMContentLoaded", () => {
   function render(preview) {
     const summary = preview.summary || {};
     const read = summary.read || {};
+    document.getElementById("read").hidden = !summary.read;
+    document.getElementById("unreadable").hidden = Boolean(summary.read);
     fillDl(document.getElementById("summary"), [
       ["File", summary.file], ["Patient key", preview.patient_key || read.patient_id], ["Sex", read.sex],
       ["Birth date", read.birth_date], ["Age (years)", read.age_years], ["Weight (kg)", read.weight_kg],
@@ -56,6 +58,7 @@ document.addEventListener("DOMContentLoaded", () => {
       obs.append(el("tr", {}, el("td", {}, name), el("td", {}, count)));
     }
     const meds = clear(document.querySelector("#medications tbody"));
+    if (!(read.medications || []).length) meds.append(el("tr", {}, el("td", { colspan: 6 }, "none")));
     for (const m of read.medications || []) {
       meds.append(el("tr", {}, el("td", {}, m.drug), el("td", {}, text(m.dose_mg)), el("td", {}, text(m.every_h)),
         el("td", {}, text(m.count)), el("td", {}, m.first_dose || ""), el("td", {}, m.source || "")));
