@@ -203,7 +203,10 @@ def test_dashboard_end_to_end(live_server, browser, tmp_path):
     for row in ("Joint PTA (95% CI)", "CVaR", "Pills per day", "Changes", "Interventions"):
         assert row in table, row
     assert "never medical advice" in browser.find_element(By.CSS_SELECTOR, "p.disclaimer").text
-    ui.wait(EC.presence_of_element_located((By.CSS_SELECTOR, "#trajectories[data-ready=true]")))
+    ui.wait(EC.presence_of_element_located((By.CSS_SELECTOR, "#trajectories[data-ready=true]")), 60)
+    drawn = browser.find_elements(By.CSS_SELECTOR, "#trajectories .js-plotly-plot")  # from the plans' JSON
+    pictured = browser.find_elements(By.CSS_SELECTOR, "#trajectories img.report-figure")  # else the report's
+    assert (len(drawn) >= 1 and not pictured) or (len(pictured) == 1 and not drawn), (len(drawn), len(pictured))
     ui.shot("compare")
 
     # the report

@@ -70,12 +70,19 @@ document.addEventListener("DOMContentLoaded", () => {
     return src.startsWith("data:image/png;base64,") ? src : null;
   }
 
+  let figure = null;   // the report's figure, fetched once
+  let generation = 0;  // a newer choice of plans supersedes a drawing still under way
+
   async function renderTrajectories(plans, search) {
+    const mine = ++generation;
     const box = clear(document.getElementById("trajectories"));
+    delete box.dataset.ready;
     const bands = [];
     for (const p of plans) for (const b of Object.keys(p.trajectories || {})) if (!bands.includes(b)) bands.push(b);
     if (!bands.length && search.report_url) {
-      const src = await reportFigure(search.report_url).catch(() => null);
+      figure = figure || reportFigure(search.report_url).catch(() => null);
+      const src = await figure;
+      if (mine !== generation) return;
       if (src) {
         box.append(el("p", {}, "The report's figure of the top plans (a static image; this plan search's data hold " +
           "no trajectories to draw interactively):"),
@@ -88,6 +95,7 @@ document.addEventListener("DOMContentLoaded", () => {
     document.getElementById("traj-empty").hidden = bands.length > 0;
     const now = search.now_h || 0;
     for (const b of bands) {
+      if (mine !== generation) return;
       const div = el("div", { className: "figure", role: "img", "aria-label": "Trajectories of " + b });
       box.append(el("h3", {}, b), div);
       const traces = [];
@@ -117,7 +125,7 @@ document.addEventListener("DOMContentLoaded", () => {
         yaxis: { title: { text: b + (unit ? " (" + unit + ")" : "") } }, legend: { orientation: "h" },
       }, { responsive: true, displaylogo: false });
     }
-    box.dataset.ready = "true";
+    if (mine === generation) box.dataset.ready = "true";
   }
 
   function renderExcluded(excluded) {
