@@ -38,9 +38,9 @@ def make_service(tmp_path, **settings) -> Service:
 
 
 @pytest.fixture(scope="module")
-def service(tmp_path_factory) -> Service:
-    """The application (workers not started: page tests run no jobs), shared by a module's tests: hashing the
-    users' passwords (argon2) is deliberately slow."""
+def ui_service(tmp_path_factory) -> Service:
+    """The application on its own store (workers not started: page tests run no jobs), shared by a module's
+    tests: hashing the users' passwords (argon2) is deliberately slow."""
     return make_service(tmp_path_factory.mktemp("service"), start_workers=False)
 
 

@@ -49,8 +49,8 @@ class Page(HTMLParser):
 
 
 @pytest.fixture
-def client(service):
-    with fastapi_testclient.TestClient(service.app, base_url="http://testserver") as c:
+def client(ui_service):
+    with fastapi_testclient.TestClient(ui_service.app, base_url="http://testserver") as c:
         yield c
 
 
@@ -107,8 +107,8 @@ def test_scripts_build_the_page_from_text_never_html():
                              code), script.name
 
 
-def test_login_sets_the_session_and_csrf_cookies_and_goes_on(client, service):
-    r = login(client, "clinician", service.passwords["clinician"], next="/ui/patients/anna")
+def test_login_sets_the_session_and_csrf_cookies_and_goes_on(client, ui_service):
+    r = login(client, "clinician", ui_service.passwords["clinician"], next="/ui/patients/anna")
     assert r.status_code == 303 and r.headers["location"] == "/ui/patients/anna"
     cookies = r.headers.get_list("set-cookie")
     session = next(c for c in cookies if c.startswith("ns_session="))
@@ -119,7 +119,7 @@ def test_login_sets_the_session_and_csrf_cookies_and_goes_on(client, service):
     assert me.status_code == 200 and me.json() == {"username": "clinician", "role": "clinician"}
 
 
-def test_wrong_password_shows_the_form_again_with_a_message(client, service):
+def test_wrong_password_shows_the_form_again_with_a_message(client, ui_service):
     r = login(client, "clinician", "not the password at all")
     assert r.status_code == 401
     assert "Wrong username or password" in r.text and 'value="clinician"' in r.text
@@ -130,30 +130,30 @@ def test_wrong_password_shows_the_form_again_with_a_message(client, service):
 
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/ui/x", "/ui/../api/v1/audit",
                                     "/api/v1/patients", "javascript:alert(1)"])
-def test_login_never_redirects_off_the_dashboard(client, service, target):
+def test_login_never_redirects_off_the_dashboard(client, ui_service, target):
     assert safe_next(target) == "/ui/patients"
-    r = login(client, "clinician", service.passwords["clinician"], next=target)
+    r = login(client, "clinician", ui_service.passwords["clinician"], next=target)
     assert r.status_code == 303 and r.headers["location"] == "/ui/patients"
 
 
 @pytest.mark.parametrize("headers", [{"Origin": "https://evil.example"}, {"Sec-Fetch-Site": "cross-site"},
                                      {"Sec-Fetch-Site": "same-site", "Origin": "http://testserver"}])
-def test_login_posted_from_another_site_is_refused(client, service, headers):
-    r = client.post("/ui/login", data={"username": "clinician", "password": service.passwords["clinician"]},
+def test_login_posted_from_another_site_is_refused(client, ui_service, headers):
+    r = client.post("/ui/login", data={"username": "clinician", "password": ui_service.passwords["clinician"]},
                     headers=headers, follow_redirects=False)
     assert r.status_code == 403 and "set-cookie" not in r.headers
 
 
 @pytest.mark.parametrize("headers", [{"Origin": "http://testserver"}, {"Origin": "null"},
                                      {"Sec-Fetch-Site": "same-origin", "Origin": "null"}, {}])
-def test_login_from_this_site_is_accepted(client, service, headers):
-    r = client.post("/ui/login", data={"username": "clinician", "password": service.passwords["clinician"]},
+def test_login_from_this_site_is_accepted(client, ui_service, headers):
+    r = client.post("/ui/login", data={"username": "clinician", "password": ui_service.passwords["clinician"]},
                     headers=headers, follow_redirects=False)
     assert r.status_code == 303
 
 
-def test_logout_needs_the_csrf_header_then_clears_the_cookies(client, service):
-    login(client, "clinician", service.passwords["clinician"])
+def test_logout_needs_the_csrf_header_then_clears_the_cookies(client, ui_service):
+    login(client, "clinician", ui_service.passwords["clinician"])
     assert client.post("/ui/logout").status_code == 403
     assert client.get("/api/v1/me").status_code == 200  # still logged in
     r = client.post("/ui/logout", headers={"X-CSRF-Token": client.cookies["ns_csrf"]})
