@@ -102,8 +102,12 @@ def test_an_assessment_job_its_summary_and_landscape_figure(tmp_path):
         assert job["result_url"] == f"/api/v1/assessments/{assessment_id}"
         found = svc.as_("alice", "GET", job["result_url"]).json()
         assert found["patient_key"] == key and found["method"] == "laplace" and found["seed"] == 1
-        assert svc.as_("bob", "GET", job["result_url"]).status_code == 404
-        assert svc.as_("rita", "GET", job["result_url"]).status_code == 404
+        missing = svc.as_("bob", "GET", "/api/v1/assessments/999999")
+        for who in ("bob", "rita"):  # the same answer as for an assessment that does not exist
+            hidden = svc.as_(who, "GET", job["result_url"])
+            assert (hidden.status_code, hidden.json()) == (404, missing.json())
+        assert svc.as_("bob", "GET", "/api/v1/jobs/999999").json() == svc.as_("bob", "GET", f"/api/v1/jobs/{job_id}"
+                                                                              ).json()
         fig = svc.as_("alice", "GET", f"/api/v1/patients/{key}/landscape").json()
         # readouts without a reference range (none given, or a degenerate one) cannot be placed in it
         rows = [e for e in found["summary"]["landscape"] if None not in (e["ref_low"], e["ref_high"], e["median"])

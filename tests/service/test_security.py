@@ -92,7 +92,8 @@ def test_expired_tampered_and_unsigned_tokens_are_refused(tmp_path):
         claims = jwt.decode(token, options={"verify_signature": False})
         assert claims["role"] == "clinician" and claims["exp"] - claims["iat"] == 1
         assert svc.client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
-        forged = jwt.encode({**claims, "role": "admin", "exp": claims["exp"] + 3600}, "guessed-key", algorithm="HS256")
+        guessed = "a-guessed-key-of-forty-bytes-0123456789"
+        forged = jwt.encode({**claims, "role": "admin", "exp": claims["exp"] + 3600}, guessed, algorithm="HS256")
         unsigned = jwt.encode({**claims, "exp": claims["exp"] + 3600}, None, algorithm="none")
         for bad in (forged, unsigned, token[:-2] + "xx"):
             assert svc.client.get("/api/v1/me", headers={"Authorization": f"Bearer {bad}"}).status_code == 401
@@ -155,3 +156,31 @@ def test_no_patient_data_in_the_application_logs(sqlite_service, caplog):
     for line in service_lines:
         for secret in (KEY, NAME, GIVEN, MRN, BIRTH, *observed):
             assert secret not in line, (secret, line)
+
+
+def test_admins_add_users_through_the_api_with_the_cli_rules(sqlite_service):
+    svc = sqlite_service
+    body = {"username": "carol", "password": "another long pass phrase", "role": "clinician"}
+    assert svc.as_("alice", "POST", "/api/v1/users", json=body).status_code == 403
+    r = svc.as_("admin", "POST", "/api/v1/users", json=body)
+    assert r.status_code == 201 and r.json() == {"username": "carol", "role": "clinician", "active": True}
+    assert svc.as_("admin", "POST", "/api/v1/users", json=body).status_code == 422  # exists already
+    short = {**body, "username": "dave", "password": "too short"}
+    r = svc.as_("admin", "POST", "/api/v1/users", json=short)
+    assert r.status_code == 422 and "15 characters" in r.json()["detail"]
+    token = svc.client.post("/api/v1/auth/token", data={"username": "carol", "password": body["password"]})
+    assert token.status_code == 200
+    names = [u["username"] for u in svc.as_("admin", "GET", "/api/v1/users").json()["items"]]
+    assert names == ["admin", "alice", "bob", "carol", "rita"]
+
+
+def test_password_guessing_is_throttled_per_username(tmp_path):
+    svc = make_service(f"sqlite:///{tmp_path / 's.db'}", replace(FAST, login_failures=3, start_workers=False))
+    with svc.client:
+        for _ in range(3):
+            r = svc.client.post("/api/v1/auth/token", data={"username": "alice", "password": "guess guess guess"})
+            assert r.status_code == 401
+        r = svc.client.post("/api/v1/auth/token", data={"username": "alice", "password": PASSWORD})
+        assert r.status_code == 429 and int(r.headers["retry-after"]) > 800  # the 15-minute window
+        # another account is not affected
+        assert svc.client.post("/api/v1/auth/token", data={"username": "bob", "password": PASSWORD}).status_code == 200

@@ -33,6 +33,7 @@ def test_a_job_whose_worker_fell_silent_is_queued_again_and_fails_after_three_tr
     assert jobs.claim(store, "dead")["id"] == job_id
     assert jobs.requeue_stale(store, timedelta(minutes=1)) == []  # its heartbeat is fresh
     later = jobs._now() + timedelta(minutes=2)
+    assert jobs.requeue_stale(store, timedelta(minutes=1), now=later, alive="dead") == []  # its own: alive
     assert jobs.requeue_stale(store, timedelta(minutes=1), now=later) == [job_id]
     assert jobs.job(store, job_id)["status"] == "queued"
     assert jobs.claim(store, "dead")["id"] == job_id  # the second try

@@ -69,6 +69,9 @@ def create_app(store_url: str | None = None, *, settings: ServiceSettings | None
     app.state.settings = settings
     app.state.token_key = service_key(store, "token-hs256")
     app.state.pseudonym_key = service_key(store, "research-pseudonym")
+    from .auth import LoginThrottle
+
+    app.state.login_throttle = LoginThrottle(settings.login_failures, settings.login_window_minutes * 60.0)
     errors.install(app)
     from .routes import admin, auth, imports, jobs, patients, research, results
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+import threading
 import time
 
 import jwt
@@ -43,8 +44,51 @@ def issue_token(request: Request, user: User) -> tuple[str, int]:
     return jwt.encode(claims, state.token_key, algorithm=ALGORITHM), seconds
 
 
+class LoginThrottle:
+    """Failed logins per username in a sliding window (in this process): enough to stop online guessing
+    against one account without locking its owner out for longer than the window."""
+
+    def __init__(self, limit: int, window_s: float):
+        self.limit, self.window_s = limit, window_s
+        self._failures: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def retry_after(self, username: str) -> float:
+        """Seconds until the next attempt for `username` is allowed (0: now)."""
+        now = time.monotonic()
+        with self._lock:
+            recent = [t for t in self._failures.get(username, []) if now - t < self.window_s]
+            self._failures[username] = recent
+            return 0.0 if len(recent) < self.limit else self.window_s - (now - recent[0])
+
+    def failed(self, username: str) -> None:
+        with self._lock:
+            self._failures.setdefault(username, []).append(time.monotonic())
+            if len(self._failures) > 100_000:  # bounded memory under a flood of invented usernames
+                self._failures.clear()
+
+    def succeeded(self, username: str) -> None:
+        with self._lock:
+            self._failures.pop(username, None)
+
+
 def authenticate(request: Request, username: str, password: str) -> User | None:
-    """The user when the password matches (an unknown username costs the same time as a wrong password)."""
+    """The user when the password matches (an unknown username costs the same time as a wrong password).
+    Too many recent failures for the username answer 429 without checking the password."""
+    throttle: LoginThrottle = request.app.state.login_throttle
+    wait = throttle.retry_after(username)
+    if wait > 0:
+        raise HTTPException(status_code=429, detail="too many failed logins for this username; try again later",
+                            headers={"Retry-After": str(int(wait) + 1)})
+    user = _check_password(request, username, password)
+    if user is None:
+        throttle.failed(username)
+    else:
+        throttle.succeeded(username)
+    return user
+
+
+def _check_password(request: Request, username: str, password: str) -> User | None:
     store = request.app.state.store
     found = user_by_name(store, username) if len(username) <= 100 else None
     if found is None:

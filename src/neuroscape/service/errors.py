@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from ..errors import DataError, NeuroscapeError
@@ -18,6 +19,13 @@ def _answer(status: int, detail) -> JSONResponse:
 
 
 def install(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError):
+        # Each problem's place, message and type; not the offending input, which can be bytes that are not text
+        # (FastAPI's own handler then fails with a 500) or a patient's data echoed back.
+        return _answer(422, [{"loc": [str(part) for part in e.get("loc", ())], "msg": str(e.get("msg", "")),
+                              "type": str(e.get("type", ""))} for e in exc.errors()])
+
     @app.exception_handler(NotVisible)
     async def _not_visible(request: Request, exc: NotVisible):
         return _answer(404, str(exc))

@@ -149,7 +149,8 @@ def _followup(store, settings, params: dict, progress: Progress):
     with tempfile.TemporaryDirectory(prefix="neuroscape-followup-") as folder:
         path = Path(folder) / params["filename"]
         path.write_bytes(base64.b64decode(params["raw_base64"]))
-        result = replan(store, key, path, profile=profile, draws=int(params.get("draws", 50)),
+        result = replan(store, key, path, profile=profile, levers=levers_from(params.get("levers") or {}),
+                        draws=int(params.get("draws", 50)),
                         seed=int(params.get("seed", 0)), horizon_h=float(params.get("horizon_days", 84.0)) * 24.0)
     return _json_ready({"patient_key": key, **result.to_dict()}), f"/api/v1/patients/{key}"
 

@@ -13,6 +13,11 @@ class ServiceSettings:
     # Upload limit: the largest example FHIR bundle is a few hundred kB; 5 MiB leaves room for long records
     # while refusing memory-exhausting bodies (assumed).
     max_body_bytes: int = 5 * 1024 * 1024
+    # Password guessing: after this many failed logins for one username within `login_window_minutes`, further
+    # attempts answer 429 until the window has passed (OWASP Authentication Cheat Sheet: throttle per account;
+    # the numbers are assumed, not from a source).
+    login_failures: int = 10
+    login_window_minutes: float = 15.0
     workers: int = 2            # job worker threads (the CPU-heavy work releases the GIL in numpy/numba)
     start_workers: bool = True  # tests that inspect queued jobs turn the pool off
     poll_seconds: float = 0.5   # how often an idle worker looks for queued jobs

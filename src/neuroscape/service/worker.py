@@ -26,7 +26,8 @@ class WorkerPool:
 
     def recover(self) -> list[int]:
         """Queue again the jobs whose worker has fallen silent (its process died)."""
-        again = store_jobs.requeue_stale(self.store, timedelta(seconds=self.settings.stale_after_seconds))
+        again = store_jobs.requeue_stale(self.store, timedelta(seconds=self.settings.stale_after_seconds),
+                                         alive=self.name)
         if again:
             log.info("re-queued %d interrupted job(s)", len(again))
         return again

@@ -89,7 +89,10 @@ def update_patient(store, user, key: str, version: int, changes: dict) -> dict:
     if "age_years" in changes and changes["age_years"] is not None:
         from ..assess.records import check_age
 
-        changes["age_years"] = check_age(float(changes["age_years"]))
+        try:
+            changes["age_years"] = check_age(float(changes["age_years"]))
+        except (ValueError, OverflowError) as exc:
+            raise StoreError(f"age_years: {exc}") from None
     if changes.get("birth_date") is not None:
         from datetime import date
 

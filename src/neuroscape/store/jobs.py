@@ -72,12 +72,17 @@ def finish(store, job_id: int, worker: str, *, result: dict | None = None, resul
                   .execution_options(synchronize_session=False))
 
 
-def requeue_stale(store, stale_after: timedelta, *, now: datetime | None = None) -> list[int]:
+def requeue_stale(store, stale_after: timedelta, *, now: datetime | None = None,
+                  alive: str | None = None) -> list[int]:
     """Queue again the running jobs whose worker has been silent for `stale_after` (the process died); a job
-    that has already been tried MAX_ATTEMPTS times fails instead."""
+    that has already been tried MAX_ATTEMPTS times fails instead. `alive` names the calling process's own
+    worker, whose jobs are running right here whatever their heartbeat says."""
     cutoff = (now or _now()) - stale_after
     with Session(store.engine) as s, s.begin():
-        rows = s.scalars(select(t.Job).where(t.Job.status == "running")).all()
+        q = select(t.Job).where(t.Job.status == "running")
+        if alive is not None:
+            q = q.where(t.Job.worker != alive)
+        rows = s.scalars(q).all()
         again = []
         for row in rows:
             if row.heartbeat is not None and _utc(row.heartbeat) > cutoff:

@@ -94,7 +94,9 @@ def open_store(url: str | None = None, *, upgrade: bool = True) -> "Store":
     """The store at `url` (or NEUROSCAPE_DB, or the default SQLite file), its schema upgraded to this
     neuroscape's newest revision."""
     url = database_url(url)
-    engine = create_engine(url)
+    # SQLite: a writer waits up to 30 s for another's transaction (the service writes from several threads)
+    # instead of failing at once with "database is locked".
+    engine = create_engine(url, connect_args={"timeout": 30} if url.startswith("sqlite") else {})
     if engine.dialect.name == "sqlite":
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn, _record):  # WAL: readers do not block the writer; foreign keys enforced

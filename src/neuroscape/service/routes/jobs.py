@@ -59,6 +59,31 @@ def _checked(thunk):
         raise HTTPException(status_code=422, detail=str(exc)) from None
 
 
+def _json_object(text: str, field: str) -> dict:
+    import json
+
+    try:
+        value = json.loads(text)
+    except ValueError:
+        raise HTTPException(status_code=422, detail=f"{field}: not valid JSON; give an object such as "
+                                                    '{"drugs": ["escitalopram"]}') from None
+    if not isinstance(value, dict):
+        raise HTTPException(status_code=422, detail=f"{field}: give a JSON object such as {{\"drugs\": [...]}}")
+    return value
+
+
+def _capped(request: Request, params: dict) -> dict:
+    """The service's caps on a search's size (settings.plan_draws, plan_candidates), when set."""
+    settings = request.app.state.settings
+    if settings.plan_draws is not None:
+        params["draws"] = max(1, min(params["draws"], settings.plan_draws)) if params["draws"] else 0
+    if settings.plan_candidates is not None:
+        given = params["levers"].get("max_candidates", 100)
+        given = given if isinstance(given, int) and not isinstance(given, bool) else 100
+        params["levers"] = {**params["levers"], "max_candidates": min(given, settings.plan_candidates)}
+    return params
+
+
 @router.post("/patients/{key}/assessments", status_code=202)
 def start_assessment(key: str, body: AssessmentRequest, request: Request, user: User = Depends(writer)):
     """Calibrate the patient on every stored observation (a job)."""
@@ -79,13 +104,7 @@ def start_plan(key: str, body: PlanRequest, request: Request, user: User = Depen
     key = visible(request, user, key)
     _checked(lambda: profile_from(body.targets))
     _checked(lambda: levers_from(body.levers))
-    settings = request.app.state.settings
-    params = body.model_dump() | {"patient_key": key}
-    if settings.plan_draws is not None:
-        params["draws"] = min(params["draws"], settings.plan_draws)
-    if settings.plan_candidates is not None:
-        params["levers"] = {**params["levers"], "max_candidates": min(
-            int(params["levers"].get("max_candidates", 100)), settings.plan_candidates)}
+    params = _capped(request, body.model_dump() | {"patient_key": key})
     job_id = store_jobs.enqueue(store, "plan", params, user_id=user.id, patient_id=patient_id_of(store, user, key))
     audit(request, user, "job:plan", key)
     return _accepted(request, job_id)
@@ -94,6 +113,8 @@ def start_plan(key: str, body: PlanRequest, request: Request, user: User = Depen
 @router.post("/patients/{key}/followups", status_code=202)
 async def start_followup(key: str, request: Request, file: UploadFile = File(...),
                          targets: str | None = Form(None, max_length=100_000),
+                         levers: str | None = Form(None, max_length=10_000, description="the plan levers as JSON, "
+                                                   "as for /plans (default: the profile's drugs)"),
                          draws: int = Form(50, ge=1, le=2000), horizon_days: float = Form(84.0, gt=0, le=1825),
                          seed: int = Form(0, ge=0, le=2**31 - 1), user: User = Depends(writer)):
     """Import a follow-up file for the patient, re-calibrate, re-plan and record the decision (a job)."""
@@ -104,8 +125,11 @@ async def start_followup(key: str, request: Request, file: UploadFile = File(...
     filename, raw = await read_upload(file)
     if targets:
         _checked(lambda: profile_from(targets))
-    params = {"patient_key": key, "filename": filename, "raw_base64": base64.b64encode(raw).decode(),
-              "targets": targets, "draws": draws, "horizon_days": horizon_days, "seed": seed}
+    lever_map = _json_object(levers, "levers") if levers else {}
+    _checked(lambda: levers_from(lever_map))
+    params = _capped(request, {"patient_key": key, "filename": filename, "raw_base64": base64.b64encode(raw).decode(),
+                               "targets": targets, "levers": lever_map, "draws": draws, "horizon_days": horizon_days,
+                               "seed": seed})
     pid = await run_in_threadpool(patient_id_of, store, user, key)
     job_id = await run_in_threadpool(store_jobs.enqueue, store, "followup", params, user_id=user.id, patient_id=pid)
     audit(request, user, "job:followup", key)
@@ -144,6 +168,8 @@ def job(job_id: int, request: Request, user: User = Depends(current_user)):
     found = store_jobs.job(store, job_id) if 0 < job_id < 2**31 else None
     if found is None or not job_visible(store, user, found):
         raise NotVisible("job")
+    if found["patient_id"] is not None:
+        audit(request, user, "read", (found["params"] or {}).get("patient_key"))
     return {k: found[k] for k in ("id", "kind", "status", "progress", "message", "result_url", "created_at",
                                   "finished_at")} | {"result": found["result"] if found["kind"] != "validation"
                                                      else None}
