@@ -128,6 +128,15 @@ def test_wrong_password_shows_the_form_again_with_a_message(client, ui_service):
     assert login(client, "", "").status_code == 401
 
 
+def test_too_many_failed_logins_show_the_form_with_when_to_try_again(client):
+    for _ in range(10):  # the service's limit: 10 failures for one username within 15 minutes
+        assert login(client, "guessed-user", "a wrong password, again").status_code == 401
+    r = login(client, "guessed-user", "a wrong password, again")
+    assert r.status_code == 429 and int(r.headers["retry-after"]) > 0
+    assert "Too many failed logins for this username: try again in 15 minutes." in r.text
+    assert '<form method="post" action="/ui/login"' in r.text
+
+
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/ui/x", "/ui/../api/v1/audit",
                                     "/api/v1/patients", "javascript:alert(1)"])
 def test_login_never_redirects_off_the_dashboard(client, ui_service, target):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -26,10 +26,11 @@ _STATIC = static_files()
 _NO_STORE = {"Cache-Control": "no-store"}
 
 
-def _page(template: str, title: str, scripts: tuple[str, ...] = (), status_code: int = 200, **context) -> HTMLResponse:
+def _page(template: str, title: str, scripts: tuple[str, ...] = (), status_code: int = 200,
+          headers: dict | None = None, **context) -> HTMLResponse:
     html = _templates.get_template(template).render(title=title, scripts=scripts, disclaimer=DISCLAIMER,
                                                     plan_disclaimer=PLAN_DISCLAIMER, **context)
-    return HTMLResponse(html, status_code=status_code, headers=_NO_STORE)
+    return HTMLResponse(html, status_code=status_code, headers={**_NO_STORE, **(headers or {})})
 
 
 @router.get("/")
@@ -50,7 +51,15 @@ def login(request: Request, username: str = Form(""), password: str = Form(""),
           next: str = Form("/ui/patients")) -> Response:
     if session.cross_site(request):
         return Response("log in from this service's own login page", status_code=403, media_type="text/plain")
-    user = session.authenticate(request, username, password) if username and password else None
+    try:
+        user = session.authenticate(request, username, password) if username and password else None
+    except HTTPException as exc:
+        if exc.status_code != 429:
+            raise
+        minutes = -(-int((exc.headers or {}).get("Retry-After", "60")) // 60)
+        return _page("login.html", "Log in", page="login", status_code=429, next=session.safe_next(next),
+                     username=username, no_admin=not session.has_admin(request), headers=exc.headers,
+                     error=f"Too many failed logins for this username: try again in {minutes} minutes.")
     if user is None:
         return _page("login.html", "Log in", page="login", status_code=401, next=session.safe_next(next),
                      username=username, no_admin=not session.has_admin(request),
