@@ -162,6 +162,7 @@ def test_dashboard_end_to_end(live_server, browser, tmp_path):
     ui.wait(EC.element_to_be_clickable((By.ID, "confirm")), 60).click()
     link = ui.visible("imported-patient", 60)
     assert link.text == "anna"
+    assert "7 observations added" in browser.find_element(By.ID, "import-done").text  # the bundle's seven
     ui.shot("import-done")
     link.click()
 

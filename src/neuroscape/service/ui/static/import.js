@@ -102,7 +102,9 @@ document.addEventListener("DOMContentLoaded", () => {
     try {
       const result = await send("/api/v1/imports");
       clear(done).append("Imported as patient ", el("a", { href: "/ui/patients/" + encodeURIComponent(result.patient_key),
-        id: "imported-patient" }, result.patient_key), " (import " + result.import_id + ").");
+        id: "imported-patient" }, result.patient_key), " (import " + result.import_id + (result.new_import === false ?
+        "; this file was imported before, nothing new was added" : result.observations_added !== undefined ?
+        "; " + result.observations_added + " observations added" : "") + ").");
       done.hidden = false;
     } catch (error) {
       showError(error);
