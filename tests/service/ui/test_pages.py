@@ -90,6 +90,12 @@ def test_plotly_is_served_from_the_installed_package(client):
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/javascript")
     assert hashlib.sha256(r.content).hexdigest() == hashlib.sha256(bundled.read_bytes()).hexdigest()
     assert not list(HERE.glob("plotly*")), "no copy of plotly.js in the repository"
+    compressed = client.get("/static/plotly.min.js", headers={"Accept-Encoding": "gzip"})
+    assert compressed.headers["content-encoding"] == "gzip"
+    assert int(compressed.headers["content-length"]) < bundled.stat().st_size / 2
+    assert compressed.content == bundled.read_bytes()  # httpx undoes the gzip
+    plain = client.get("/static/plotly.min.js", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.content == bundled.read_bytes()
 
 
 @pytest.mark.parametrize("name", ["../pages.py", "..%2Fpages.py", "pages.py", "nothing.js", "%2e%2e%2fapp.css"])

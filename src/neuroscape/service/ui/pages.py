@@ -17,7 +17,7 @@ from ...manage.search import DISCLAIMER as PLAN_DISCLAIMER
 from ...manage.targets import profile_names
 from ...report.html import DISCLAIMER
 from . import login as session
-from .static_files import MEDIA_TYPES, static_files
+from .static_files import GZIP_ABOVE, MEDIA_TYPES, gzipped, static_files
 
 router = APIRouter(include_in_schema=False)
 _templates = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
@@ -100,8 +100,12 @@ def audit_page() -> HTMLResponse:
 
 
 @router.get("/static/{name}")
-def static(name: str) -> Response:
+def static(name: str, request: Request) -> Response:
     path = _STATIC.get(name)
     if path is None:
         return Response(f"no static file {name!r}", status_code=404, media_type="text/plain")
-    return FileResponse(path, media_type=MEDIA_TYPES[path.suffix], headers={"Cache-Control": "public, max-age=3600"})
+    headers = {"Cache-Control": "public, max-age=3600", "Vary": "Accept-Encoding"}
+    if path.stat().st_size > GZIP_ABOVE and "gzip" in request.headers.get("accept-encoding", ""):
+        return Response(gzipped(path), media_type=MEDIA_TYPES[path.suffix],
+                        headers={**headers, "Content-Encoding": "gzip"})
+    return FileResponse(path, media_type=MEDIA_TYPES[path.suffix], headers=headers)

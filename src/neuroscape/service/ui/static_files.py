@@ -7,11 +7,14 @@ time and no copy lives in this repository.
 
 from __future__ import annotations
 
+import gzip
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
 HERE = Path(__file__).parent / "static"
 MEDIA_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
+GZIP_ABOVE = 50_000  # bytes: plotly.min.js (about 4.8 MB) travels as about a third of that; small files as they are
 
 
 def plotly_js() -> Path | None:
@@ -30,3 +33,9 @@ def static_files() -> dict[str, Path]:
     if plotly is not None:
         files["plotly.min.js"] = plotly
     return files
+
+
+@lru_cache(maxsize=8)
+def gzipped(path: Path) -> bytes:
+    """The file gzip-compressed, made once per process (the files do not change while it runs)."""
+    return gzip.compress(path.read_bytes(), compresslevel=6, mtime=0)
