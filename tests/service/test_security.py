@@ -37,6 +37,7 @@ def test_secure_headers_on_every_answer(sqlite_service):
         assert h["referrer-policy"] == "no-referrer" and h["cache-control"] == "no-store"
         assert "default-src 'self'" in h["content-security-policy"]
         assert "frame-ancestors 'none'" in h["content-security-policy"]
+        assert "strict-transport-security" not in h  # plain HTTP on loopback: no HSTS
 
 
 def test_a_body_over_the_limit_is_refused_with_413(tmp_path):
@@ -83,21 +84,21 @@ def test_cookie_sessions_need_the_csrf_header_to_change_anything(sqlite_service)
 
 
 def test_expired_tampered_and_unsigned_tokens_are_refused(tmp_path):
-    svc = make_service(f"sqlite:///{tmp_path / 's.db'}", replace(FAST, token_minutes=1 / 60, start_workers=False))
+    svc = make_service(f"sqlite:///{tmp_path / 's.db'}", replace(FAST, token_minutes=5 / 60, start_workers=False))
     with svc.client:
         r = svc.client.post("/api/v1/auth/token", data={"username": "alice", "password": PASSWORD})
         body = r.json()
-        assert body["token_type"] == "bearer" and body["expires_in"] == 1
+        assert body["token_type"] == "bearer" and body["expires_in"] == 5
         token = body["access_token"]
         claims = jwt.decode(token, options={"verify_signature": False})
-        assert claims["role"] == "clinician" and claims["exp"] - claims["iat"] == 1
+        assert claims["role"] == "clinician" and claims["exp"] - claims["iat"] == 5
         assert svc.client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
         guessed = "a-guessed-key-of-forty-bytes-0123456789"
         forged = jwt.encode({**claims, "role": "admin", "exp": claims["exp"] + 3600}, guessed, algorithm="HS256")
         unsigned = jwt.encode({**claims, "exp": claims["exp"] + 3600}, None, algorithm="none")
         for bad in (forged, unsigned, token[:-2] + "xx"):
             assert svc.client.get("/api/v1/me", headers={"Authorization": f"Bearer {bad}"}).status_code == 401
-        time.sleep(2.1)
+        time.sleep(max(0.0, claims["exp"] - time.time() + 1.1))
         r = svc.client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
         assert r.status_code == 401 and "expired" in r.json()["detail"]
 
@@ -184,3 +185,34 @@ def test_password_guessing_is_throttled_per_username(tmp_path):
         assert r.status_code == 429 and int(r.headers["retry-after"]) > 800  # the 15-minute window
         # another account is not affected
         assert svc.client.post("/api/v1/auth/token", data={"username": "bob", "password": PASSWORD}).status_code == 200
+
+
+def test_an_unexpected_error_is_a_500_whose_log_line_quotes_nothing(sqlite_service, caplog):
+    app = sqlite_service.client.app
+
+    @app.get("/test-crash/{key}")
+    def _crash(key: str):
+        raise KeyError(f"record of {NAME} born {BIRTH}")
+
+    caplog.set_level(logging.DEBUG)
+    r = sqlite_service.client.get(f"/test-crash/{KEY}")
+    assert r.status_code == 500 and NAME not in r.text and "internal error" in r.json()["detail"]
+    assert r.headers["x-frame-options"] == "DENY"
+    lines = [rec.getMessage() + (rec.exc_text or "") for rec in caplog.records if rec.name.startswith("neuroscape")]
+    assert "unexpected KeyError in GET /test-crash/{key}" in lines
+    assert not [line for line in lines if NAME in line or BIRTH in line or KEY in line]
+
+
+def test_behind_https_cookies_are_secure_and_hsts_is_sent(tmp_path):
+    svc = make_service(f"sqlite:///{tmp_path / 's.db'}", replace(FAST, secure_cookies=True, start_workers=False))
+    app = svc.client.app
+
+    @app.post("/test-login")
+    def _login(request: Request):
+        user, _ = user_by_name(request.app.state.store, "alice")
+        return login_response(request, user, Response("ok"))
+
+    with svc.client:
+        r = svc.client.post("/test-login")
+        assert r.headers["strict-transport-security"].startswith("max-age=31536000")
+        assert all("Secure" in c for c in r.headers.get_list("set-cookie"))

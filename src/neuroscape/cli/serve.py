@@ -19,6 +19,8 @@ def serve_command(
     db: str | None = typer.Option(None, "--db", help="the store: a SQLite file or a postgresql+psycopg:// URL "
                                   "(default: NEUROSCAPE_DB, else a SQLite file in the user's data directory)"),
     workers: int = typer.Option(2, "--workers", min=1, max=64, help="job worker threads"),
+    behind_https: bool = typer.Option(False, "--behind-https", help="served through a TLS reverse proxy: cookies "
+                                      "only over HTTPS, and Strict-Transport-Security"),
 ):
     """Run the web service (REST API at /api/v1, OpenAPI docs at /docs, the dashboard at /)."""
     import logging
@@ -30,7 +32,7 @@ def serve_command(
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        app = create_app(db, settings=ServiceSettings(workers=workers))
+        app = create_app(db, settings=ServiceSettings(workers=workers, secure_cookies=behind_https))
     except DataError as exc:
         raise fail(exc, 2) from None
     if not has_admin(app.state.store):

@@ -7,6 +7,7 @@ import time
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 
 from ..store import open_store
 from ..store.users import service_key
@@ -20,7 +21,9 @@ API = "/api/v1"
 
 class AccessLog:
     """One log line per request with the route template (`/patients/{key}`), never the URL itself,
-    which can carry a patient key; uvicorn's own access log is turned off by `neuroscape serve`."""
+    which can carry a patient key; uvicorn's own access log is turned off by `neuroscape serve`. An
+    unexpected exception is answered 500 here and logged by type and route only: left to the server, its
+    traceback (which can quote a record's values) would reach the log."""
 
     def __init__(self, app):
         self.app = app
@@ -37,6 +40,12 @@ class AccessLog:
 
         try:
             await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            route = getattr(scope.get("route"), "path", None) or "(no route)"
+            log.error("unexpected %s in %s %s", type(exc).__name__, scope["method"], route)
+            if not status[0]:
+                await JSONResponse({"detail": "internal error; the administrator can find it in the service log "
+                                              "by time"}, status_code=500)(scope, receive, tracking_send)
         finally:
             route = getattr(scope.get("route"), "path", None) or "(no route)"
             log.info("%s %s %d %.0f ms", scope["method"], route, status[0], 1000 * (time.perf_counter() - start))
@@ -86,6 +95,6 @@ def create_app(store_url: str | None = None, *, settings: ServiceSettings | None
     if ui_router is not None:
         app.include_router(ui_router)
     app.add_middleware(AccessLog)
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     return app

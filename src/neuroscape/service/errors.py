@@ -1,8 +1,7 @@
-"""Library errors as HTTP answers: every one a clear 4xx naming the problem, never a traceback."""
+"""Library errors as HTTP answers: every one a clear 4xx naming the problem, never a traceback. (Anything
+unexpected is answered 500 by app.AccessLog, which logs it without its text.)"""
 
 from __future__ import annotations
-
-import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -10,8 +9,6 @@ from fastapi.responses import JSONResponse
 
 from ..errors import DataError, NeuroscapeError
 from ..store.access import NotVisible, StaleVersion
-
-log = logging.getLogger("neuroscape.service")
 
 
 def _answer(status: int, detail) -> JSONResponse:
@@ -45,11 +42,3 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(NeuroscapeError)
     async def _model(request: Request, exc: NeuroscapeError):
         return _answer(422, str(exc))
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception):
-        # The route template, never the URL (it can hold a patient key) nor the exception's text (it can quote
-        # a record).
-        route = getattr(request.scope.get("route"), "path", "?")
-        log.error("unexpected %s in %s %s", type(exc).__name__, request.method, route)
-        return _answer(500, "internal error; the administrator can find it in the service log by time")

@@ -17,8 +17,9 @@ DOCS_PATHS = ("/docs", "/redoc")
 
 
 class SecurityHeaders:
-    def __init__(self, app):
+    def __init__(self, app, hsts: bool = False):
         self.app = app
+        self.hsts = hsts  # behind HTTPS only: tells browsers never to use plain HTTP for this host
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -36,6 +37,8 @@ class SecurityHeaders:
                             (b"referrer-policy", b"no-referrer"),
                             (b"cross-origin-opener-policy", b"same-origin"),
                             (b"permissions-policy", b"camera=(), microphone=(), geolocation=()")]
+                if self.hsts:
+                    headers.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
                 if not path.startswith("/static"):
                     headers = [(k, v) for k, v in headers if k.lower() != b"cache-control"]
                     headers.append((b"cache-control", b"no-store"))

@@ -27,7 +27,8 @@ class ServiceSettings:
     stale_after_seconds: float = 30.0
     # Where plan searches' HTML reports are written (default: `reports` in the user's data directory).
     report_dir: str | None = None
-    secure_cookies: bool = False  # True behind HTTPS (the Secure flag stops cookies travelling over HTTP)
+    # True behind HTTPS: the Secure flag keeps cookies off plain HTTP, and Strict-Transport-Security is sent.
+    secure_cookies: bool = False
     # Test-sized job settings (tests pass smaller ones to keep calibration and plan search fast).
     assessment_samples: int = 1000
     plan_candidates: int | None = None
