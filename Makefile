@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench install clean
+.PHONY: demo test bench loadtest install clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,11 @@ bench: $(STAMP)
 	$(PY) bench/plan_bench.py
 	$(PY) bench/cohort_bench.py
 	$(PY) bench/trial_bench.py
+
+# 50 clients x 60 s against `neuroscape serve` on loopback (a fresh SQLite store; LOADTEST_ARGS="--db URL" for
+# PostgreSQL); results in bench/results/loadtest.json
+loadtest: $(STAMP)
+	$(PY) bench/loadtest.py $(LOADTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) reports .pytest_cache
