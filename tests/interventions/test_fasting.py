@@ -16,7 +16,8 @@ def test_a_fast_holds_the_fasting_input_while_it_lasts():
 
 
 def test_fasting_parses_with_or_without_a_label():
-    for fast in ({"fasting": "water", "start_h": 0, "duration_h": 48}, {"fasting": None, "start_h": 2, "duration_h": 5}):
+    for fast in ({"fasting": "water", "start_h": 0, "duration_h": 48},
+                 {"fasting": None, "start_h": 2, "duration_h": 5}):
         item = parse_protocol(_protocol(fast)).interventions[0]
         assert isinstance(item, FastingIntervention) and item.end_h == fast["start_h"] + fast["duration_h"]
 
