@@ -1,14 +1,13 @@
-"""Exercise sessions as held model inputs: NEFA rise (displaces Trp from albumin: free Trp
-up), BCAA uptake by working muscle (Trp/BCAA up), cortisol above an intensity threshold, and
-induction of muscle kynurenine aminotransferase (KAT) in proportion to intensity x duration. The KAT
-induction accumulates over weeks of training and decays between sessions (model/modules/kynurenine.py)."""
+"""Exercise sessions as held model inputs: a lipolytic drive that raises plasma free fatty acids
+(model/modules/ffa.py; they displace Trp from albumin: free Trp up), BCAA uptake by working muscle
+(Trp/BCAA up), cortisol above an intensity threshold, and induction of muscle kynurenine
+aminotransferase (KAT) in proportion to intensity x duration. The KAT induction accumulates over weeks
+of training and decays between sessions (model/modules/kynurenine.py)."""
 
 from __future__ import annotations
 
 from ..errors import ProtocolError
 from . import Hold, load_data
-
-NEFA_RISE_H = 1.0  # NEFA reach their exercise level after about an hour (davis1992)
 
 
 def exercise_data() -> dict:
@@ -25,11 +24,8 @@ def exercise_inputs(kind: str, start_h: float, duration_h: float, intensity: flo
         raise ProtocolError(f"{where}.intensity: {intensity} is outside (0, 1]; it is a fraction of VO2max")
     k = {name: v["value"] for name, v in kinds[kind].items()}
     end = start_h + duration_h
-    nefa = 1 + k["nefa_gain"] * intensity
-    ramp = min(start_h + NEFA_RISE_H, start_h + duration_h / 2)
     cortisol = 1 + k["cortisol_gain"] * max(0.0, intensity - k["cortisol_threshold"])
-    return [("nefa_fold", start_h, ramp, 1 + (nefa - 1) / 2, "multiply"),
-            ("nefa_fold", ramp, end, nefa, "multiply"),
+    return [("exercise_lipolysis", start_h, end, k["lipolysis_share"] * intensity, "add"),
             ("exercise_bcaa_uptake", start_h, end, k["bcaa_uptake_gain"] * intensity, "add"),
             ("exercise_kat_drive", start_h, end, k["kat_gain"] * intensity, "add"),
             ("cortisol_fold", start_h, end, cortisol, "multiply")]

@@ -11,6 +11,7 @@ from .modules import (
     cofactors,
     dopamine,
     enzymes,
+    ffa,
     gaba,
     hormones,
     kynurenine,
@@ -29,7 +30,7 @@ def base_modules(adaptation_kind: str = "homeostatic") -> list[Module]:
     `adaptation_kind` picks the slow-adaptation hypothesis (modules/adaptation.py)."""
     return [plasma.build(), bbb.build(load_table("plasma")), cofactors.build(), enzymes.build(),
             kynurenine.build(), hormones.build(), serotonin.build(), dopamine.build(), norepinephrine.build(),
-            gaba.build(), adaptation.build(adaptation_kind)]
+            gaba.build(), adaptation.build(adaptation_kind), ffa.build()]
 
 
 @lru_cache(maxsize=1)

@@ -9,6 +9,7 @@ from neuroscape.protocol.schema import (
     REGIONS,
     DrugIntervention,
     ExerciseIntervention,
+    FastingIntervention,
     HormoneIntervention,
     InflammationIntervention,
     Intervention,
@@ -27,5 +28,5 @@ __all__ = [
     "QUANTITY_TEMPLATES", "REGIONS", "DrugIntervention", "ExerciseIntervention",
     "HormoneIntervention", "InflammationIntervention", "Intervention", "NutritionIntervention",
     "Protocol", "ReadoutSpec", "SleepIntervention", "SubjectSpec", "is_known_quantity",
-    "load_protocol", "parse_protocol",
+    "load_protocol", "parse_protocol", "FastingIntervention",
 ]

@@ -22,6 +22,7 @@ from ..subject import Subject
 from .schema import (
     DrugIntervention,
     ExerciseIntervention,
+    FastingIntervention,
     HormoneIntervention,
     InflammationIntervention,
     NutritionIntervention,
@@ -124,6 +125,11 @@ def plan_of(protocol: Protocol) -> Plan:
 
             plan = hold_inputs(plan, sleep_inputs(item.start_h, item.duration_h))
             continue
+        if isinstance(item, FastingIntervention):
+            from ..interventions.fasting import fasting_inputs
+
+            plan = hold_inputs(plan, fasting_inputs(item.start_h, item.duration_h))
+            continue
         if isinstance(item, SleepIntervention) and item.kind == "sleep_deprivation":
             continue  # defined against the day: added with the daily rhythm below
         if isinstance(item, InflammationIntervention):
@@ -138,7 +144,7 @@ def plan_of(protocol: Protocol) -> Plan:
             raise NotModelledError(
                 f"{where}: intervention kind {kind!r} is not modelled yet in this model version; "
                 "it arrives with a later module. Modelled now: drug, nutrition, "
-                "hormone (fold), inflammation, exercise, sleep, sleep_deprivation")
+                "hormone (fold), inflammation, exercise, sleep, sleep_deprivation, fasting")
         for t in item.times_h:
             plan = add_nutrition(plan, item.nutrition, t, protein_g=item.protein_g,
                                  carbohydrate_g=item.carbohydrate_g, fat_g=item.fat_g,

@@ -474,6 +474,18 @@ class SleepDeprivation(SleepIntervention):
     sleep_deprivation: StrictStr | None = Field(None, description=_LABEL_HINT)
 
 
+class FastingIntervention(_Lasting):
+    """`- fasting: water` (a free label, or nothing): no food from start_h for duration_h, beyond the
+    overnight fast that the baseline describes."""
+
+    KIND = "fasting"
+
+    fasting: StrictStr | None = Field(None, description=_LABEL_HINT)
+    start_h: Time = Field(description=_TIME_HINT)
+    duration_h: Hours = Field(description="the duration is a positive number of hours beyond the overnight "
+                                          "fast, e.g. 60 for a 72-h fast")
+
+
 class HormoneIntervention(_Dosed):
     KIND = "hormone"
 
@@ -517,7 +529,8 @@ class InflammationIntervention(_Intervention):
 
 INTERVENTION_KINDS: dict[str, type[_Intervention]] = {
     cls.KIND: cls for cls in (DrugIntervention, NutritionIntervention, ExerciseIntervention, NightSleep,
-                              SleepDeprivation, HormoneIntervention, InflammationIntervention)
+                              SleepDeprivation, HormoneIntervention, InflammationIntervention,
+                              FastingIntervention)
 }
 
 

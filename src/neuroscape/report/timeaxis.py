@@ -53,7 +53,8 @@ class Mark:
 
 
 MARK_COLOURS = {"drug": "#b2182b", "hormone": "#762a83", "nutrition": "#1b7837", "exercise": "#e08214",
-                "sleep": "#4d4d9f", "sleep_deprivation": "#4d4d9f", "inflammation": "#8c510a"}
+                "sleep": "#4d4d9f", "sleep_deprivation": "#4d4d9f", "inflammation": "#8c510a",
+                "fasting": "#5aae61"}
 
 
 def draw_schedule(ax, marks, axis: TimeAxis) -> None:

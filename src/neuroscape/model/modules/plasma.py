@@ -7,8 +7,9 @@ stimulated by an amino-acid load (the mechanism of acute tryptophan depletion). 
 build part of an absorbed load into protein on the first pass; that protein needs every amino acid, so
 a drink lacking one draws it from plasma, while a single amino acid given alone makes none. Non-Trp
 LNAA are also catabolised: Phe only by hydroxylation, which feeds plasma Tyr. Insulin drives muscle
-uptake of the free LNAA. Trp binds albumin (1:1, NEFA compete); only free Trp is taken up by muscle,
-which is why carbohydrate raises Trp/LNAA.
+uptake of the free LNAA. Trp binds albumin (1:1); plasma free fatty acids (p_ffa, ffa.py) compete for
+its site, so they raise free Trp. Only free Trp is taken up by muscle, which is why carbohydrate raises
+Trp/LNAA.
 
 Oral 5-hydroxytryptophan (a supplement, nutrition `5-htp`) is carried as a one-compartment drug:
 gut-wall and systemic decarboxylation by peripheral AADC, which a decarboxylase inhibitor blocks.
@@ -86,7 +87,7 @@ def build() -> Module:
                    "1 + ps_max * (aa_load**ps_hill / (ps_r50**ps_hill + aa_load**ps_hill)"
                    " - 1 / (ps_r50**ps_hill + 1))", "dimensionless",
                    "protein-synthesis stimulation by amino-acid supply (1 at fasting)"),
-        Expression("trp_kd_app", "trp_albumin_kd * (1 + nefa0 * nefa_fold / nefa_ki) / (1 + nefa0 / nefa_ki)",
+        Expression("trp_kd_app", "trp_albumin_kd * (1 + p_ffa / nefa_ki) / (1 + nefa0 / nefa_ki)",
                    "uM", "albumin Kd for Trp with NEFA competition"),
         Expression("trp_free",
                    "0.5 * ((p_trp - albumin - trp_kd_app) + sqrt((p_trp - albumin - trp_kd_app)**2"
