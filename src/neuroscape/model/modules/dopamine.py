@@ -49,7 +49,7 @@ def build() -> Module:
             Reaction(s("cda_catab"), f"cda_catab * maoa_act * {s('cda')}", {s("cda"): -1, s("hva"): 1}),
             Reaction(s("eda_catab"), f"(glial_comt_share * comt_expr + (1 - glial_comt_share) * maob_act) * eda_catab_vmax * {s('eda')} / (eda_catab_km + {s('eda')})",
                      {s("eda"): -1, s("hva"): 1}),
-            Reaction(s("eda_loss"), f"eda_removal * {s('eda')}", {s("eda"): -1}),
+            Reaction(s("eda_loss"), f"eda_removal_{r} * {s('eda')}", {s("eda"): -1}),
             Reaction(s("hva_out"), f"hva_removal * {s('hva')}", {s("hva"): -1}),
         ]
         readouts += [
