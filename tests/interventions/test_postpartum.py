@@ -133,8 +133,8 @@ def test_maoa_relaxes_at_its_turnover_rate_after_an_estradiol_step():
     "1977), and at days 4-6 estradiol is back near follicular levels after days far above baseline. "
     "No mechanism limited by MAO-A turnover reaches it: with the rat half-lives (7.6-12.7 d) +43% by "
     "day 5 needs a new MAO-A level 2.2-2.8x the non-pregnant one, while sustained estradiol loss gives "
-    "1.29-1.63x in rats and 1.155x in menopause (test_a_turnover_limited_rise_cannot_reach_sacher_2010_by_day_5). A sourced "
-    "withdrawal mechanism (a synthesis surge of at least 2.2x held from delivery, a faster human MAO-A "
+    "1.29-1.63x in rats and 1.155x in menopause (test_a_turnover_limited_rise_cannot_reach_sacher_2010_by_day_5). "
+    "A sourced withdrawal mechanism (a synthesis surge of at least 2.2x held from delivery, a faster human MAO-A "
     "turnover, or a raised pregnancy level) was not found; docs/interventions.md says what would settle it"))
 def test_maoa_rise_at_days_4_to_6_against_sacher_2010():
     assert 1.3 <= sum(_maoa_days_4_to_6()) / 3 <= 1.6
