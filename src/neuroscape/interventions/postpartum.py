@@ -5,7 +5,7 @@ progesterone_base): pregnancy itself is not modelled. Each hormone falls from de
 as one exponential of its excess over the early-follicular level (data/postpartum.yaml). t = 0 is
 `postpartum_day` days after delivery: simulate() runs the decline up to that day from the non-pregnant
 steady state and applies what is left of it from t = 0 (interventions/reproductive.py). The estradiol
-effects on TPH2, MAO-A, SERT, 5-HT1A and 5-HT2A (2-day half-time) follow.
+effects on TPH2, SERT, 5-HT1A and 5-HT2A (2-day half-time) and MAO-A (its 14-day enzyme turnover) follow.
 """
 
 from __future__ import annotations

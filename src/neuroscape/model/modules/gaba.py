@@ -6,10 +6,10 @@ benzodiazepines (drug hook occ_GABAA_BZ) and allopregnanolone (from progesterone
 
 from __future__ import annotations
 
-from ..network import Expression, Module, Reaction, Readout, Species, represented_by
+from ..network import Expression, Module, Reaction, Readout, Species
 from ..parameters import load_table
 
-REGIONS = ("cortex", "hippocampus", "striatum")
+REGIONS = ("cortex", "prefrontal", "hippocampus", "striatum")
 
 
 def build() -> Module:
@@ -54,7 +54,6 @@ def build() -> Module:
                                 "benzodiazepine-site and neurosteroid (allopregnanolone) modulation; "
                                 "use relative_to: baseline"),
         ]
-    readouts += represented_by(readouts, "cortex", ("prefrontal",), "represented by the cortex model")
     defaults = {"brain.gaba": "cortex", "brain.gaba.extracellular": "cortex", "activity.GABA-T": "cortex",
                 "activity.GAD": "cortex"}
     readouts.append(Readout("occupancy.GABAA-neurosteroid", None, "occ_GABAA_allo", "1",

@@ -5,7 +5,8 @@ Hernandez-Hernandez 2019), SERT down (Jovanovic 2015; Pecins-Thompson 1998), rap
 autoreceptors down (Lu & Bethea 2002) and cortical 5-HT2A up (Moses 2000; Kugaya 2003), and
 allopregnanolone formed from progesterone (saturable, from plasma progesterone, plus first-pass
 formation from an oral dose). Each expression state relaxes toward
-estradiol_rel**(+-gain) with its own rate, so every state is 1 at the subject's own estradiol.
+estradiol_rel**(+-gain) with its own rate (MAO-A's is its enzyme turnover, enzymes.yaml mao_a_turnover:
+estradiol acts on MAO-A by speeding its degradation, Luine & McEwen 1977), so every state is 1 at the subject's own estradiol.
 Cortisol's effect on hepatic TDO is in kynurenine.py; allopregnanolone's on GABA-A in gaba.py.
 
 Everything downstream reads `<hormone>_rel` (plasma level relative to the subject's baseline:
@@ -28,7 +29,7 @@ HORMONES: dict[str, tuple[str, str, str, float]] = {
 # rate parameter); each state e2_<target> relaxes toward estradiol_rel**(sign e2_<target>_gain)
 E2_EXPRESSION: dict[str, tuple[str, str, str, str]] = {
     "tph2": ("raphe", "TPH2", "", "e2_expression_rate"),    # raphe TPH2 (serotonin.py)
-    "maoa": ("raphe", "MAO-A", "-", "e2_expression_rate"),  # MAO-A (enzymes.py maoa_act)
+    "maoa": ("raphe", "MAO-A", "-", "mao_a_turnover"),      # MAO-A (enzymes.py maoa_act): its enzyme turnover
     "sert": ("brain", "SERT", "-", "e2_sert_rate"),         # serotonin transporter, raphe and terminals (serotonin.py)
     "htr1a": ("raphe", "raphe 5-HT1A autoreceptor", "-", "e2_htr1a_rate"),  # somatodendritic 5-HT1A (serotonin.py)
     "htr2a": ("cortex", "cortical 5-HT2A receptor", "", "e2_htr2a_rate"),   # readout receptor.5HT2A.density only
