@@ -56,7 +56,9 @@ def _cli(args: list[str], db: str, stdin: str | None = None) -> None:
         raise RuntimeError(f"neuroscape {' '.join(args)} failed: {out.stderr[-2000:]}")
 
 
-def start_service(db: str, workers: int) -> tuple[subprocess.Popen, str]:
+def start_service(db: str, workers: int, log) -> tuple[subprocess.Popen, str]:
+    """The service in a subprocess; its log goes to the file `log` (a pipe nobody reads while the clients run
+    would fill up and block every thread of the service that logs)."""
     _cli(["users", "create-admin", "admin", "--password-stdin"], db, PASSWORD + "\n")
     for name in CLINICIANS:
         _cli(["users", "add", name, "--role", "clinician", "--password-stdin"], db, PASSWORD + "\n")
@@ -64,14 +66,15 @@ def start_service(db: str, workers: int) -> tuple[subprocess.Popen, str]:
     proc = subprocess.Popen([sys.executable, "-m", "neuroscape", "serve", "--host", "127.0.0.1", "--port", str(port),
                              "--db", db, "--workers", str(workers)],
                             env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.DEVNULL, stderr=log, text=True)
     base = f"http://127.0.0.1:{port}"
     import httpx
 
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"the service exited: {proc.stderr.read()[-3000:]}")
+            log.seek(0)
+            raise RuntimeError(f"the service exited: {log.read()[-3000:]}")
         try:
             if httpx.get(base + "/openapi.json", timeout=2).status_code == 200:
                 return proc, base
@@ -199,7 +202,8 @@ def run(clients: int, seconds: float, db: str | None, workers: int = 2, job_wait
 
     n_obs = len(read_patient(resources.files("neuroscape") / "examples" / "patients" / "anna-fhir.json")
                 .observations)
-    proc, base = start_service(db, workers)
+    log = tempfile.TemporaryFile(mode="w+")
+    proc, base = start_service(db, workers, log)
     tally = Tally()
     rng = random.Random(seed)
     try:
@@ -216,10 +220,13 @@ def run(clients: int, seconds: float, db: str | None, workers: int = 2, job_wait
     finally:
         proc.terminate()
         try:
-            _, stderr = proc.communicate(timeout=30)
+            proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             proc.kill()
-            _, stderr = proc.communicate()
+            proc.wait()
+        log.seek(0)
+        stderr = log.read()
+        log.close()
         if tmp is not None:
             tmp.cleanup()
     n = sum(len(v) for v in tally.latency.values())

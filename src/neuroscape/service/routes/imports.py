@@ -44,7 +44,7 @@ async def import_file(request: Request, file: UploadFile = File(...), user: User
     record = summary.record
     saved = await run_in_threadpool(request.app.state.store.save_record, record, raw=raw, filename=filename,
                                     writer=user)
-    audit(request, user, "import", record.patient_id)
+    await run_in_threadpool(audit, request, user, "import", record.patient_id)  # a write: never on the event loop
     return {"patient_key": record.patient_id, "import_id": saved.import_id, "new_import": saved.new_import,
             "observations_added": saved.observations_added, "summary": _summary_json(summary)}
 

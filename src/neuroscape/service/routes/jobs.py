@@ -142,7 +142,7 @@ async def start_followup(key: str, request: Request, file: UploadFile = File(...
                                "seed": seed})
     pid = await run_in_threadpool(patient_id_of, store, user, key)
     job_id = await run_in_threadpool(_enqueue, request, user, "followup", params, pid)
-    audit(request, user, "job:followup", key)
+    await run_in_threadpool(audit, request, user, "job:followup", key)  # a write: never on the event loop
     return _accepted(request, job_id)
 
 
