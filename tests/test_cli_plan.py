@@ -76,7 +76,7 @@ def test_progress_bar_follows_screening_then_the_finalists():
 
 
 def test_options_become_levers():
-    from neuroscape.cli.plan import levers_of
+    from neuroscape.manage.options import levers_of
     from neuroscape.errors import ProtocolError
 
     lv = levers_of("escitalopram, sertraline", "tryptophan", False, "3,5", "estradiol")

@@ -14,7 +14,7 @@ The graph is read from the source (the AST of every .py file under src/neuroscap
   A module that names its own package (`from . import NAME`, NAME defined in the `__init__`) does depend
   on it, and an `__init__` that imports that module back is a cycle like any other.
 
-Layering (docs/architecture.md): io, report and cli are edges of the system. Nothing below them imports
+Layering (docs/architecture.md): io, report, store, service and cli are edges of the system. Nothing below them imports
 them, only the CLI (and `python -m neuroscape`) imports the CLI, and what io reaches of `assess` is the
 patient record's vocabulary (records, units, observations), never calibration or the landscape.
 """
@@ -27,7 +27,7 @@ from pathlib import Path
 import neuroscape
 
 SRC = Path(neuroscape.__file__).parent
-EDGES = ("neuroscape.cli", "neuroscape.io", "neuroscape.report", "neuroscape.server", "neuroscape.store")
+EDGES = ("neuroscape.cli", "neuroscape.io", "neuroscape.report", "neuroscape.service", "neuroscape.store")
 RECORD_VOCABULARY = {"neuroscape.assess", "neuroscape.assess.records", "neuroscape.assess.units",
                      "neuroscape.assess.observations"}
 

@@ -69,7 +69,7 @@ def profile_from(targets: str):
 
 def levers_from(data: dict):
     """The search's levers from the request's `levers` mapping (the `neuroscape plan` options' names)."""
-    from ..cli.plan import levers_of
+    from ..manage.options import levers_of
 
     allowed = {"drugs", "supplements", "no_drug_changes", "exercise_per_week", "hormones", "max_candidates"}
     unknown = sorted(set(data) - allowed)

@@ -9,7 +9,7 @@ from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from . import tables as t
-from .store import StoreError, _now, _utc
+from .common import StoreError, _now, _utc
 
 
 class NotVisible(StoreError):

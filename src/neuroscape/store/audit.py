@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import tables as t
-from .store import _now, _utc
+from .common import _now, _utc
 
 
 def record_access(store, *, user_id: int | None, username: str, action: str, resource: str,

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from . import tables as t
-from .store import StoreError, _now, _utc
+from .common import StoreError, _now, _utc
 
 KINDS = ("assessment", "plan", "followup", "protocol", "validation")
 MAX_ATTEMPTS = 3  # a job that kills its worker this many times is failed, not retried forever

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import tables as t
-from .store import _utc
+from .common import _utc
 
 
 def age_band(age: float | None) -> str | None:

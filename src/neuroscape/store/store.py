@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -15,15 +15,12 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from ..errors import DataError
 from . import tables as t
+from .access import can_see
+from .common import StoreError, _now, _utc  # noqa: F401  (StoreError: imported from here by callers)
 from .url import database_url, safe_url
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-
-
-class StoreError(DataError):
-    """The store cannot be opened or written; nothing was changed."""
 
 
 @dataclass(frozen=True)
@@ -32,10 +29,6 @@ class Saved:
     import_id: int
     new_import: bool      # False: this very file was imported before (same bytes), nothing was added
     observations_added: int
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 @lru_cache(maxsize=1)
@@ -51,11 +44,6 @@ def model_fingerprint() -> tuple[str, str]:
     return net.name, h.hexdigest()
 
 
-def _utc(when: datetime) -> datetime:
-    """SQLite hands back naive datetimes (stored as UTC); PostgreSQL aware ones."""
-    return when.replace(tzinfo=timezone.utc) if when.tzinfo is None else when.astimezone(timezone.utc)
-
-
 def _decision(d) -> dict:
     return {"id": d.id, "created_at": _utc(d.created_at).isoformat(), "as_of": _utc(d.as_of).isoformat(),
             "action": d.action, "plan": d.plan_label, "reason": d.reason, "assessment_id": d.assessment_id,
@@ -63,8 +51,6 @@ def _decision(d) -> dict:
 
 
 def _may_write(s: Session, writer, patient) -> bool:
-    from .access import can_see
-
     return can_see(s, writer, patient.id)
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from . import tables as t
-from .store import StoreError, _now
+from .common import StoreError, _now
 
 ROLES = ("admin", "clinician", "researcher")
 USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-@")
