@@ -13,7 +13,7 @@ from neuroscape.service import ServiceSettings, create_app
 from neuroscape.service.passwords import hash_password
 from neuroscape.store import open_store
 from neuroscape.store.users import add_user
-from tests.store.conftest import PG, SKIP_PG, _empty_pg, _worker_database
+from tests.store import conftest as store_conftest
 
 EXAMPLES = resources.files("neuroscape") / "examples" / "patients"
 PASSWORD = "correct horse battery staple"
@@ -23,17 +23,7 @@ FAST = ServiceSettings(assessment_samples=50, plan_candidates=3, plan_draws=4, p
                        heartbeat_seconds=0.5)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request, tmp_path):
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'store.db'}"
-    if not PG:
-        pytest.skip(SKIP_PG)
-    url = _worker_database(PG)
-    _empty_pg(url)
-    return url
-
-
+db_url = store_conftest.db_url  # the store tests' fixture: SQLite, and PostgreSQL when configured
 _HASH = {}
 
 

@@ -86,14 +86,9 @@ def create_app(store_url: str | None = None, *, settings: ServiceSettings | None
 
     for module in (auth, patients, imports, jobs, results, admin, research):
         app.include_router(module.router, prefix=API)
-    try:
-        from .ui import router as ui_router  # the dashboard (service/ui), when present
-    except ModuleNotFoundError as exc:
-        if exc.name != f"{__package__}.ui":
-            raise
-        ui_router = None
-    if ui_router is not None:
-        app.include_router(ui_router)
+    from .ui import router as ui_router  # the dashboard
+
+    app.include_router(ui_router)
     app.add_middleware(AccessLog)
     app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)

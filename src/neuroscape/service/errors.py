@@ -15,6 +15,13 @@ def _answer(status: int, detail) -> JSONResponse:
     return JSONResponse({"detail": detail}, status_code=status)
 
 
+def _status(status: int):
+    async def handler(request: Request, exc: Exception):
+        return _answer(status, str(exc))
+
+    return handler
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):
@@ -23,22 +30,8 @@ def install(app: FastAPI) -> None:
         return _answer(422, [{"loc": [str(part) for part in e.get("loc", ())], "msg": str(e.get("msg", "")),
                               "type": str(e.get("type", ""))} for e in exc.errors()])
 
-    @app.exception_handler(NotVisible)
-    async def _not_visible(request: Request, exc: NotVisible):
-        return _answer(404, str(exc))
-
-    @app.exception_handler(StaleVersion)
-    async def _stale(request: Request, exc: StaleVersion):
-        return _answer(409, str(exc))
-
-    @app.exception_handler(PermissionError)
-    async def _forbidden(request: Request, exc: PermissionError):
-        return _answer(403, str(exc))
-
-    @app.exception_handler(DataError)
-    async def _data(request: Request, exc: DataError):
-        return _answer(422, str(exc))
-
-    @app.exception_handler(NeuroscapeError)
-    async def _model(request: Request, exc: NeuroscapeError):
-        return _answer(422, str(exc))
+    # Starlette picks the handler by the exception's class hierarchy, so NotVisible/StaleVersion (DataErrors)
+    # keep their own status and every other library error is a 422.
+    for kind, status in ((NotVisible, 404), (StaleVersion, 409), (PermissionError, 403), (DataError, 422),
+                         (NeuroscapeError, 422)):
+        app.add_exception_handler(kind, _status(status))

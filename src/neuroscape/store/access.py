@@ -134,12 +134,19 @@ def claim_patient(s: Session, patient: t.Patient, owner_id: int | None) -> None:
         patient.owner_id = owner_id
 
 
+def _visible_row(s: Session, user, table, row_id: int, what: str):
+    """The row of a patient's table with this id, when the caller may see its patient; else NotVisible (an id
+    outside the database's integer range is simply not found)."""
+    row = s.get(table, row_id) if 0 < row_id < 2**31 else None
+    if row is None or not can_see(s, user, row.patient_id):
+        raise NotVisible(what)
+    return row
+
+
 def plan_search(store, user, search_id: int) -> dict:
     """A stored plan search the caller may see: its patient, settings, result and report path."""
     with Session(store.engine) as s:
-        row = s.get(t.PlanSearchRow, search_id) if 0 < search_id < 2**31 else None
-        if row is None or not can_see(s, user, row.patient_id):
-            raise NotVisible("plan search")
+        row = _visible_row(s, user, t.PlanSearchRow, search_id, "plan search")
         return {"id": row.id, "patient_key": s.get(t.Patient, row.patient_id).key, "assessment_id": row.assessment_id,
                 "created_at": _utc(row.created_at).isoformat(), "settings": row.settings, "result": row.result,
                 "report": row.report}
@@ -148,9 +155,7 @@ def plan_search(store, user, search_id: int) -> dict:
 def assessment(store, user, assessment_id: int) -> dict:
     """A stored assessment the caller may see: its summary and provenance (not the draws)."""
     with Session(store.engine) as s:
-        row = s.get(t.Assessment, assessment_id) if 0 < assessment_id < 2**31 else None
-        if row is None or not can_see(s, user, row.patient_id):
-            raise NotVisible("assessment")
+        row = _visible_row(s, user, t.Assessment, assessment_id, "assessment")
         return {"id": row.id, "patient_key": s.get(t.Patient, row.patient_id).key, "import_id": row.import_id,
                 "created_at": _utc(row.created_at).isoformat(), "method": row.method, "seed": row.seed,
                 "neuroscape_version": row.neuroscape_version, "model_version": row.model_version,
