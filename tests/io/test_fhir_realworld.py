@@ -474,3 +474,47 @@ def test_encounter_reference_is_irrelevant(tmp_path, bundle):
         e["resource"].pop("encounter", None)
     assert read_fhir_bundle(write(tmp_path, bundle), now=NOW).medications[0].drug == "escitalopram"
     assert ENC and LOINC  # the fixture's constants are shared with conftest
+
+
+# ---- the biogeographic group; resource types that are not FHIR R4 -----------------------------------------
+
+GROUP_URL = "urn:neuroscape:fhir:extension:biogeographic-group"
+
+
+@pytest.mark.parametrize("value", [{"valueCode": "estonian"}, {"valueString": "Estonian"},
+                                   {"valueCoding": {"code": "estonian"}}])
+def test_biogeographic_group_extension_sets_the_population(tmp_path, bundle, value):
+    patient = resource(bundle, "3f1c2a9e-0b57-4c1e-9a5e-5d2f0e6b7a11")
+    patient["extension"].append({"url": GROUP_URL, **value})
+    assert read_fhir_bundle(write(tmp_path, bundle), now=NOW).population == "estonian"
+    patient["extension"].pop()
+    assert read_fhir_bundle(write(tmp_path, bundle), now=NOW).population is None  # the documented default
+
+
+def test_unknown_biogeographic_group_names_the_shipped_ones(tmp_path, bundle):
+    resource(bundle, "3f1c2a9e-0b57-4c1e-9a5e-5d2f0e6b7a11")["extension"].append({"url": GROUP_URL,
+                                                                                   "valueCode": "martian"})
+    (problem,) = _problems(tmp_path, bundle)
+    assert "biogeographic-group extension" in problem and "'martian'" in problem
+    assert "shipped groups: european, estonian" in problem
+
+
+def test_two_biogeographic_groups_are_a_problem(tmp_path, bundle):
+    ext = resource(bundle, "3f1c2a9e-0b57-4c1e-9a5e-5d2f0e6b7a11")["extension"]
+    ext += [{"url": GROUP_URL, "valueCode": "european"}, {"url": GROUP_URL, "valueCode": "estonian"}]
+    (problem,) = _problems(tmp_path, bundle)
+    assert "2 biogeographic-group extensions; give one" in problem
+
+
+def test_misspelt_resource_type_the_model_reads_stops_the_import(tmp_path, bundle):
+    resource(bundle, "obs-1")["resourceType"] = "Observaton"
+    (problem,) = _problems(tmp_path, bundle)
+    assert "Observation/obs-1" not in problem and "'Observaton' is not a FHIR R4 resource type" in problem
+    assert "did you mean 'Observation'?" in problem
+
+
+def test_a_type_that_is_not_fhir_and_not_near_a_read_one_is_skipped_and_counted(tmp_path, bundle):
+    bundle["entry"].append({"resource": {"resourceType": "SpaceshipLog", "id": "x1"}})
+    s = import_fhir_bundle(write(tmp_path, bundle), now=NOW)
+    assert _skipped(s)[("SpaceshipLog", "")].reason == "not a FHIR R4 resource type"
+    assert _skipped(s)[("Encounter", "")].reason == "resource type not used by the model"

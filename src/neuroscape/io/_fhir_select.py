@@ -4,6 +4,7 @@ cannot stop an import). `fhir.py` parses and reads the kept entries."""
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from pathlib import Path
@@ -142,8 +143,10 @@ def refers_to(ref, refs: set[str], identifiers: set[str]) -> bool:
     return bool(m) and m.group(1) in identifiers
 
 
-def select(entries, chosen, refs, identifiers, several, log: ImportLog, label: str) -> tuple[list[int], dict]:
-    """The entries to parse, and what each Observation is for; the others are counted as skipped."""
+def select(entries, chosen, refs, identifiers, several, log: ImportLog, label: str,
+           problems: list[str]) -> tuple[list[int], dict]:
+    """The entries to parse, and what each Observation is for; the others are counted as skipped (a
+    misspelling of a resource type the model reads is a problem instead)."""
     kept, uses = [], {}
     for k, e in enumerate(entries):
         res = resource_of(e)
@@ -155,6 +158,14 @@ def select(entries, chosen, refs, identifiers, several, log: ImportLog, label: s
             log.skip("entry", "", "no resource (e.g. a DELETE request or an outcome)", f"{label} entry {k}")
             continue
         if kind not in _USED:
+            if not _is_r4_type(kind):
+                near = difflib.get_close_matches(kind, _USED, n=1, cutoff=0.8)
+                if near:  # a misspelt resource the model would read: losing it silently would mislead
+                    problems.append(f"{where}: resourceType {kind!r} is not a FHIR R4 resource type; did you "
+                                    f"mean {near[0]!r}? Correct the spelling (it is case-sensitive)")
+                    continue
+                log.skip(kind, "", "not a FHIR R4 resource type", where)
+                continue
             log.skip(kind, "", "resource type not used by the model", where)
             continue
         if kind == "Patient":
@@ -175,6 +186,16 @@ def select(entries, chosen, refs, identifiers, several, log: ImportLog, label: s
             uses[k] = use
         kept.append(k)
     return kept, uses
+
+
+def _is_r4_type(kind: str) -> bool:
+    from fhir.resources.R4B import get_fhir_model_class
+
+    try:
+        get_fhir_model_class(kind)
+    except (KeyError, ValueError):
+        return False
+    return True
 
 
 def _raw_codings(concept) -> list[tuple[str, str, str]]:

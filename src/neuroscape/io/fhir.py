@@ -7,13 +7,13 @@ Bundles of any type (transaction, batch, collection, document, searchset, ...); 
 `urn:uuid:`, `Patient/id`, absolute URLs or `Patient?identifier=system|value`. Several patients: an
 error naming them, or `patient=ID` to choose one (the others' resources are skipped).
 
-Read: Patient (gender, birthDate); Observation with valueQuantity (UCUM; a comparator '<' or '>'
-makes a censored value) or valueString such as '<5 ng/mL', for the codes of the mapping table
-(laboratory values), body weight (LOINC 29463-7), the last menstrual period (LOINC 8665-2, valueDateTime)
-or a cycle day (by name: no LOINC code could be verified); genotype Observations of the HL7 Genomics
-Reporting IG (component 48018-6 gene studied, 84413-4 genotype display, 79716-7/53040-2 phenotype);
-medications (see _fhir_medications); Condition text; Annotation notes of the resources read (kept as text,
-never parsed for numbers).
+Read: Patient (gender, birthDate, the biogeographic-group extension BIOGEOGRAPHIC_GROUP_URL); Observation with
+valueQuantity (UCUM; a comparator '<' or '>' makes a censored value) or valueString such as '<5 ng/mL', for
+the codes of the mapping table (laboratory values), body weight (LOINC 29463-7), the last menstrual period
+(LOINC 8665-2, valueDateTime) or a cycle day (by name: no LOINC code could be verified); genotype Observations
+of the HL7 Genomics Reporting IG (component 48018-6 gene studied, 84413-4 genotype display, 79716-7/53040-2
+phenotype); medications (see _fhir_medications); Condition text; Annotation notes of the resources read (kept
+as text, never parsed for numbers).
 
 Skipped and counted in the import summary, never an error: resource types the model does not use
 (Encounter, Procedure, Claim, ...), Observations whose codes are not mapped (vital-sign panels, blood
@@ -33,7 +33,8 @@ from pathlib import Path
 from typing import Optional, Union
 
 
-from ..assess.records import SPECIMENS, Genotype, Observation, PatientRecord, RecordError, check_weight
+from ..assess.records import (SPECIMENS, Genotype, Observation, PatientRecord, RecordError, check_population,
+                              check_weight)
 from ..errors import DataError
 from ._fhir_medications import codes as _codes
 from ._fhir_medications import medications as _medications
@@ -43,6 +44,11 @@ from ._fhir_medications import when as _when
 from ._records_common import attempt, check_lmp, finish, lmp_from_cycle_day, mass
 from ._fhir_select import LOINC, UCUM, choose_patient, genomics, parse_kept, raw_bundle, refers_to, resource_of, select
 from .import_summary import ImportLog, ImportSummary
+
+# The biogeographic group whose CYP phenotype frequencies weigh a missing genotype (assess/mixture.py). FHIR
+# R4 and US Core have no element for it (US Core race/ethnicity are social categories, not CPIC's
+# biogeographic groups), so the record states it in a Patient extension of this project's own.
+BIOGEOGRAPHIC_GROUP_URL = "urn:neuroscape:fhir:extension:biogeographic-group"
 
 # Statuses whose resource holds no valid result / no dose taken: skipped, with a note.
 _SKIP = {"Observation": ("entered-in-error", "cancelled", "registered"),
@@ -72,7 +78,7 @@ def import_fhir_bundle(path: Union[str, os.PathLike], *, now: Optional[datetime]
     problems: list[str] = []
     chosen, refs, identifiers = choose_patient(entries, patient, label, problems)
     several = sum(1 for e in entries if resource_of(e).get("resourceType") == "Patient") > 1
-    kept, uses = select(entries, chosen, refs, identifiers, several, log, label)
+    kept, uses = select(entries, chosen, refs, identifiers, several, log, label, problems)
     bundle = parse_kept(raw, kept, label)
     fields: dict = {}
     medications = {}
@@ -149,6 +155,20 @@ def _demographics(p, label, path, fields, problems) -> None:
     else:
         problems.append(f"{label} Patient/{p.id}: birthDate {p.birthDate} is not a full date; write "
                         "YYYY-MM-DD")
+    groups = [e for e in (p.extension or []) if e.url == BIOGEOGRAPHIC_GROUP_URL]
+    if len(groups) > 1:
+        problems.append(f"{label} Patient/{p.id}: {len(groups)} biogeographic-group extensions; give one")
+    elif groups:
+        e = groups[0]
+        value = e.valueCode or e.valueString or (e.valueCoding.code if e.valueCoding else None)
+        if not value:
+            problems.append(f"{label} Patient/{p.id}: the biogeographic-group extension has no valueCode, "
+                            "valueString or valueCoding.code; give the group's name, e.g. valueCode 'european'")
+        else:
+            try:
+                fields["population"] = check_population(value)
+            except ValueError as exc:
+                problems.append(f"{label} Patient/{p.id} biogeographic-group extension: {exc}")
 
 
 def _same_patient(res, refs: set[str], identifiers: set[str], where: str, problems: list[str]) -> bool:
