@@ -16,7 +16,8 @@ phenotype); medications (see _fhir_medications); Condition text; Annotation note
 as text, never parsed for numbers).
 
 Skipped and counted in the import summary, never an error: resource types the model does not use
-(Encounter, Procedure, Claim, ...), Observations whose codes are not mapped (vital-sign panels, blood
+(Encounter, Procedure, Claim, ...; a type that is not FHIR R4 too, unless it is a near-misspelling of one the
+model reads, which is a problem), Observations whose codes are not mapped (vital-sign panels, blood
 pressure, BMI, social history, other labs), values with a dataAbsentReason, voided resources (status
 entered-in-error, cancelled, not-taken, ...; also a line in the record's notes), medicines the library does
 not model, as-needed doses. Only what the model would use and cannot read stops the import, with every
