@@ -18,7 +18,7 @@ demo: $(STAMP)
 	$(PY) -m neuroscape demo --out reports
 
 test: $(STAMP)
-	$(PY) -m pytest -q -n auto --dist loadscope
+	$(PY) -m pytest -q -rx -n auto --dist loadscope
 
 bench: $(STAMP)
 	$(PY) bench/run_bench.py
