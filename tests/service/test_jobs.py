@@ -139,3 +139,42 @@ def test_one_user_cannot_fill_the_queue(tmp_path):
         assert [svc.as_("alice", "POST", "/api/v1/protocol-runs", **run).status_code for _ in range(4)] == \
             [202, 202, 202, 429]
         assert svc.as_("bob", "POST", "/api/v1/protocol-runs", **run).status_code == 202  # others still may
+
+
+COHORT = """cohort: 1
+name: trp-vs-none
+size: 4
+seed: 7
+arms:
+  - {name: none, interventions: []}
+  - name: trp
+    interventions: [{nutrition: tryptophan, at_h: 0, dose_mg: 1000}]
+endpoints:
+  - {id: trp, quantity: plasma.tryptophan, at_h: 2, relative_to: baseline}
+"""
+
+
+def test_a_cohort_run_job_and_its_summary(db_url):
+    svc = make_service(db_url)
+    with svc.client:
+        r = svc.as_("rita", "POST", "/api/v1/cohort-runs", content=COHORT, headers={"Content-Type": "text/plain"})
+        assert r.status_code == 202, r.text  # a researcher may: virtual members only
+        job = wait(svc, "rita", r.json()["job_id"])
+        assert job["status"] == "done" and job["progress"] == 1.0, job["message"]
+        summary = job["result"]
+        assert (summary["name"], summary["size"], summary["arms"]) == ("trp-vs-none", 4, ["none", "trp"])
+        none, trp = (summary["endpoints"][arm]["trp@2h"] for arm in ("none", "trp"))
+        assert none["median"] == 1.0  # no intervention: the baseline itself
+        assert 1.5 < trp["median"] < 4.0  # 1 g tryptophan raises plasma Trp (x2.7 in the protocol test above)
+        assert svc.as_("alice", "GET", f"/api/v1/jobs/{job['id']}").status_code == 404  # not hers
+        assert svc.as_("admin", "GET", f"/api/v1/jobs/{job['id']}").status_code == 200
+
+
+def test_a_bad_or_oversized_cohort_is_refused_before_it_is_queued(sqlite_service):
+    svc = sqlite_service
+    cases = {"cohort: 1\nname: x\n": "size", "[unclosed": "cohort", "# nothing\n": "the text is empty",
+             COHORT.replace("size: 4", "size: 20000"): "40000 member-arms; the service runs at most 20000"}
+    for text, words in cases.items():
+        r = svc.as_("alice", "POST", "/api/v1/cohort-runs", content=text, headers={"Content-Type": "text/plain"})
+        assert r.status_code == 422 and words in r.json()["detail"], (text, r.text)
+    assert store_jobs.latest_of_kind(svc.client.app.state.store, "cohort") is None

@@ -1,6 +1,6 @@
 """What each job kind runs: the library's own entry points (assess, manage.search.optimise,
-store.followup.replan, protocol.run.run_protocol, validation.run_validation), with results saved through the
-store's verbs. `run_job(store, settings, job, progress) -> (result JSON, result URL)`."""
+store.followup.replan, protocol.run.run_protocol, cohort.run.run_cohort, validation.run_validation), with
+results saved through the store's verbs. `run_job(store, settings, job, progress) -> (result JSON, result URL)`."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
-from ..errors import ProtocolError
+from ..errors import CohortError, ProtocolError
 
 Progress = Callable[[float, str], None]
 
@@ -180,6 +180,37 @@ def _protocol(store, settings, params: dict, progress: Progress):
     return _json_ready(result.to_dict()), None
 
 
+def parse_cohort_text(text: str, settings):
+    """A cohort (docs/cohorts.md) from YAML or JSON text, within the service's size limit."""
+    from ..cohort.spec import Cohort, parse_cohort
+    from ..protocol._files import read_yaml
+
+    try:
+        data = read_yaml(text, "cohort")
+    except ProtocolError as exc:
+        raise CohortError(str(exc)) from None
+    if data is None:
+        raise CohortError(f"cohort: the text is empty; a cohort is a mapping with the keys "
+                          f"{', '.join(Cohort.model_fields)} (see docs/cohorts.md)")
+    spec = parse_cohort(data, source="cohort")
+    runs, limit = spec.size * len(spec.arms), settings.max_cohort_member_arms
+    if runs > limit:
+        raise CohortError(f"cohort: size {spec.size} x {len(spec.arms)} arms = {runs} member-arms; the service "
+                          f"runs at most {limit}: lower size, or run it with neuroscape cohort run --scheduler")
+    return spec
+
+
+def _cohort(store, settings, params: dict, progress: Progress):
+    from ..cohort.run import run_cohort
+    from ..cohort.summary import summarise
+
+    spec = parse_cohort_text(params["text"], settings)
+    progress(0.02, f"sampling {spec.size} members")
+    run = run_cohort(spec, progress=lambda done, total: progress(0.02 + 0.95 * done / max(total, 1),
+                                                                 f"{done} of {total} member-arms"))
+    return _json_ready(summarise(run)), None
+
+
 def case_json(r) -> dict:
     return {"id": r.id, "finding": r.finding, "status": r.status, "reason": r.reason, "known_failure": r.known_failure,
             "sources": list(r.sources),
@@ -204,4 +235,4 @@ def _validation(store, settings, params: dict, progress: Progress):
 
 
 RUNNERS = {"assessment": _assessment, "plan": _plan, "followup": _followup, "protocol": _protocol,
-           "validation": _validation}
+           "cohort": _cohort, "validation": _validation}

@@ -22,6 +22,9 @@ class ServiceSettings:
     # One user's unfinished jobs at most (then 429), so that one caller cannot fill the queue for everyone;
     # generous for a clinic's interactive use (assumed).
     max_pending_jobs: int = 100
+    # A cohort run's members x arms at most (then 422): at ~20-50 ms of CPU per member-arm, 20,000 keep one run
+    # to minutes on a small server; larger cohorts belong on `neuroscape cohort run --scheduler` (assumed).
+    max_cohort_member_arms: int = 20_000
     start_workers: bool = True  # tests that inspect queued jobs turn the pool off
     poll_seconds: float = 0.5   # how often an idle worker looks for queued jobs
     heartbeat_seconds: float = 5.0

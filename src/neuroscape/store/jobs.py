@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from . import tables as t
 from .common import StoreError, _now, _utc
 
-KINDS = ("assessment", "plan", "followup", "protocol", "validation")
+KINDS = ("assessment", "plan", "followup", "protocol", "cohort", "validation")
 MAX_ATTEMPTS = 3  # a job that kills its worker this many times is failed, not retried forever
 
 

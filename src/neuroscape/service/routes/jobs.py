@@ -1,5 +1,5 @@
-"""Long work as jobs: assessments, plan searches, follow-ups, protocol runs and the validation report are
-queued (202 with the job id) and run by the service's workers; GET /jobs/{id} reports status and progress,
+"""Long work as jobs: assessments, plan searches, follow-ups, protocol runs, cohort runs and the validation
+report are queued (202 with the job id) and run by the service's workers; GET /jobs/{id} reports status and progress,
 and the result's URL once done."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from ...store.access import NotVisible, job_visible, patient_id_of
 from ...store.users import User
 from ..audit import audit
 from ..auth import current_user, require_role
-from ..runners import levers_from, parse_protocol_text, profile_from
+from ..runners import levers_from, parse_cohort_text, parse_protocol_text, profile_from
 from ..uploads import read_upload
 from .patients import visible
 
@@ -63,7 +63,8 @@ def _accepted(request: Request, job_id: int) -> JSONResponse:
 
 
 def _checked(thunk):
-    """Run a request check that raises the library's ProtocolError as a 422 (before anything is queued)."""
+    """Run a request check that raises the library's ProtocolError (or CohortError, one of them) as a 422
+    (before anything is queued)."""
     try:
         return thunk()
     except ProtocolError as exc:
@@ -153,6 +154,18 @@ def start_protocol(request: Request, text: str = Body(..., media_type="text/plai
     """Run a protocol (a job); the text is checked before it is queued."""
     _checked(lambda: parse_protocol_text(text))
     job_id = _enqueue(request, user, "protocol", {"text": text})
+    return _accepted(request, job_id)
+
+
+@router.post("/cohort-runs", status_code=202)
+def start_cohort(request: Request, text: str = Body(..., media_type="text/plain", max_length=1_000_000,
+                                                    description="the cohort (YAML or JSON text, docs/cohorts.md)"),
+                 user: User = Depends(current_user)):
+    """Run a virtual cohort or trial (a job; virtual members only, no patient data); the text is checked, and its
+    size held to the service's limit, before it is queued. The result is the cohort summary (per arm: endpoint
+    statistics, responders)."""
+    _checked(lambda: parse_cohort_text(text, request.app.state.settings))
+    job_id = _enqueue(request, user, "cohort", {"text": text})
     return _accepted(request, job_id)
 
 
