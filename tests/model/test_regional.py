@@ -65,3 +65,46 @@ def test_regions_without_their_own_data_are_copies_and_say_so(baseline):
     assert ne[0] == pytest.approx(ne[1], rel=1e-9)
     # MAO-A is one brain-wide pool: its readout has no region
     assert default_network().readout("activity.MAO-A").region is None
+
+
+# Sources read in the second search for hippocampal/striatal GABA and regional noradrenaline (issue 18.3).
+# None gives a ratio to cortex in the same subjects or brains, so none may set a parameter yet.
+_GAP_SOURCES = ("perry1971_regional", "reynolds1987", "emir2012", "gaba_bg_pd2018", "tiwari2018",
+                "hippocampus_gaba_7t", "herregodts1991", "ne_da_suicides_regional", "fmener2008", "moriguchi2017",
+                "kehr1976", "goldman_rakic1982")
+
+
+def test_regional_gap_sources_are_recorded_and_set_no_parameter():
+    from neuroscape.model.parameters import references
+
+    refs = references()
+    for key in _GAP_SOURCES:
+        assert key in refs, key
+        assert "No parameter" in refs[key]["note"], key
+    used = set()
+    for table in ("gaba", "norepinephrine"):
+        for p in load_table(table).values():
+            used.add(p.source)
+            if p.fitted_to is not None:
+                used.update(p.fitted_to.sources)
+    assert used.isdisjoint(_GAP_SOURCES)
+
+
+def test_hippocampal_and_striatal_gaba_and_noradrenaline_stay_copies(baseline):
+    # Consistency pin of the documented state (docs/model.md, Regions): hippocampus and striatum keep the
+    # cortical (occipital) GABA kinetics in full, so their tissue GABA is the occipital control value that
+    # V14 uses (Petroff 1996, about 1.1 mmol/kg); noradrenaline there is the cortical terminal and says so.
+    gaba = load_table("gaba")
+    for name in ("gabat_expr", "gat1_expr"):
+        assert {r: gaba[f"{name}_{r}"].value for r in GABA_REGIONS} == dict.fromkeys(GABA_REGIONS, 1.0)
+    for region in ("hippocampus", "striatum"):
+        assert _gaba(baseline, region) == pytest.approx(1.10, abs=0.01)
+    net = default_network()
+    cortex_ne = float(baseline.readout("brain.norepinephrine.extracellular", "cortex")[0])
+    # basal extracellular NE about 1 nM (net_vmax fitted to it)
+    assert cortex_ne == pytest.approx(1.0, abs=0.3)
+    for region in ("hippocampus", "striatum"):
+        readout = net.readout("brain.norepinephrine.extracellular", region)
+        assert "represented by the cortex terminal model" in readout.description
+        assert float(baseline.readout("brain.norepinephrine.extracellular", region)[0]) == pytest.approx(
+            cortex_ne, rel=1e-9)
