@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from ..store import open_store
 from ..store.users import service_key
 from . import errors
-from .middleware import BodyLimit, SecurityHeaders
+from .middleware import BodyLimit, RefuseNul, SecurityHeaders
 from .settings import ServiceSettings
 
 log = logging.getLogger("neuroscape.service")
@@ -89,6 +89,7 @@ def create_app(store_url: str | None = None, *, settings: ServiceSettings | None
     from .ui import router as ui_router  # the dashboard
 
     app.include_router(ui_router)
+    app.add_middleware(RefuseNul)
     app.add_middleware(AccessLog)
     app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)

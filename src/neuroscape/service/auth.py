@@ -90,7 +90,8 @@ def authenticate(request: Request, username: str, password: str) -> User | None:
 
 def _check_password(request: Request, username: str, password: str) -> User | None:
     store = request.app.state.store
-    found = user_by_name(store, username) if len(username) <= 100 else None
+    # no username is that long or holds a NUL (which PostgreSQL would refuse to compare): unknown, no lookup
+    found = user_by_name(store, username) if len(username) <= 100 and "\x00" not in username else None
     if found is None:
         verify_password(DUMMY_HASH, password)
         return None

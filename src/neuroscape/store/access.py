@@ -102,6 +102,8 @@ def update_patient(store, user, key: str, version: int, changes: dict) -> dict:
             raise StoreError("birth_date: expected a date YYYY-MM-DD") from None
     if changes.get("notes") is not None and len(changes["notes"]) > 10000:
         raise StoreError("notes: at most 10000 characters")
+    if changes.get("notes") is not None and "\x00" in changes["notes"]:  # PostgreSQL stores no NUL in text
+        raise StoreError("notes: remove the NUL character(s) (\\u0000)")
     with Session(store.engine) as s, s.begin():
         p = visible_patient(s, user, key)
         done = s.execute(update(t.Patient).where(t.Patient.id == p.id, t.Patient.version == version)
