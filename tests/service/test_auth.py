@@ -1,0 +1,62 @@
+"""The login throttle under attack: parallel guesses get no more tries than sequential ones, invented
+usernames neither unlock an account nor fill the memory, and a disabled account's login costs the same
+password check as any other (no timing tells it apart)."""
+
+import threading
+from dataclasses import replace
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from neuroscape.service import auth
+from neuroscape.service.auth import LoginThrottle
+from neuroscape.store import tables as t
+from tests.service.conftest import FAST, PASSWORD, make_service
+
+
+def test_a_burst_of_parallel_guesses_gets_no_more_tries_than_the_limit(tmp_path):
+    svc = make_service(f"sqlite:///{tmp_path / 's.db'}", replace(FAST, login_failures=3, start_workers=False))
+    with svc.client:
+        barrier = threading.Barrier(12)
+        codes = []
+
+        def guess(i):
+            barrier.wait()
+            codes.append(svc.client.post("/api/v1/auth/token", data={"username": "alice",
+                                                                     "password": f"guess number {i:04d}"}).status_code)
+
+        threads = [threading.Thread(target=guess, args=(i,)) for i in range(12)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        assert sorted(codes) == [401] * 3 + [429] * 9, codes
+        r = svc.client.post("/api/v1/auth/token", data={"username": "alice", "password": PASSWORD})
+        assert r.status_code == 429
+
+
+def test_invented_usernames_neither_unlock_an_account_nor_fill_the_memory():
+    throttle = LoginThrottle(limit=3, window_s=900.0, max_tracked=50)
+    for _ in range(3):
+        assert throttle.attempt("alice") == 0.0
+    assert throttle.attempt("alice") > 800
+    for i in range(200):  # a flood of one-off usernames, each megabytes long
+        assert throttle.attempt(f"{i}-" + "x" * 1_000_000) == 0.0
+    assert throttle.attempt("alice") > 800  # still locked
+    assert len(throttle._failures) <= 51 and all(len(k) == 32 for k in throttle._failures)
+    throttle.succeeded("bob")
+    assert throttle.attempt("bob") == 0.0
+
+
+def test_a_disabled_account_costs_the_same_password_check_as_any_login(sqlite_service, monkeypatch):
+    svc = sqlite_service
+    with Session(svc.client.app.state.store.engine) as s, s.begin():
+        s.execute(update(t.User).where(t.User.username == "bob").values(active=False))
+    checked = []
+    real = auth.verify_password
+    monkeypatch.setattr(auth, "verify_password", lambda h, p: checked.append(h) or real(h, p))
+    for name in ("bob", "nobody", "alice"):
+        r = svc.client.post("/api/v1/auth/token", data={"username": name, "password": "wrong but long enough"})
+        assert r.status_code == 401 and r.json()["detail"] == "wrong username or password"
+    assert len(checked) == 3  # one argon2 verification each: disabled, unknown and wrong alike
+    assert svc.client.post("/api/v1/auth/token", data={"username": "bob", "password": PASSWORD}).status_code == 401
