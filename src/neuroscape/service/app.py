@@ -82,6 +82,9 @@ def create_app(store_url: str | None = None, *, settings: ServiceSettings | None
 
     app.state.login_throttle = LoginThrottle(settings.login_failures, settings.login_window_minutes * 60.0)
     errors.install(app)
+    from . import logs
+
+    logs.install()
     from .routes import admin, auth, imports, jobs, patients, research, results
 
     for module in (auth, patients, imports, jobs, results, admin, research):
