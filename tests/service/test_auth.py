@@ -60,3 +60,31 @@ def test_a_disabled_account_costs_the_same_password_check_as_any_login(sqlite_se
         assert r.status_code == 401 and r.json()["detail"] == "wrong username or password"
     assert len(checked) == 3  # one argon2 verification each: disabled, unknown and wrong alike
     assert svc.client.post("/api/v1/auth/token", data={"username": "bob", "password": PASSWORD}).status_code == 401
+
+
+def test_every_state_changing_route_refuses_a_cookie_session_without_the_csrf_header(sqlite_service):
+    """Each POST, PATCH, PUT and DELETE of the OpenAPI document (but the login itself) and the dashboard's
+    log-out: with the session cookie alone, 403 and nothing written; with the header echoing the cookie, past
+    the check."""
+    from neuroscape.store.audit import audit_entries
+
+    svc = sqlite_service
+    key = svc.upload("alice").json()["patient_key"]
+    r = svc.client.post("/ui/login", data={"username": "alice", "password": PASSWORD}, follow_redirects=False)
+    assert r.status_code == 303 and svc.client.cookies.get(auth.SESSION_COOKIE)
+    csrf = svc.client.cookies.get(auth.CSRF_COOKIE)
+    store = svc.client.app.state.store
+    schema = svc.client.app.openapi()["paths"]
+    writes = [(m.upper(), p.replace("{key}", key).replace("{job_id}", "1").replace("{search_id}", "1")
+               .replace("{assessment_id}", "1")) for p, item in schema.items() for m in item
+              if m in ("post", "patch", "put", "delete") and p != "/api/v1/auth/token"]
+    assert len(writes) >= 8
+    for method, path in writes + [("POST", "/ui/logout")]:
+        n = len(audit_entries(store, limit=10_000))
+        for header in ({}, {auth.CSRF_HEADER: "forged"}, {auth.CSRF_HEADER: ""}):
+            r = svc.client.request(method, path, headers=header, json={})
+            assert r.status_code == 403 and auth.CSRF_HEADER in r.text, (method, path, header, r.status_code)
+        assert len(audit_entries(store, limit=10_000)) == n, (method, path)
+        r = svc.client.request(method, path, headers={auth.CSRF_HEADER: csrf}, json={})
+        assert r.status_code != 403 or "role" in r.text, (method, path, r.text[:200])
+    svc.client.cookies.clear()
