@@ -114,6 +114,7 @@ def test_fuzzing_every_operation_gives_no_5xx(svc):
         r = svc.client.request(method, path, headers=headers, **kw)
         assert r.status_code < 500, (method, path, r.status_code, r.text[:300])
         assert "Traceback" not in r.text
+        assert r.headers.get("x-content-type-options") == "nosniff", (method, path, r.status_code)  # every answer
         seen.add((method, path.split("?")[0].rsplit("/", 1)[0], r.status_code // 100))
 
     check()
@@ -163,5 +164,6 @@ def test_huge_or_hostile_headers_are_refused_with_4xx(svc, headers):
                          ("POST", "/ui/login"), ("POST", "/ui/logout"), ("POST", "/api/v1/imports")):
         r = svc.client.request(method, path, headers=headers, content=b"{}")
         assert r.status_code < 500, (method, path, r.status_code, r.text[:200])
+        assert "default-src 'self'" in r.headers.get("content-security-policy", ""), (method, path, r.status_code)
         # refused, except a log-out whose CSRF header echoes its cookie, however long: that one is honoured
         assert r.status_code >= 400 or (path == "/ui/logout" and headers.get("X-CSRF-Token") == HUGE)

@@ -46,6 +46,7 @@ def test_a_body_over_the_limit_is_refused_with_413(tmp_path):
         big = b"x" * 50_000
         r = svc.upload("alice", "big.csv", raw=big)
         assert r.status_code == 413 and "larger than 20000 bytes" in r.json()["detail"]
+        assert r.headers["x-frame-options"] == "DENY" and r.headers["cache-control"] == "no-store"
 
         def chunks():  # no Content-Length: counted as it arrives
             for _ in range(10):

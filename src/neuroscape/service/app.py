@@ -94,6 +94,7 @@ def create_app(store_url: str | None = None, *, settings: ServiceSettings | None
     app.include_router(ui_router)
     app.add_middleware(RefuseNul)
     app.add_middleware(AccessLog)
-    app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies)  # the last added is the outermost: every
+    # answer gets the headers, the 413 and 400 of the middlewares inside it too
     return app
