@@ -35,17 +35,45 @@ def test_a_burst_of_parallel_guesses_gets_no_more_tries_than_the_limit(tmp_path)
         assert r.status_code == 429
 
 
+def test_parallel_logins_of_one_user_with_the_right_password_all_succeed(tmp_path):
+    """The slots held by attempts in flight make later ones wait, not fail: a script's many workers may log
+    in as one user at once."""
+    svc = make_service(f"sqlite:///{tmp_path / 's.db'}", replace(FAST, login_failures=2, start_workers=False))
+    with svc.client:
+        barrier = threading.Barrier(8)
+        codes = []
+
+        def login(i):
+            barrier.wait()
+            codes.append(svc.client.post("/api/v1/auth/token", data={"username": "alice", "password": PASSWORD}
+                                         ).status_code)
+
+        threads = [threading.Thread(target=login, args=(i,)) for i in range(8)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        assert codes == [200] * 8
+
+
+def _fail(throttle: LoginThrottle, username: str) -> float:
+    wait = throttle.attempt(username)
+    if wait == 0.0:
+        throttle.done(username, False)
+    return wait
+
+
 def test_invented_usernames_neither_unlock_an_account_nor_fill_the_memory():
     throttle = LoginThrottle(limit=3, window_s=900.0, max_tracked=50)
     for _ in range(3):
-        assert throttle.attempt("alice") == 0.0
-    assert throttle.attempt("alice") > 800
+        assert _fail(throttle, "alice") == 0.0
+    assert _fail(throttle, "alice") > 800
     for i in range(200):  # a flood of one-off usernames, each megabytes long
-        assert throttle.attempt(f"{i}-" + "x" * 1_000_000) == 0.0
-    assert throttle.attempt("alice") > 800  # still locked
+        assert _fail(throttle, f"{i}-" + "x" * 1_000_000) == 0.0
+    assert _fail(throttle, "alice") > 800  # still locked
     assert len(throttle._failures) <= 51 and all(len(k) == 32 for k in throttle._failures)
-    throttle.succeeded("bob")
     assert throttle.attempt("bob") == 0.0
+    throttle.done("bob", True)
 
 
 def test_a_disabled_account_costs_the_same_password_check_as_any_login(sqlite_service, monkeypatch):

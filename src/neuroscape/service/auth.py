@@ -47,16 +47,19 @@ def issue_token(request: Request, user: User) -> tuple[str, int]:
 
 class LoginThrottle:
     """Failed logins per username in a sliding window (in this process): enough to stop online guessing
-    against one account without locking its owner out for longer than the window. An attempt counts as a
-    failure from its start until it succeeds, so that a burst of parallel guesses gets no more tries than a
-    sequence. Usernames are kept as hashes (an invented username of megabytes costs 32 bytes), and when too
-    many are tracked the expired and then the not-locked ones are forgotten, never the locked ones (a flood of
-    invented usernames must not unlock an account under attack)."""
+    against one account without locking its owner out for longer than the window. Attempts still being
+    checked hold a slot, so that a burst of parallel guesses gets no more tries than a sequence; an attempt
+    that finds every remaining slot held by attempts in flight waits for them (legitimate parallel logins of
+    one user go through once the first succeeds) rather than being refused. Usernames are kept as hashes (an
+    invented username of megabytes costs 32 bytes), and when too many are tracked the expired and then the
+    not-locked ones are forgotten, never the locked ones (a flood of invented usernames must not unlock an
+    account under attack)."""
 
-    def __init__(self, limit: int, window_s: float, max_tracked: int = 100_000):
-        self.limit, self.window_s, self.max_tracked = limit, window_s, max_tracked
+    def __init__(self, limit: int, window_s: float, max_tracked: int = 100_000, wait_s: float = 30.0):
+        self.limit, self.window_s, self.max_tracked, self.wait_s = limit, window_s, max_tracked, wait_s
         self._failures: dict[bytes, list[float]] = {}
-        self._lock = threading.Lock()
+        self._in_flight: dict[bytes, int] = {}
+        self._changed = threading.Condition()
 
     @staticmethod
     def _key(username: str) -> bytes:
@@ -66,33 +69,48 @@ class LoginThrottle:
         return [t for t in self._failures.get(key, []) if now - t < self.window_s]
 
     def attempt(self, username: str) -> float:
-        """0 when a login attempt for `username` may go ahead (it counts as failed until `succeeded`), else
-        the seconds until one may."""
-        now, key = time.monotonic(), self._key(username)
-        with self._lock:
-            recent = self._recent(key, now)
-            if len(recent) >= self.limit:
+        """0 when a login attempt for `username` may go ahead (then call `done` with its outcome), else the
+        seconds until one may."""
+        key, give_up = self._key(username), time.monotonic() + self.wait_s
+        with self._changed:
+            while True:
+                now = time.monotonic()
+                recent = self._recent(key, now)
                 self._failures[key] = recent
-                return self.window_s - (now - recent[0])
-            self._failures[key] = recent + [now]
-            if len(self._failures) > self.max_tracked:
-                self._forget(now)
-            return 0.0
+                if len(recent) >= self.limit:
+                    return self.window_s - (now - recent[0])
+                if len(recent) + self._in_flight.get(key, 0) < self.limit:
+                    self._in_flight[key] = self._in_flight.get(key, 0) + 1
+                    if len(self._failures) > self.max_tracked:
+                        self._forget(now)
+                    return 0.0
+                if now >= give_up or not self._changed.wait(give_up - now):
+                    return 1.0
+
+    def done(self, username: str, succeeded: bool) -> None:
+        key = self._key(username)
+        with self._changed:
+            left = self._in_flight.get(key, 1) - 1
+            if left > 0:
+                self._in_flight[key] = left
+            else:
+                self._in_flight.pop(key, None)
+            if succeeded:
+                self._failures.pop(key, None)
+            else:
+                self._failures.setdefault(key, []).append(time.monotonic())
+            self._changed.notify_all()
 
     def _forget(self, now: float) -> None:
         for key in list(self._failures):
             recent = self._recent(key, now)
-            if recent:
+            if recent or key in self._in_flight:
                 self._failures[key] = recent
             else:
                 del self._failures[key]
         if len(self._failures) > self.max_tracked:
-            for key in [k for k, v in self._failures.items() if len(v) < self.limit]:
+            for key in [k for k, v in self._failures.items() if len(v) < self.limit and k not in self._in_flight]:
                 del self._failures[key]
-
-    def succeeded(self, username: str) -> None:
-        with self._lock:
-            self._failures.pop(self._key(username), None)
 
 
 def authenticate(request: Request, username: str, password: str) -> User | None:
@@ -103,9 +121,11 @@ def authenticate(request: Request, username: str, password: str) -> User | None:
     if wait > 0:
         raise HTTPException(status_code=429, detail="too many failed logins for this username; try again later",
                             headers={"Retry-After": str(int(wait) + 1)})
-    user = _check_password(request, username, password)
-    if user is not None:
-        throttle.succeeded(username)
+    user = None
+    try:
+        user = _check_password(request, username, password)
+    finally:
+        throttle.done(username, user is not None)
     return user
 
 
