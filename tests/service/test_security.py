@@ -46,6 +46,7 @@ def test_a_body_over_the_limit_is_refused_with_413(tmp_path):
         big = b"x" * 50_000
         r = svc.upload("alice", "big.csv", raw=big)
         assert r.status_code == 413 and "larger than 20000 bytes" in r.json()["detail"]
+        assert r.headers["x-frame-options"] == "DENY" and r.headers["cache-control"] == "no-store"
 
         def chunks():  # no Content-Length: counted as it arrives
             for _ in range(10):
@@ -216,3 +217,24 @@ def test_behind_https_cookies_are_secure_and_hsts_is_sent(tmp_path):
         r = svc.client.post("/test-login")
         assert r.headers["strict-transport-security"].startswith("max-age=31536000")
         assert all("Secure" in c for c in r.headers.get_list("set-cookie"))
+
+
+def test_a_researcher_never_sees_free_text_from_the_file(sqlite_service):
+    """An observation's code.text and bodySite.text are free text (here a name, an identifier and a birth date);
+    researchers get the mapping table's label and a known region instead."""
+    bundle = json.loads(identified_bundle())
+    for entry in bundle["entry"]:
+        r = entry["resource"]
+        if r["resourceType"] == "Observation" and r.get("valueQuantity"):
+            r["code"]["text"] = f"{NAME}, {GIVEN} {MRN} born {BIRTH}"
+            r["bodySite"] = {"text": f"ward of {NAME}"}
+    r = sqlite_service.upload("alice", "identified.json", raw=json.dumps(bundle).encode())
+    assert r.status_code == 201, r.text
+    stored = sqlite_service.as_("alice", "GET", f"/api/v1/patients/{KEY}").json()["observations"]
+    assert any(NAME in o["name"] for o in stored)  # the clinician's record keeps what the file said
+    cohort = sqlite_service.as_("rita", "GET", "/api/v1/research/cohort")
+    [row] = cohort.json()["items"]
+    for secret in (NAME, GIVEN, MRN, BIRTH):
+        assert secret not in cohort.text, secret
+    assert {o["region"] for o in row["observations"]} == {"other"}
+    assert all(o["name"] and NAME not in o["name"] for o in row["observations"])

@@ -1,5 +1,5 @@
 """The audit log (store/audit.py) is append-only on SQLite and PostgreSQL: the database itself refuses UPDATE
-and DELETE (migration 0003's triggers), whoever connects."""
+and DELETE (migration 0003's triggers), and TRUNCATE on PostgreSQL (0003's statement triggers), whoever connects."""
 
 import pytest
 from sqlalchemy import text
@@ -15,7 +15,10 @@ def test_the_audit_log_refuses_update_and_delete(db_url):
                   patient_key="p1")
     record_access(store, user_id=2, username="bob", action="read", resource="GET /api/v1/patients/p2",
                   patient_key="p2")
-    for statement in ("UPDATE audit_log SET username = 'mallory'", "DELETE FROM audit_log"):
+    statements = ["UPDATE audit_log SET username = 'mallory'", "DELETE FROM audit_log"]
+    if db_url.startswith("postgresql"):  # TRUNCATE fires no row trigger: a statement trigger refuses it
+        statements += ["TRUNCATE audit_log", "TRUNCATE decisions"]
+    for statement in statements:
         with pytest.raises(DatabaseError, match="append-only"):
             with store.engine.begin() as conn:
                 conn.execute(text(statement))

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from ..store import open_store
 from ..store.users import service_key
 from . import errors
-from .middleware import BodyLimit, SecurityHeaders
+from .middleware import BodyLimit, RefuseNul, SecurityHeaders
 from .settings import ServiceSettings
 
 log = logging.getLogger("neuroscape.service")
@@ -82,6 +82,9 @@ def create_app(store_url: str | None = None, *, settings: ServiceSettings | None
 
     app.state.login_throttle = LoginThrottle(settings.login_failures, settings.login_window_minutes * 60.0)
     errors.install(app)
+    from . import logs
+
+    logs.install()
     from .routes import admin, auth, imports, jobs, patients, research, results
 
     for module in (auth, patients, imports, jobs, results, admin, research):
@@ -89,7 +92,9 @@ def create_app(store_url: str | None = None, *, settings: ServiceSettings | None
     from .ui import router as ui_router  # the dashboard
 
     app.include_router(ui_router)
+    app.add_middleware(RefuseNul)
     app.add_middleware(AccessLog)
-    app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies)  # the last added is the outermost: every
+    # answer gets the headers, the 413 and 400 of the middlewares inside it too
     return app

@@ -9,6 +9,7 @@ use the cookie and change something must echo the `ns_csrf` cookie in the `X-CSR
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
 import threading
@@ -46,56 +47,97 @@ def issue_token(request: Request, user: User) -> tuple[str, int]:
 
 class LoginThrottle:
     """Failed logins per username in a sliding window (in this process): enough to stop online guessing
-    against one account without locking its owner out for longer than the window."""
+    against one account without locking its owner out for longer than the window. Attempts still being
+    checked hold a slot, so that a burst of parallel guesses gets no more tries than a sequence; an attempt
+    that finds every remaining slot held by attempts in flight waits for them (legitimate parallel logins of
+    one user go through once the first succeeds) rather than being refused. Usernames are kept as hashes (an
+    invented username of megabytes costs 32 bytes), and when too many are tracked the expired and then the
+    not-locked ones are forgotten, never the locked ones (a flood of invented usernames must not unlock an
+    account under attack)."""
 
-    def __init__(self, limit: int, window_s: float):
-        self.limit, self.window_s = limit, window_s
-        self._failures: dict[str, list[float]] = {}
-        self._lock = threading.Lock()
+    def __init__(self, limit: int, window_s: float, max_tracked: int = 100_000, wait_s: float = 30.0):
+        self.limit, self.window_s, self.max_tracked, self.wait_s = limit, window_s, max_tracked, wait_s
+        self._failures: dict[bytes, list[float]] = {}
+        self._in_flight: dict[bytes, int] = {}
+        self._changed = threading.Condition()
 
-    def retry_after(self, username: str) -> float:
-        """Seconds until the next attempt for `username` is allowed (0: now)."""
-        now = time.monotonic()
-        with self._lock:
-            recent = [t for t in self._failures.get(username, []) if now - t < self.window_s]
-            self._failures[username] = recent
-            return 0.0 if len(recent) < self.limit else self.window_s - (now - recent[0])
+    @staticmethod
+    def _key(username: str) -> bytes:
+        return hashlib.sha256(username.encode("utf-8", "surrogatepass")).digest()
 
-    def failed(self, username: str) -> None:
-        with self._lock:
-            self._failures.setdefault(username, []).append(time.monotonic())
-            if len(self._failures) > 100_000:  # bounded memory under a flood of invented usernames
-                self._failures.clear()
+    def _recent(self, key: bytes, now: float) -> list[float]:
+        return [t for t in self._failures.get(key, []) if now - t < self.window_s]
 
-    def succeeded(self, username: str) -> None:
-        with self._lock:
-            self._failures.pop(username, None)
+    def attempt(self, username: str) -> float:
+        """0 when a login attempt for `username` may go ahead (then call `done` with its outcome), else the
+        seconds until one may."""
+        key, give_up = self._key(username), time.monotonic() + self.wait_s
+        with self._changed:
+            while True:
+                now = time.monotonic()
+                recent = self._recent(key, now)
+                self._failures[key] = recent
+                if len(recent) >= self.limit:
+                    return self.window_s - (now - recent[0])
+                if len(recent) + self._in_flight.get(key, 0) < self.limit:
+                    self._in_flight[key] = self._in_flight.get(key, 0) + 1
+                    if len(self._failures) > self.max_tracked:
+                        self._forget(now)
+                    return 0.0
+                if now >= give_up or not self._changed.wait(give_up - now):
+                    return 1.0
+
+    def done(self, username: str, succeeded: bool) -> None:
+        key = self._key(username)
+        with self._changed:
+            left = self._in_flight.get(key, 1) - 1
+            if left > 0:
+                self._in_flight[key] = left
+            else:
+                self._in_flight.pop(key, None)
+            if succeeded:
+                self._failures.pop(key, None)
+            else:
+                self._failures.setdefault(key, []).append(time.monotonic())
+            self._changed.notify_all()
+
+    def _forget(self, now: float) -> None:
+        for key in list(self._failures):
+            recent = self._recent(key, now)
+            if recent or key in self._in_flight:
+                self._failures[key] = recent
+            else:
+                del self._failures[key]
+        if len(self._failures) > self.max_tracked:
+            for key in [k for k, v in self._failures.items() if len(v) < self.limit and k not in self._in_flight]:
+                del self._failures[key]
 
 
 def authenticate(request: Request, username: str, password: str) -> User | None:
-    """The user when the password matches (an unknown username costs the same time as a wrong password).
-    Too many recent failures for the username answer 429 without checking the password."""
+    """The user when the password matches (an unknown username, or a disabled account, costs the same time as
+    a wrong password). Too many recent failures for the username answer 429 without checking the password."""
     throttle: LoginThrottle = request.app.state.login_throttle
-    wait = throttle.retry_after(username)
+    wait = throttle.attempt(username)
     if wait > 0:
         raise HTTPException(status_code=429, detail="too many failed logins for this username; try again later",
                             headers={"Retry-After": str(int(wait) + 1)})
-    user = _check_password(request, username, password)
-    if user is None:
-        throttle.failed(username)
-    else:
-        throttle.succeeded(username)
+    user = None
+    try:
+        user = _check_password(request, username, password)
+    finally:
+        throttle.done(username, user is not None)
     return user
 
 
 def _check_password(request: Request, username: str, password: str) -> User | None:
     store = request.app.state.store
-    found = user_by_name(store, username) if len(username) <= 100 else None
+    # no username is that long or holds a NUL (which PostgreSQL would refuse to compare): unknown, no lookup
+    found = user_by_name(store, username) if len(username) <= 100 and "\x00" not in username else None
     if found is None:
         verify_password(DUMMY_HASH, password)
         return None
     user, stored = found
-    if not user.active or not verify_password(stored, password):
+    if not verify_password(stored, password) or not user.active:  # the hash first: no timing tells "disabled"
         return None
     if needs_rehash(stored):
         set_password_hash(store, user.id, hash_password(password))

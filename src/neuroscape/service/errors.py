@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError as SQLAlchemyDataError
 
 from ..errors import DataError, NeuroscapeError
 from ..store.access import NotVisible, StaleVersion
@@ -29,6 +30,14 @@ def install(app: FastAPI) -> None:
         # (FastAPI's own handler then fails with a 500) or a patient's data echoed back.
         return _answer(422, [{"loc": [str(part) for part in e.get("loc", ())], "msg": str(e.get("msg", "")),
                               "type": str(e.get("type", ""))} for e in exc.errors()])
+
+    @app.exception_handler(SQLAlchemyDataError)
+    async def _unstorable(request: Request, exc: SQLAlchemyDataError):
+        # The database refused a value (PostgreSQL: text with a NUL character, or longer than its column); the
+        # inputs checked here cannot reach that, so this is the net for the rest. The database's message
+        # quotes the statement's values and is not passed on.
+        return _answer(422, "a value in the request cannot be stored: text holding a NUL character, or longer "
+                            "than its field allows; remove it or shorten it")
 
     # Starlette picks the handler by the exception's class hierarchy, so NotVisible/StaleVersion (DataErrors)
     # keep their own status and every other library error is a 422.

@@ -1,4 +1,5 @@
-"""ASGI middleware: security headers on every response, and a request-body size limit (413)."""
+"""ASGI middleware: security headers on every response, a request-body size limit (413), and a refusal of URLs
+holding a NUL character (400)."""
 
 from __future__ import annotations
 
@@ -104,3 +105,24 @@ class BodyLimit:
         except TooLarge:
             if not started:
                 await self._refuse(send)
+
+
+class RefuseNul:
+    """Refuse a URL whose path or query holds a NUL character (raw or as %00) with 400. No key, id or name
+    can hold one, and PostgreSQL refuses NUL in text, so a lookup by such a value would otherwise fail there
+    with a database error (500) instead of the ordinary answer."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and ("\x00" in scope.get("path", "") or b"\x00" in scope.get("query_string", b"")
+                                        or b"%00" in scope.get("query_string", b"")):
+            body = json.dumps({"detail": "the URL holds a NUL character (%00); no key, id or name holds one: "
+                                         "remove it"}).encode()
+            await send({"type": "http.response.start", "status": 400,
+                        "headers": [(b"content-type", b"application/json"),
+                                    (b"content-length", str(len(body)).encode())]})
+            await send({"type": "http.response.body", "body": body})
+            return
+        await self.app(scope, receive, send)

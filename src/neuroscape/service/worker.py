@@ -80,9 +80,28 @@ class WorkerPool:
             # The message goes to the job's owner (who may see its patient); the log gets the type only.
             log.info("job %d (%s) failed: %s", job["id"], job["kind"], type(exc).__name__)
             store_jobs.finish(self.store, job["id"], self.name, error=_message(exc))
+            self._audit(job, "failed")
             return
         store_jobs.finish(self.store, job["id"], self.name, result=result, result_url=url)
+        self._audit(job, "done")
         log.info("job %d (%s) done", job["id"], job["kind"])
+
+    def _audit(self, job: dict, outcome: str) -> None:
+        """A patient's job reads the patient's data and writes results (a follow-up also an import) long
+        after the request that queued it was audited: its end is an audit entry too, in the name of the
+        user who queued it."""
+        if job.get("patient_id") is None:
+            return
+        from ..store.audit import record_access
+        from ..store.users import user_by_id
+
+        try:
+            user = user_by_id(self.store, job["user_id"]) if job.get("user_id") is not None else None
+            record_access(self.store, user_id=job.get("user_id"), username=user.username if user else "(removed)",
+                          action=f"job-{outcome}:{job['kind']}", resource=f"job {job['id']}",
+                          patient_key=(job.get("params") or {}).get("patient_key"))
+        except Exception as exc:  # the store briefly unreachable: say so, and keep the worker alive
+            log.error("audit entry for the end of job %d failed: %s", job["id"], type(exc).__name__)
 
 
 def _message(exc: Exception) -> str:

@@ -102,6 +102,8 @@ def update_patient(store, user, key: str, version: int, changes: dict) -> dict:
             raise StoreError("birth_date: expected a date YYYY-MM-DD") from None
     if changes.get("notes") is not None and len(changes["notes"]) > 10000:
         raise StoreError("notes: at most 10000 characters")
+    if changes.get("notes") is not None and "\x00" in changes["notes"]:  # PostgreSQL stores no NUL in text
+        raise StoreError("notes: remove the NUL character(s) (\\u0000)")
     with Session(store.engine) as s, s.begin():
         p = visible_patient(s, user, key)
         done = s.execute(update(t.Patient).where(t.Patient.id == p.id, t.Patient.version == version)
@@ -115,7 +117,21 @@ def update_patient(store, user, key: str, version: int, changes: dict) -> dict:
 
 
 def share_patient(store, user, key: str, username: str) -> None:
-    """Share a patient with a clinician: its owner or an admin may."""
+    """Share a patient with a clinician: its owner or an admin may. Sharing twice is one share, also when two
+    requests make it at once (the loser of the insert finds the winner's share)."""
+    from sqlalchemy.exc import IntegrityError
+
+    try:
+        _share(store, user, key, username)
+    except IntegrityError:
+        with Session(store.engine) as s:
+            p = visible_patient(s, user, key)
+            if s.scalar(select(t.PatientShare.id).join(t.User, t.User.id == t.PatientShare.user_id)
+                        .where(t.PatientShare.patient_id == p.id, t.User.username == username)) is None:
+                raise
+
+
+def _share(store, user, key: str, username: str) -> None:
     with Session(store.engine) as s, s.begin():
         p = visible_patient(s, user, key)
         if user.role != "admin" and p.owner_id != user.id:

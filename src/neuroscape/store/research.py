@@ -1,7 +1,9 @@
 """De-identified cohort rows for researchers: a keyed pseudonym instead of the patient key, sex, a ten-year
 age band (90 and over pooled, as HIPAA's Safe Harbor method asks: 45 CFR 164.514(b)(2)(i)(C)), and the
 observations with times as days since the patient's first observation. Never names, birth dates, record
-identifiers, file names or patient keys."""
+identifiers, file names or patient keys. An observation's name and region are the file's free text (a FHIR
+code.text or bodySite.text can hold anything, a name too): researchers get the mapping table's label for the
+code and a region of the model's list (else "other") instead."""
 
 from __future__ import annotations
 
@@ -46,8 +48,24 @@ def cohort(store, pseudonym_key: str) -> list[dict]:
                 age = (at.date() - date.fromisoformat(p.birth_date)).days / 365.25
             rows.append({"pseudonym": pseudonym(pseudonym_key, p.id), "sex": p.sex, "age_band": age_band(age),
                          "observations": [{"day": round((_utc(o.time) - first).total_seconds() / 86400.0, 2),
-                                           "code": o.code, "name": o.name, "value": o.value, "unit": o.unit,
-                                           "censor": o.censor, "specimen": o.specimen, "region": o.region}
+                                           "code": o.code, "name": _label(o.code), "value": o.value,
+                                           "unit": o.unit, "censor": o.censor, "specimen": o.specimen,
+                                           "region": _region(o.region)}
                                           for o in obs]})
         rows.sort(key=lambda r: r["pseudonym"])  # not in creation order, which could be matched with other data
         return rows
+
+
+def _label(code: str) -> str | None:
+    from ..assess.units import is_mapped, lookup
+
+    return lookup(code).label if is_mapped(code) else None
+
+
+def _region(region: str | None) -> str | None:
+    from ..protocol.schema import REGIONS
+
+    if region is None:
+        return None
+    region = region.strip().lower()
+    return region if region in REGIONS else "other"

@@ -26,6 +26,7 @@ async def preview(request: Request, file: UploadFile = File(...), user: User = D
     filename, raw = await read_upload(file)
     summary, problems = await run_in_threadpool(import_bytes, filename, raw)
     key = summary.record.patient_id if summary is not None and summary.record is not None else None
+    await run_in_threadpool(audit, request, user, "preview", key)  # a patient's data read, though not stored
     return {"patient_key": key, "summary": _summary_json(summary), "problems": problems}
 
 

@@ -33,7 +33,8 @@ class PatientChange(BaseModel):
 
 
 class Share(BaseModel):
-    username: str = Field(..., min_length=1, max_length=100)
+    username: str = Field(..., min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._@-]+$",
+                          description="a clinician's username (letters, digits, '.', '_', '-', '@')")
 
 
 @router.get("/patients")

@@ -91,10 +91,17 @@ def upgrade() -> None:
                    f"BEGIN RAISE EXCEPTION '{_MESSAGE}'; END $$")
         op.execute("CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log "
                    "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()")
+        # TRUNCATE fires no row trigger: without these it emptied both append-only tables (the ledger's
+        # function is revision 0002's). SQLite has no TRUNCATE; its DELETE without WHERE fires the row triggers.
+        for table, function in (("audit_log", "audit_log_append_only"), ("decisions", "decisions_append_only")):
+            op.execute(f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+                       f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()")
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name != "sqlite":
+        op.execute("DROP TRIGGER decisions_no_truncate ON decisions")
+        op.execute("DROP TRIGGER audit_log_no_truncate ON audit_log")
         op.execute("DROP TRIGGER audit_log_append_only ON audit_log")
         op.execute("DROP FUNCTION audit_log_append_only()")
     for table in ("service_keys", "jobs", "audit_log", "patient_shares"):
