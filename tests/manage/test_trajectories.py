@@ -76,8 +76,8 @@ def test_the_trough_read_from_the_median_agrees_with_the_plans_band_statistic(se
         stat = plan["statistic"]["sert_trough"]
         assert trough >= stat * (1 - ROUNDING)
         assert trough == pytest.approx(stat, abs=2e-3)
-        full = scored.trajectories["sert_trough"]  # the whole grid the report draws: the same minimum
-        inside = full["times_h"] >= full["window_h"][0] - 1e-9
+        full = {k: np.asarray(scored.trajectories["sert_trough"][k]) for k in ("times_h", "median", "window_h")}
+        inside = full["times_h"] >= full["window_h"][0] - 1e-9  # the whole grid the report draws: the same minimum
         assert trough == pytest.approx(float(np.min(full["median"][inside])), rel=ROUNDING)
 
 
@@ -87,8 +87,8 @@ def test_the_stored_values_are_the_report_figures_values_at_the_kept_times(searc
     for scored, plan in zip(search.plans, search.to_dict()["plans"]):
         for kind, full_of in (("bands", scored.trajectories), ("ceilings", scored.ceiling_trajectories)):
             for key, s in plan["trajectories"][kind].items():
-                full = full_of[key]
-                breaks = (full["window_h"][0],) if kind == "bands" else ()
+                full = {k: np.asarray(full_of[key][k]) for k in ("times_h", "median", "low", "high")}
+                breaks = (full_of[key]["window_h"][0],) if kind == "bands" else ()
                 i = kept_times(full["times_h"], full["median"], MAX_POINTS, breaks)
                 grid = list(zip(*(rounded(x) for x in (full["times_h"][i] / 24.0, full["median"][i],
                                                         full["low"][i], full["high"][i]))))

@@ -29,10 +29,11 @@ LOW_Q, HIGH_Q = 0.05, 0.95  # the 90% interval the report's figure shades
 
 def spread(times_h: np.ndarray, values: np.ndarray, **about) -> dict:
     """{times_h, median, low, high, **about}: the median and the LOW_Q/HIGH_Q quantiles over the draws
-    (rows of `values`) at each time (hours from now), as arrays (a screened plan keeps them too)."""
+    (rows of `values`) at each time (hours from now), as lists."""
     v = np.atleast_2d(np.asarray(values, dtype=float))
-    return {"times_h": np.asarray(times_h, dtype=float), "median": np.median(v, axis=0),
-            "low": np.quantile(v, LOW_Q, axis=0), "high": np.quantile(v, HIGH_Q, axis=0), **about}
+    return {"times_h": np.asarray(times_h, dtype=float).tolist(), "median": np.median(v, axis=0).tolist(),
+            "low": np.quantile(v, LOW_Q, axis=0).tolist(), "high": np.quantile(v, HIGH_Q, axis=0).tolist(),
+            **about}
 
 
 def kept_times(t: np.ndarray, y: np.ndarray, max_points: int = MAX_POINTS,
