@@ -10,8 +10,9 @@ and the plan report's figure (report/plans.py) draws it from there.
 
 - at most `MAX_POINTS` times a series. The output grid holds a ladder of times after every dose (so that the
   search sees the peaks), thousands of times in 12 weeks; every `k`-th sample would alias the peaks and
-  troughs away. The time axis is cut into equal bins (a band's scoring window starts a bin) and each bin keeps
-  the times of its lowest and its highest median, with the first and the last time: the median's envelope is
+  troughs away. The time axis is cut into bins (of equal length before a band's scoring window and within it:
+  the window starts a bin) and each bin keeps the times of its lowest and its highest median, with the first
+  and the last time, and a time whose values equal both neighbours' is left out: the median's envelope is
   kept, and a band statistic read from the median over the window (its trough, its peak) is the same as on
   the whole grid. The values kept are those at the kept times (the percentiles there, not a bin's extremes).
 - floats to `SIGNIFICANT` significant digits (rounding is monotone: the median stays inside its interval).
