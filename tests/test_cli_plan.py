@@ -46,6 +46,22 @@ def searched(files):
     return folder, json.loads(res.stdout)
 
 
+def test_json_carries_each_ranked_plans_trajectories(searched):
+    """Each ranked plan's band readout over the 3 days from now (docs/management.md): the AGNP range as its band,
+    scored from day 1, in the readout's unit; the excluded candidates carry none."""
+    _, data = searched
+    for p in data["plans"]:
+        band = p["trajectories"]["bands"]["esc_trough"]
+        assert (band["quantity"], band["unit"], band["band"], band["window_days"]) == ("plasma.escitalopram",
+                                                                                      "ng/mL", [15.0, 80.0], [1.0, 3.0])
+        # the search's grid: every 2 h (and a ladder after each dose) from now to the end of the horizon
+        assert 0 <= band["days"][0] <= 2 / 24 and 3 - 2 / 24 <= band["days"][-1] <= 3 and len(band["days"]) <= 150
+        assert all(lo <= m <= hi for lo, m, hi in zip(band["p05"], band["median"], band["p95"]))
+        trough = min(m for d, m in zip(band["days"], band["median"]) if d >= 1.0)
+        assert trough >= p["statistic"]["esc_trough"] * (1 - 5e-4)  # the median of the draws' troughs: below
+    assert all("trajectories" not in e for e in data["excluded"])
+
+
 def test_malformed_profile_exits_2_naming_the_key(files):
     folder, patient, _ = files
     bad = folder / "bad.yaml"

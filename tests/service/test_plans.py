@@ -29,6 +29,10 @@ def test_a_plan_search_then_a_follow_up_through_the_api(tmp_path):
         ranks = [p["rank"] for p in plans["plans"]]
         assert ranks == list(range(1, len(ranks) + 1)) and ranks
         assert all(0.0 <= p["pta"]["joint"]["p"] <= 1.0 for p in plans["plans"])
+        # each ranked plan's trajectories travel with the stored search (docs/management.md): 4 weeks from now
+        for p in plans["plans"]:
+            band = p["trajectories"]["bands"]["sert_trough"]
+            assert band["band"] == [0.8, None] and 27.9 <= band["days"][-1] <= 28 and len(band["days"]) <= 150
         report = svc.as_("alice", "GET", plans["report_url"])
         assert report.status_code == 200 and report.headers["content-type"].startswith("text/html")
         assert "<html" in report.text.lower() and key in report.text

@@ -45,7 +45,8 @@ from ..subject import Subject
 from .draws import draws_for
 from .risk import Proportion, cvar, pta
 from .space import Candidate, Levers, PlanFactors, Regimen, plan_factors
-from .targets import TargetProfile, attainment, resolve_reference
+from .targets import TargetProfile, attainment, resolve_reference, scoring_window
+from .trajectories import compact_bands, compact_ceilings, spread
 
 DEFAULT_HORIZON_H = 12 * 7 * 24.0
 REFINE_MARGIN = 0.02  # relative: draws whose grid maximum is this close below a ceiling get their peaks resolved
@@ -81,10 +82,12 @@ class ScoredPlan:
     cvar_level: float
     ceiling_margin: dict[str, float]    # safety rule id -> highest value over draws / ceiling
     burden: Burden
-    trajectories: dict[str, dict]       # band id -> {times_h, median, low, high, unit, band}
+    # band id -> the band's readout over the plan's output grid (trajectories.spread: median, 5th-95th percentile)
+    trajectories: dict[str, dict]
     stage: str = "final"
     rank: int = 0
     pareto: bool = False
+    ceiling_trajectories: dict[str, dict] = field(default_factory=dict)  # safety rule id -> its quantity, as above
 
     def to_dict(self) -> dict:
         return {"rank": self.rank, "label": self.candidate.label, "pareto": self.pareto,
@@ -94,7 +97,9 @@ class ScoredPlan:
                 "expected_loss": _r(self.expected_loss), "cvar": _r(self.cvar), "cvar_level": self.cvar_level,
                 "ceiling_margin": {k: _r(v) for k, v in self.ceiling_margin.items()},
                 "burden": self.burden.to_dict(), "draws": self.draws, "failed_draws": self.failed_draws,
-                "stage": self.stage}
+                "stage": self.stage,
+                "trajectories": {"bands": compact_bands(self.trajectories),
+                                 "ceilings": compact_ceilings(self.ceiling_trajectories)}}
 
 
 @dataclass(frozen=True)
@@ -375,6 +380,7 @@ class _Evaluator:
         own = None  # the plan's own scenario, built when a draw's peaks are resolved
         # hard ceilings on every draw, the peaks resolved where a draw comes close
         margins: dict[str, float] = {}
+        ceiling_trajectories: dict[str, dict] = {}
         for rule in self.ceilings:
             try:
                 values = reads.read(Y, Pt, rule.quantity, rule.region)
@@ -386,6 +392,9 @@ class _Evaluator:
                 continue
             if rule.relative_to == "baseline":
                 values = values / reads.read(base_y, base_p, rule.quantity, rule.region)
+            ceiling_trajectories[rule.id] = spread(
+                times - self.now_h, values, quantity=rule.quantity, region=rule.region, relative_to=rule.relative_to,
+                unit=reads.unit(rule.quantity, rule.region, rule.relative_to), ceiling=rule.max_value)
             top = np.max(values, axis=1)
             for i in np.flatnonzero(top >= rule.max_value * (1 - REFINE_MARGIN)):
                 own = own or scenario(self.subject, plan, sc.horizon_h, model=model)
@@ -432,14 +441,15 @@ class _Evaluator:
             if not att.applies[j]:
                 continue
             t, v = series(band)  # every sample: a subsample of the peak ladder would alias the peaks
-            trajectories[band.id] = {"times_h": t.tolist(), "median": np.median(v, axis=0).tolist(),
-                                     "low": np.quantile(v, 0.05, axis=0).tolist(),
-                                     "high": np.quantile(v, 0.95, axis=0).tolist(),
-                                     "band": [band.low, band.high], "quantity": band.quantity, "region": band.region}
+            trajectories[band.id] = spread(t, v, band=[band.low, band.high], quantity=band.quantity, plus=band.plus,
+                                           region=band.region, relative_to=band.relative_to,
+                                           unit=reads.unit(band.quantity, band.region, band.relative_to),
+                                           statistic=band.statistic,
+                                           window_h=list(scoring_window(band, self.profile, self.horizon_h)))
         stats = {bid: float(np.median(att.statistic[j])) for j, bid in enumerate(att.band_ids) if att.applies[j]}
         return ScoredPlan(candidate, int(ok.size), int((~ok).sum()), band_pta, stats, float(np.mean(losses)),
                           cvar(losses, self.cvar_level), self.cvar_level, margins, _burden(candidate, self.now_h),
-                          trajectories, stage)
+                          trajectories, stage, ceiling_trajectories=ceiling_trajectories)
 
 
 class _Reads:
@@ -451,6 +461,7 @@ class _Reads:
         wanted = [(r.quantity, r.region) for r in ceilings]
         wanted += [(q, b.region) for b in profile.bands for q in (b.quantity, *b.plus)]
         self.keys: dict[tuple, object] = {}  # (quantity, region) -> readout key, None (reads 0) or the error
+        self.units = {r.key: r.unit for r in model.network.readouts}
         states, params = set(), set()
         for qr in dict.fromkeys(wanted):
             try:
@@ -465,6 +476,13 @@ class _Reads:
                 params.update(p)
         self.states = np.array(sorted(states), dtype=np.int64)
         self.parameters = np.array(sorted(params), dtype=np.intp)
+
+    def unit(self, quantity, region, relative_to=None) -> str:
+        """The unit of the values read: the readout's unit in this model, "1" for a ratio to the baseline, ""
+        for a quantity the model reads as 0 (an undosed drug's plasma level)."""
+        if relative_to == "baseline":
+            return "1"
+        return self.units.get(self.keys.get((quantity, region)), "")
 
     def read(self, Y, Pt, quantity, region) -> np.ndarray:
         """Readout values (b, T) from the recorded states Y (b, T, len(states)) and parameter columns Pt."""

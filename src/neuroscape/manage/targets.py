@@ -253,7 +253,9 @@ class Attainment:
         return total
 
 
-def _window(band: Band, profile: TargetProfile, horizon_h: float) -> tuple[float, float]:
+def scoring_window(band: Band, profile: TargetProfile, horizon_h: float) -> tuple[float, float]:
+    """The hours from now over which `band` is scored: from `from_h` (default the profile's settle_h) to `to_h`
+    (default the end of the horizon)."""
     start = profile.settle_h if band.from_h is None else band.from_h
     end = horizon_h if band.to_h is None else min(band.to_h, horizon_h)
     if not start < end:
@@ -283,7 +285,7 @@ def attainment(profile: TargetProfile, series: Series, horizon_h: float,
             for k in rows:
                 rows[k].append(None)
             continue
-        start, end = _window(band, profile, horizon_h)
+        start, end = scoring_window(band, profile, horizon_h)
         t, v = series(band)
         t, v = np.asarray(t, float), np.atleast_2d(np.asarray(v, float))
         inside = (t >= start - 1e-9) & (t <= end + 1e-9)

@@ -55,7 +55,9 @@ def _compute(store: Store, key: str, *, import_ids, observation_ids, profile, le
               "predicted_before": _predicted_before(store, previous_id, previous_assessment, record, obs_ids),
               "posterior_moved": _moves(previous_assessment, assessment),
               "phenotype_mixture": None if assessment.mixture is None else assessment.as_dict()["phenotype_mixture"],
-              "plans": [p.to_dict() for p in search.plans[:5]], "reached": search.reached,
+              # the plans' trajectories stay in the stored plan search (save_plans), not copied into the ledger
+              "plans": [{k: v for k, v in p.to_dict().items() if k != "trajectories"} for p in search.plans[:5]],
+              "reached": search.reached,
               "search_message": search.message}
     return record, obs_ids, imp_ids, assessment, search, decision, as_of, _json_ready(report)
 

@@ -1,5 +1,6 @@
 // Ranked plans side by side (GET /api/v1/plans/{id}): PTA, risk, burden and safety margins in one table, the
-// trajectories of the chosen plans against each target band (plotly), and the excluded candidates.
+// trajectories of the chosen plans against each target band and safety ceiling (plotly, from the JSON's
+// `trajectories`; the report's static figure for searches stored without them), and the excluded candidates.
 "use strict";
 
 document.addEventListener("DOMContentLoaded", () => {
@@ -54,11 +55,61 @@ document.addEventListener("DOMContentLoaded", () => {
     }
   }
 
-  const bandEdges = (band) => {
-    if (!band) return [null, null];
-    if (Array.isArray(band)) return band;
-    return [band.low ?? band.lo ?? null, band.high ?? band.hi ?? null];
+  // the plan-search JSON's trajectories (docs/management.md): per band and per trajectory ceiling, days from now
+  // and the median and 5th/95th percentiles over the posterior draws; searches stored before it have none
+  const bandsOf = (p) => (p.trajectories && p.trajectories.bands) || {};
+  const ceilingsOf = (p) => (p.trajectories && p.trajectories.ceilings) || {};
+  const idsOf = (plans, of) => {
+    const ids = [];
+    for (const p of plans) for (const k of Object.keys(of(p))) if (!ids.includes(k)) ids.push(k);
+    return ids;
   };
+  // plotly reads a few HTML-like tags in names and hover text: the labels are shown as plain text
+  const plain = (s) => String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+
+  // the values' unit as the JSON gives it: "1" is a plain number (a fraction, a ratio to the baseline)
+  const unitOf = (s) => (s.relative_to === "baseline" ? "× baseline" : s.unit && s.unit !== "1" ? s.unit : "");
+
+  function axisTitle(s) {
+    const what = [s.quantity, ...(s.plus || [])].join(" + ") + (s.region ? ", " + s.region : "");
+    return what + (unitOf(s) ? " (" + unitOf(s) + ")" : "");
+  }
+
+  // three traces a plan: the 95th percentile, the 5th filled up to it (the ribbon), the median; one legend entry
+  // (the median's) toggles the three
+  function planTraces(p, s) {
+    const colour = COLOURS[(p.rank - 1) % COLOURS.length];
+    const name = "#" + p.rank + " " + p.label;
+    const unit = unitOf(s) ? " " + unitOf(s) : "";
+    const hover = (what) => plain(name) + "<br>" + what + ": %{y:.4g}" + unit + "<br>day %{x:.2f}<extra></extra>";
+    const common = { x: s.days, mode: "lines", legendgroup: "plan-" + p.rank, name: plain(name) };
+    return [
+      { ...common, y: s.p95, line: { width: 0, color: colour }, showlegend: false,
+        hovertemplate: hover("95th percentile") },
+      { ...common, y: s.p05, line: { width: 0, color: colour }, fill: "tonexty", fillcolor: colour + "33",
+        showlegend: false, hovertemplate: hover("5th percentile") },
+      { ...common, y: s.median, line: { color: colour, width: 2 }, hovertemplate: hover("median") },
+    ];
+  }
+
+  // the y range: every value drawn and the limits shown, with a margin (an open side of a band reaches its edge)
+  const yRange = (traces, also) => {
+    const ys = traces.flatMap((t) => t.y).concat(also).filter((v) => typeof v === "number");
+    const [lo, hi] = ys.length ? [Math.min(...ys), Math.max(...ys)] : [0, 1];
+    const pad = 0.06 * (hi - lo || Math.abs(hi) || 1);
+    return [lo - pad, hi + pad];
+  };
+
+  async function figure(box, id, title, traces, shapes, ytitle, yrange) {
+    const div = el("div", { id, className: "figure", role: "img", "aria-label": title });
+    box.append(el("h3", {}, title), div);
+    await Plotly.newPlot(div, traces, {
+      margin: { t: 40, r: 10 }, height: 360, shapes, hovermode: "closest",
+      legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom" },
+      xaxis: { title: { text: "days from now" }, rangemode: "tozero" },
+      yaxis: { title: { text: plain(ytitle) }, range: yrange },
+    }, { responsive: true, displaylogo: false });
+  }
 
   // the report's static trajectory figure (the PNG after its "Ranked plans" table), for plan searches whose
   // JSON holds no trajectories; DOMParser builds an inert document, so nothing of the report runs here
@@ -70,18 +121,19 @@ document.addEventListener("DOMContentLoaded", () => {
     return src.startsWith("data:image/png;base64,") ? src : null;
   }
 
-  let figure = null;   // the report's figure, fetched once
+  let picture = null;  // the report's figure, fetched once
   let generation = 0;  // a newer choice of plans supersedes a drawing still under way
 
   async function renderTrajectories(plans, search) {
     const mine = ++generation;
     const box = clear(document.getElementById("trajectories"));
     delete box.dataset.ready;
-    const bands = [];
-    for (const p of plans) for (const b of Object.keys(p.trajectories || {})) if (!bands.includes(b)) bands.push(b);
-    if (!bands.length && search.report_url) {
-      figure = figure || reportFigure(search.report_url).catch(() => null);
-      const src = await figure;
+    const bands = idsOf(plans, bandsOf);
+    const ceilings = idsOf(plans, ceilingsOf);
+    const stored = (search.plans || []).some((p) => Object.keys(bandsOf(p)).length);
+    if (!stored && search.report_url) {
+      picture = picture || reportFigure(search.report_url).catch(() => null);
+      const src = await picture;
       if (mine !== generation) return;
       if (src) {
         box.append(el("p", {}, "The report's figure of the top plans (a static image; this plan search's data hold " +
@@ -92,38 +144,33 @@ document.addEventListener("DOMContentLoaded", () => {
         return;
       }
     }
-    document.getElementById("traj-empty").hidden = bands.length > 0;
-    const now = search.now_h || 0;
+    document.getElementById("traj-empty").hidden = stored;
     for (const b of bands) {
       if (mine !== generation) return;
-      const div = el("div", { className: "figure", role: "img", "aria-label": "Trajectories of " + b });
-      box.append(el("h3", {}, b), div);
-      const traces = [];
-      let unit = "";
-      let edges = [null, null];
-      plans.forEach((p) => {
-        const tr = (p.trajectories || {})[b];
-        if (!tr) return;
-        const colour = COLOURS[(p.rank - 1) % COLOURS.length];
-        const x = tr.times_h.map((t) => (t - now) / 24);
-        unit = tr.unit || unit;
-        edges = bandEdges(tr.band);
-        traces.push({ x, y: tr.high, mode: "lines", line: { width: 0, color: colour }, showlegend: false,
-          hoverinfo: "skip", legendgroup: p.label });
-        traces.push({ x, y: tr.low, mode: "lines", line: { width: 0, color: colour }, fill: "tonexty",
-          fillcolor: colour + "33", showlegend: false, hoverinfo: "skip", legendgroup: p.label });
-        traces.push({ x, y: tr.median, mode: "lines", line: { color: colour }, name: "#" + p.rank + " " + p.label,
-          legendgroup: p.label });
-      });
-      const shapes = [];
-      if (edges[0] !== null || edges[1] !== null) {
-        shapes.push({ type: "rect", xref: "paper", x0: 0, x1: 1, yref: "y", y0: edges[0] ?? 0,
-          y1: edges[1] ?? Math.max(...traces.flatMap((t) => t.y)), fillcolor: "#2ca02c", opacity: 0.12, line: { width: 0 } });
+      const shown = plans.filter((p) => bandsOf(p)[b]);
+      const first = bandsOf(shown[0])[b];
+      const traces = shown.flatMap((p) => planTraces(p, bandsOf(p)[b]));
+      const [lo, hi] = first.band || [null, null];
+      const yrange = yRange(traces, [lo, hi]);
+      // the target band (an open side reaches the plot's edge), then the time before its scoring window
+      const shapes = [{ type: "rect", xref: "paper", x0: 0, x1: 1, yref: "y", y0: lo ?? yrange[0], y1: hi ?? yrange[1],
+        fillcolor: "#2ca02c", opacity: 0.18, line: { width: 0 }, layer: "below" }];
+      if (first.window_days && first.window_days[0] > 0) {
+        shapes.push({ type: "rect", xref: "x", x0: 0, x1: first.window_days[0], yref: "paper", y0: 0, y1: 1,
+          fillcolor: "#999999", opacity: 0.08, line: { width: 0 }, layer: "below" });
       }
-      await Plotly.newPlot(div, traces, {
-        margin: { t: 10, r: 10 }, height: 320, shapes, xaxis: { title: { text: "days from now" } },
-        yaxis: { title: { text: b + (unit ? " (" + unit + ")" : "") } }, legend: { orientation: "h" },
-      }, { responsive: true, displaylogo: false });
+      await figure(box, "traj-" + b, "Target band " + b + " (" + (lo ?? "−∞") + " to " + (hi ?? "∞") + ", " +
+        first.statistic + " over the window)", traces, shapes, axisTitle(first), yrange);
+    }
+    for (const c of ceilings) {
+      if (mine !== generation) return;
+      const shown = plans.filter((p) => ceilingsOf(p)[c]);
+      const first = ceilingsOf(shown[0])[c];
+      const traces = shown.flatMap((p) => planTraces(p, ceilingsOf(p)[c]));
+      const shapes = [{ type: "line", xref: "paper", x0: 0, x1: 1, yref: "y", y0: first.ceiling, y1: first.ceiling,
+        line: { color: "#d62728", width: 2, dash: "dash" } }];
+      await figure(box, "ceiling-" + c, "Safety ceiling " + c + " (at most " + first.ceiling + ")", traces, shapes,
+        axisTitle(first), yRange(traces, [first.ceiling]));
     }
     if (mine === generation) box.dataset.ready = "true";
   }
