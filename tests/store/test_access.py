@@ -158,6 +158,21 @@ def test_the_command_line_keeps_working_on_keys_and_names_owned_patients_qualifi
     assert store.patient("ward~7")["patient"] == "ward~7" and store.patient("~ward~7")["patient"] == "ward~7"
 
 
+def test_a_follow_up_goes_into_the_patient_it_names(db_url):
+    store, u = _store(db_url)
+    ids = {who: _save(store, u[who]).patient_id for who in ("alice", "bob")}
+    share_patient(store, u["alice"], "anna", "bob")
+    later = read_patient(ANNA)
+    saved = store.save_record(later, raw=b"follow-up", filename="later.json", writer=u["bob"], into="alice~anna")
+    assert saved.patient_id == ids["alice"] and saved.new_import
+    with pytest.raises(NotVisible):  # carol may not see alice's patient: not even a follow-up
+        store.save_record(later, raw=b"follow-up 2", filename="later.json", writer=u["carol"], into="alice~anna")
+    store.save_record(read_patient(EXAMPLES / "ben-records.csv"), raw=b"ben", filename="ben.csv")
+    with pytest.raises(StoreError, match="later.json is for patient 'anna', not 'ben'"):
+        store.save_record(later, raw=b"follow-up 3", filename="later.json", into="~ben")
+    assert [len(store.patient(ref)["imports"]) for ref in ("alice~anna", "bob~anna")] == [2, 1]
+
+
 def test_pseudonyms_differ_for_two_patients_with_one_key(db_url):
     store, u = _store(db_url)
     for who in ("alice", "bob", None):
