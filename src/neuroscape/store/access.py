@@ -142,7 +142,10 @@ def qualified_patient(s: Session, ref: str, visible=None) -> t.Patient | None:
 
 def resolve(s: Session, user, ref: str) -> t.Patient:
     """The patient `ref` names for `user` (None: the command line), by the rule in this module's docstring.
-    NotVisible when it names none the caller may see; AmbiguousKey when a bare key names several."""
+    NotVisible when it names none the caller may see; AmbiguousKey when a bare key names several. A PatientRef
+    (already resolved) is taken as its qualified form, so that it too is accepted wherever a key is."""
+    if isinstance(ref, PatientRef):
+        ref = ref.qualified
     if not isinstance(ref, str) or not 0 < len(ref) <= MAX_REF:
         raise NotVisible()
     visible = visible_clause(user)
