@@ -78,9 +78,10 @@ class PatientRef:
 
 
 def _in_home(user, owner_id: int | None) -> bool:
-    if user is None or user.role == "admin":
-        return owner_id is None
-    return user.role == "clinician" and owner_id == user.id
+    try:
+        return owner_id == home_owner(user)
+    except PermissionError:  # a researcher has no home scope
+        return False
 
 
 def visible_clause(user):
@@ -102,7 +103,8 @@ def home_owner(user) -> int | None:
     return user.id
 
 
-def _home_clause(user):
+def home_clause(user):
+    """A WHERE clause on t.Patient selecting the caller's home scope (home_owner)."""
     owner = home_owner(user)
     return t.Patient.owner_id.is_(None) if owner is None else t.Patient.owner_id == owner
 
@@ -115,7 +117,7 @@ def ref_of(s: Session, p: t.Patient) -> PatientRef:
     return PatientRef(p.id, p.key, _owner_name(s, p), p.owner_id)
 
 
-def _owner_names(s: Session) -> dict[int, str]:
+def owner_names(s: Session) -> dict[int, str]:
     return dict(s.execute(select(t.User.id, t.User.username)).all())
 
 
@@ -152,8 +154,8 @@ def resolve(s: Session, user, ref: str) -> t.Patient:
     found = qualified_patient(s, ref, visible)
     if found is not None:
         return found
-    if user is None or user.role in ("admin", "clinician"):
-        home = s.scalar(select(t.Patient).where(t.Patient.key == ref, _home_clause(user)))
+    if user is None or user.role in ("admin", "clinician"):  # those with a home scope (home_owner)
+        home = s.scalar(select(t.Patient).where(t.Patient.key == ref, home_clause(user)))
         if home is not None:
             return home
     candidates = s.scalars(select(t.Patient).where(t.Patient.key == ref, visible).order_by(t.Patient.id)).all()
@@ -206,7 +208,7 @@ def list_patients(store, user) -> list[dict]:
         n = {name: counts(s, table) for name, table in (
             ("n_imports", t.RecordImport), ("n_observations", t.Observation), ("n_assessments", t.Assessment),
             ("n_plans", t.PlanSearchRow))}
-        names = _owner_names(s)
+        names = owner_names(s)
         refs = [PatientRef(p.id, p.key, names.get(p.owner_id), p.owner_id) for p in rows]
         return [{"key": p.key, "ref": r.ref_for(user), "owner": r.owner, "sex": p.sex, "age_years": p.age_years,
                  "version": p.version, **{name: c.get(p.id, 0) for name, c in n.items()}}

@@ -16,7 +16,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from . import tables as t
-from .access import NotVisible, PatientRef, home_owner, ref_of, resolve
+from .access import NotVisible, PatientRef, home_clause, home_owner, owner_names, ref_of, resolve
 from .common import StoreError, _now, _utc  # noqa: F401  (StoreError: imported from here by callers)
 from .url import database_url, safe_url
 
@@ -139,9 +139,8 @@ class Store:
                                          "nothing was imported")
                 else:
                     owner = home_owner(writer)
-                    patient = s.scalar(select(t.Patient).where(
-                        t.Patient.key == record.patient_id,
-                        t.Patient.owner_id.is_(None) if owner is None else t.Patient.owner_id == owner))
+                    patient = s.scalar(select(t.Patient).where(t.Patient.key == record.patient_id,
+                                                               home_clause(writer)))
                 if patient is None:
                     patient = t.Patient(key=record.patient_id, sex=record.sex, owner_id=owner,
                                         birth_date=record.birth_date.isoformat() if record.birth_date else None,
@@ -243,7 +242,7 @@ class Store:
             n = {name: counts(s, table) for name, table in (
                 ("imports", t.RecordImport), ("observations", t.Observation), ("assessments", t.Assessment),
                 ("plan_searches", t.PlanSearchRow))}
-            names = dict(s.execute(select(t.User.id, t.User.username)).all())
+            names = owner_names(s)
             rows = []
             for p in s.scalars(select(t.Patient).order_by(t.Patient.key, t.Patient.id)):
                 ref = PatientRef(p.id, p.key, names.get(p.owner_id), p.owner_id)
