@@ -178,3 +178,23 @@ def test_a_bad_or_oversized_cohort_is_refused_before_it_is_queued(sqlite_service
         r = svc.as_("alice", "POST", "/api/v1/cohort-runs", content=text, headers={"Content-Type": "text/plain"})
         assert r.status_code == 422 and words in r.json()["detail"], (text, r.text)
     assert store_jobs.latest_of_kind(svc.client.app.state.store, "cohort") is None
+
+
+def test_a_job_runs_on_the_patient_its_reference_named(tmp_path):
+    # alice and bob both hold a patient "anna": bob's assessment must calibrate and be stored for his own
+    svc = make_service(f"sqlite:///{tmp_path / 'k.db'}")
+    with svc.client:
+        for who in ("alice", "bob"):
+            assert svc.upload(who).status_code == 201
+        r = svc.as_("bob", "POST", "/api/v1/patients/anna/assessments", json={"method": "laplace", "seed": 2})
+        assert r.status_code == 202, r.text
+        job = wait(svc, "bob", r.json()["job_id"])
+        assert job["status"] == "done", job["message"]
+        assert svc.as_("alice", "GET", f"/api/v1/jobs/{job['id']}").status_code == 404
+        assert svc.as_("alice", "GET", job["result_url"]).status_code == 404
+        assert svc.as_("bob", "GET", job["result_url"]).json()["patient_ref"] == "anna"
+        assert len(svc.as_("bob", "GET", "/api/v1/patients/anna").json()["assessments"]) == 1
+        assert svc.as_("alice", "GET", "/api/v1/patients/anna").json()["assessments"] == []
+        assert svc.as_("admin", "GET", job["result_url"]).json()["patient_ref"] == "bob~anna"
+        reads = svc.as_("admin", "GET", "/api/v1/audit?patient=bob~anna&limit=10000").json()["items"]
+        assert ("bob", "job:assessment") in {(e["username"], e["action"]) for e in reads}

@@ -108,10 +108,77 @@ def test_two_concurrent_updates_from_one_version_one_wins_one_gets_409(service):
     assert (final["notes"], final["version"]) == (f"n{winner}", 2)
 
 
-def test_importing_into_another_clinicians_patient_is_refused(service):
-    service.upload("alice")
-    raw = (EXAMPLES / "anna-fhir.json").read_bytes() + b"\n"  # other bytes, same patient
-    r = service.upload("bob", raw=raw)
-    assert r.status_code == 404
-    [item] = service.as_("admin", "GET", "/api/v1/patients").json()["items"]
-    assert item["n_imports"] == 1
+def _without_import_id(body: dict) -> dict:
+    return {k: v for k, v in body.items() if k != "import_id"}  # a store-wide sequence, whoever imports
+
+
+def test_importing_another_clinicians_patient_id_answers_exactly_like_a_fresh_id(service):
+    fresh = service.upload("alice")  # anna's id is new to the store here
+    assert fresh.status_code == 201
+    alice_before = service.as_("alice", "GET", "/api/v1/patients/anna").json()
+    taken = service.upload("bob")  # the same file: an id alice holds
+    assert taken.status_code == 201 and _without_import_id(taken.json()) == _without_import_id(fresh.json())
+    # bob's import made bob's own patient; alice's patient, observations and version are untouched
+    assert service.as_("alice", "GET", "/api/v1/patients/anna").json() == alice_before
+    mine = service.as_("bob", "GET", "/api/v1/patients/anna").json()
+    assert (mine["owner"], mine["ref"], mine["version"], len(mine["imports"])) == ("bob", "anna", 1, 1)
+    assert len(mine["observations"]) == len(alice_before["observations"])
+    assert {o["id"] for o in mine["observations"]}.isdisjoint(o["id"] for o in alice_before["observations"])
+    # and bob still cannot read alice's: her patient, qualified, answers as a patient that does not exist
+    missing = service.as_("bob", "GET", "/api/v1/patients/alice~nobody")
+    for ref in ("alice~anna", "alice~nobody", "nobody"):
+        r = service.as_("bob", "GET", f"/api/v1/patients/{ref}")
+        assert (r.status_code, r.json()) == (404, missing.json())
+    assert [(p["ref"], p["owner"]) for p in service.as_("bob", "GET", "/api/v1/patients").json()["items"]] == [
+        ("anna", "bob")]
+
+
+def test_an_import_does_not_claim_an_ownerless_patient(service):
+    from neuroscape.io.patient import read_patient
+    from neuroscape.store import open_store
+
+    path = EXAMPLES / "anna-fhir.json"
+    cli = open_store(service.url)  # the command line stores anna without an owner
+    cli.save_record(read_patient(path), raw=path.read_bytes(), filename=path.name)
+    cli.engine.dispose()
+    assert service.upload("alice").status_code == 201
+    assert service.as_("alice", "GET", "/api/v1/patients/~anna").status_code == 404
+    items = service.as_("admin", "GET", "/api/v1/patients").json()["items"]
+    assert [(p["ref"], p["owner"], p["n_imports"]) for p in items] == [("anna", None, 1), ("alice~anna", "alice", 1)]
+
+
+def test_an_ambiguous_key_answers_409_naming_the_qualified_forms(service):
+    for who in ("alice", "bob"):
+        assert service.upload(who).status_code == 201
+    r = service.as_("admin", "GET", "/api/v1/patients/anna")
+    assert r.status_code == 409 and "alice~anna, bob~anna" in r.json()["detail"]
+    assert service.as_("admin", "PATCH", "/api/v1/patients/anna", json={"version": 1, "notes": "x"}).status_code == 409
+    r = service.as_("admin", "GET", "/api/v1/patients/bob~anna")
+    assert r.status_code == 200 and (r.json()["owner"], r.json()["ref"]) == ("bob", "bob~anna")
+    assert [p["ref"] for p in service.as_("admin", "GET", "/api/v1/patients").json()["items"]] == [
+        "alice~anna", "bob~anna"]
+    changed = service.as_("admin", "PATCH", "/api/v1/patients/bob~anna", json={"version": 1, "notes": "seen"})
+    assert changed.status_code == 200 and changed.json()["version"] == 2
+    assert service.as_("alice", "GET", "/api/v1/patients/anna").json()["version"] == 1
+    # a clinician with shares of one key from two owners: likewise
+    assert service.as_("admin", "POST", "/api/v1/users", json={"username": "carol", "role": "clinician",
+                                                             "password": "carol's long pass phrase"}).status_code == 201
+    service.tokens.pop("carol", None)
+    carol = service.client.post("/api/v1/auth/token", data={"username": "carol",
+                                                             "password": "carol's long pass phrase"})
+    headers = {"Authorization": f"Bearer {carol.json()['access_token']}"}
+    for who in ("alice", "bob"):
+        assert service.as_(who, "POST", "/api/v1/patients/anna/shares", json={"username": "carol"}).status_code == 201
+    r = service.client.get("/api/v1/patients/anna", headers=headers)
+    assert r.status_code == 409 and "alice~anna, bob~anna" in r.json()["detail"]
+    r = service.client.get("/api/v1/patients/alice~anna", headers=headers)
+    assert r.status_code == 200 and r.json()["owner"] == "alice" and r.json()["version"] == 1
+    listed = service.client.get("/api/v1/patients", headers=headers).json()["items"]
+    assert [(p["ref"], p["owner"]) for p in listed] == [("alice~anna", "alice"), ("bob~anna", "bob")]
+    # the audit log names each patient exactly: the qualified filter, and each entry's `patient`
+    items = service.as_("admin", "GET", "/api/v1/audit?patient=bob~anna").json()["items"]
+    assert {e["patient"] for e in items} == {"bob~anna"} and ("admin", "update") in {
+        (e["username"], e["action"]) for e in items}
+    assert ("carol", "read") not in {(e["username"], e["action"]) for e in items}
+    both = service.as_("admin", "GET", "/api/v1/audit?patient=anna").json()["items"]
+    assert {e["patient"] for e in both} == {"alice~anna", "bob~anna"}

@@ -44,7 +44,7 @@ def list_patients(as_json: bool = typer.Option(False, "--json", help="print the 
     for col in ("patient", "sex", "imports", "observations", "assessments", "plan searches"):
         table.add_column(col, no_wrap=True)
     for r in rows:
-        table.add_row(escape(r["patient"]), r["sex"], str(r["imports"]), str(r["observations"]),
+        table.add_row(escape(r["ref"]), r["sex"], str(r["imports"]), str(r["observations"]),
                       str(r["assessments"]), str(r["plan_searches"]))
     console.print(table)
     if not rows:

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError as SQLAlchemyDataError
 
 from ..errors import DataError, NeuroscapeError
-from ..store.access import NotVisible, StaleVersion
+from ..store.access import AmbiguousKey, NotVisible, StaleVersion
 
 
 def _answer(status: int, detail) -> JSONResponse:
@@ -39,8 +39,8 @@ def install(app: FastAPI) -> None:
         return _answer(422, "a value in the request cannot be stored: text holding a NUL character, or longer "
                             "than its field allows; remove it or shorten it")
 
-    # Starlette picks the handler by the exception's class hierarchy, so NotVisible/StaleVersion (DataErrors)
-    # keep their own status and every other library error is a 422.
-    for kind, status in ((NotVisible, 404), (StaleVersion, 409), (PermissionError, 403), (DataError, 422),
-                         (NeuroscapeError, 422)):
+    # Starlette picks the handler by the exception's class hierarchy, so NotVisible/StaleVersion/AmbiguousKey
+    # (DataErrors) keep their own status and every other library error is a 422.
+    for kind, status in ((NotVisible, 404), (StaleVersion, 409), (AmbiguousKey, 409), (PermissionError, 403),
+                         (DataError, 422), (NeuroscapeError, 422)):
         app.add_exception_handler(kind, _status(status))

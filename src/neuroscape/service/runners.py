@@ -17,7 +17,19 @@ Progress = Callable[[float, str], None]
 
 
 def run_job(store, settings, job: dict, progress: Progress) -> tuple[dict, str | None]:
-    return RUNNERS[job["kind"]](store, settings, job["params"], progress)
+    params = job["params"]
+    if job.get("patient_id") is not None:
+        # The patient the job was queued for, by its store id: its key alone may name another patient as well
+        # (keys are unique per owner only). `patient_ref` is its qualified OWNER~KEY, exact for the store.
+        from ..store.access import patient_ref_by_id
+
+        params = {**params, "patient_ref": patient_ref_by_id(store, job["patient_id"]).qualified}
+    return RUNNERS[job["kind"]](store, settings, params, progress)
+
+
+def _patient(params: dict) -> tuple[str, str]:
+    """(the patient's key, the reference that names exactly it) of a patient's job."""
+    return params["patient_key"], params.get("patient_ref", params["patient_key"])
 
 
 def _json_ready(value):
@@ -40,9 +52,9 @@ def _plain(v):
 def _assessment(store, settings, params: dict, progress: Progress):
     from ..assess.run import assess
 
-    key = params["patient_key"]
+    key, ref = _patient(params)
     progress(0.05, "reading the stored record")
-    record, _, import_ids = store.record(key)
+    record, _, import_ids = store.record(ref)
     progress(0.1, f"calibrating ({params['method']})")
     limits = {"max_seconds": float(params.get("max_seconds", 300.0))} if params["method"] == "mcmc" else {}
     result = assess(record, method=params["method"], samples=int(params.get("samples", settings.assessment_samples)),
@@ -97,12 +109,12 @@ def _plan(store, settings, params: dict, progress: Progress):
     from ..assess.run import assess
     from ..manage.search import optimise
 
-    key, seed = params["patient_key"], int(params["seed"])
+    (key, ref), seed = _patient(params), int(params["seed"])
     profile = profile_from(params["targets"])
     levers = levers_from(params.get("levers") or {})
     draws = int(params.get("draws", 100))
     progress(0.02, "reading the stored record")
-    record, _, import_ids = store.record(key)
+    record, _, import_ids = store.record(ref)
     progress(0.05, "calibrating")
     assessment = assess(record, seed=seed)
     progress(0.15, "searching plans")
@@ -143,16 +155,18 @@ def _plans_report(settings, search, assessment, search_settings) -> Path:
 def _followup(store, settings, params: dict, progress: Progress):
     from ..store.followup import replan
 
-    key = params["patient_key"]
+    from urllib.parse import quote
+
+    key, ref = _patient(params)
     profile = profile_from(params["targets"]) if params.get("targets") else None
     progress(0.05, "importing the follow-up file and re-planning")
     with tempfile.TemporaryDirectory(prefix="neuroscape-followup-") as folder:
         path = Path(folder) / params["filename"]
         path.write_bytes(base64.b64decode(params["raw_base64"]))
-        result = replan(store, key, path, profile=profile, levers=levers_from(params.get("levers") or {}),
+        result = replan(store, ref, path, profile=profile, levers=levers_from(params.get("levers") or {}),
                         draws=int(params.get("draws", 50)),
                         seed=int(params.get("seed", 0)), horizon_h=float(params.get("horizon_days", 84.0)) * 24.0)
-    return _json_ready({"patient_key": key, **result.to_dict()}), f"/api/v1/patients/{key}"
+    return _json_ready({"patient_key": key, **result.to_dict()}), f"/api/v1/patients/{quote(ref, safe='~@')}"
 
 
 def parse_protocol_text(text: str):

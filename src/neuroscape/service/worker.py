@@ -99,7 +99,7 @@ class WorkerPool:
             user = user_by_id(self.store, job["user_id"]) if job.get("user_id") is not None else None
             record_access(self.store, user_id=job.get("user_id"), username=user.username if user else "(removed)",
                           action=f"job-{outcome}:{job['kind']}", resource=f"job {job['id']}",
-                          patient_key=(job.get("params") or {}).get("patient_key"))
+                          patient_key=(job.get("params") or {}).get("patient_key"), patient_id=job["patient_id"])
         except Exception as exc:  # the store briefly unreachable: say so, and keep the worker alive
             log.error("audit entry for the end of job %d failed: %s", job["id"], type(exc).__name__)
 

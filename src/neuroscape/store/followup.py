@@ -144,6 +144,9 @@ def replan(store: Store, patient: str, new_file: str | Path | None, *, profile=N
     guards = guards or default_guard_rails()
     levers = levers or Levers()
     known = store.patient(patient)  # an unknown patient fails here, with the closest ids
+    # From here on the reference that names exactly this patient: a bare key could name another one once a
+    # patient with the same key appears elsewhere (keys are unique per owner only).
+    patient, key = known["ref"], known["patient"]
     if profile is None:
         if not known["plan_searches"]:
             raise DataError(f"patient {patient!r} has no stored plan search to take the targets from; give a "
@@ -154,10 +157,10 @@ def replan(store: Store, patient: str, new_file: str | Path | None, *, profile=N
     if new_file is not None:
         path = Path(new_file)
         record = read_patient(path)
-        if record.patient_id != patient:
-            raise DataError(f"{path.name} is for patient {record.patient_id!r}, not {patient!r}: nothing was "
+        if record.patient_id != key:
+            raise DataError(f"{path.name} is for patient {record.patient_id!r}, not {key!r}: nothing was "
                             "imported")
-        store.save_record(record, raw=path.read_bytes(), filename=path.name)
+        store.save_record(record, raw=path.read_bytes(), filename=path.name, into=patient)
     previous = store.latest_assessment(patient)  # only its summary: not every stored file and draw
     previous_id, previous_summary = previous if previous is not None else (None, None)
     changes = [d for d in store.decisions(patient) if d["action"] == "change"]
@@ -201,7 +204,7 @@ def replay(store: Store, decision_id: int) -> FollowUp:
     previous = store.assessment_summary(inp["previous_assessment"]) if inp.get("previous_assessment") else None
     last = inp.get("last_change")
     record, obs_ids, imp_ids, assessment, search, decision, as_of, report = _compute(
-        store, d["patient"], import_ids=inp["import_ids"], observation_ids=inp["observation_ids"],
+        store, d["patient_ref"], import_ids=inp["import_ids"], observation_ids=inp["observation_ids"],
         profile=parse_profile(inp["profile"]), levers=_levers_of(inp["levers"]),
         guards=GuardRails(**inp["guard_rails"]), draws=inp["draws"], seed=inp["seed"], horizon_h=inp["horizon_h"],
         last_change=None if last is None else datetime.fromisoformat(last), previous_assessment=previous,

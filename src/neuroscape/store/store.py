@@ -16,7 +16,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from . import tables as t
-from .access import can_see
+from .access import NotVisible, PatientRef, home_clause, home_owner, owner_names, ref_of, resolve
 from .common import StoreError, _now, _utc  # noqa: F401  (StoreError: imported from here by callers)
 from .url import database_url, safe_url
 
@@ -50,10 +50,6 @@ def _decision(d) -> dict:
             "plan_search_id": d.plan_search_id, "inputs": d.inputs, "report": d.report}
 
 
-def _may_write(s: Session, writer, patient) -> bool:
-    return can_see(s, writer, patient.id)
-
-
 def _npy(a: np.ndarray) -> bytes:
     buf = io.BytesIO()
     np.save(buf, np.ascontiguousarray(a), allow_pickle=False)
@@ -71,9 +67,27 @@ def migrate(engine: Engine) -> None:
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as conn:
+        if sqlite:
+            # A revision that copies a table (SQLite cannot drop a constraint in place: 0004) drops the original,
+            # which fails while foreign keys are enforced and other tables reference its rows. The pragma is a
+            # no-op inside a transaction, so it is set before the migrations' one; every reference is checked
+            # before that commits instead.
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            conn.commit()
+        try:
+            with conn.begin():
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+                broken = conn.exec_driver_sql("PRAGMA foreign_key_check").all() if sqlite else []
+                if broken:
+                    raise StoreError(f"the store's upgrade would leave {len(broken)} broken references (first: "
+                                     f"table {broken[0][0]}, row {broken[0][1]}); nothing was changed")
+        finally:
+            if sqlite:
+                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                conn.commit()
 
 
 def open_store(url: str | None = None, *, upgrade: bool = True) -> "Store":
@@ -108,29 +122,31 @@ class Store:
         return safe_url(str(self.engine.url.render_as_string(hide_password=False)))
 
     # -- writes -----------------------------------------------------------------------------------
-    def save_record(self, record, *, raw: bytes, filename: str, writer=None) -> Saved:
+    def save_record(self, record, *, raw: bytes, filename: str, writer=None, into: str | None = None) -> Saved:
         """Store an imported record: the patient (created on first sight), the file's bytes and what was
         read from it, and its observations (those already stored for this patient are not repeated).
-        `writer` (a service user) becomes a new patient's owner, and may add to an existing patient only when
-        it may see it (store/access.py); checked in the same transaction as the write."""
+        The patient is the writer's own with the record's key (store/access.py: a clinician's own patients;
+        for an admin or the command line, `writer` None, the ownerless ones), never another owner's: an
+        import cannot tell whether someone else holds that key. `into` (a reference, as `resolve` reads it
+        for `writer`) adds to that existing patient instead, whose key must be the record's (a follow-up)."""
         digest = hashlib.sha256(raw).hexdigest()
         try:
             with Session(self.engine) as s, s.begin():
-                patient = s.scalar(select(t.Patient).where(t.Patient.key == record.patient_id))
+                if into is not None:
+                    patient = resolve(s, writer, into)
+                    if patient.key != record.patient_id:
+                        raise StoreError(f"{filename} is for patient {record.patient_id!r}, not {patient.key!r}: "
+                                         "nothing was imported")
+                else:
+                    owner = home_owner(writer)
+                    patient = s.scalar(select(t.Patient).where(t.Patient.key == record.patient_id,
+                                                               home_clause(writer)))
                 if patient is None:
-                    patient = t.Patient(key=record.patient_id, sex=record.sex,
+                    patient = t.Patient(key=record.patient_id, sex=record.sex, owner_id=owner,
                                         birth_date=record.birth_date.isoformat() if record.birth_date else None,
                                         age_years=record.age_years, created_at=_now())
                     s.add(patient)
                     s.flush()
-                    if writer is not None:
-                        from .access import claim_patient
-
-                        claim_patient(s, patient, writer.id if writer.role != "admin" else None)
-                elif writer is not None and not _may_write(s, writer, patient):
-                    from .access import NotVisible
-
-                    raise NotVisible()
                 elif patient.sex != record.sex:
                     raise StoreError(f"patient {record.patient_id!r} is stored as {patient.sex}, but {filename} "
                                      f"says {record.sex}: correct the file, or import it under another patient id")
@@ -214,7 +230,11 @@ class Store:
             raise StoreError(f"the plans were not stored (nothing was changed): {exc}") from None
 
     # -- reads ------------------------------------------------------------------------------------
+    # The command line's view: every patient. A key is read by store/access.py's rule for a caller without a
+    # user: an ownerless patient with that key first, else the one patient with it, else OWNER~KEY is needed.
     def patients(self) -> list[dict]:
+        """Every patient with counts; `ref` names it for the command line (the key for an ownerless patient,
+        OWNER~KEY for one a clinician owns), `owner` is its owner's username."""
         def counts(s, table) -> dict[int, int]:  # one grouped count per table, not one query per patient
             return dict(s.execute(select(table.patient_id, func.count()).group_by(table.patient_id)).all())
 
@@ -222,12 +242,20 @@ class Store:
             n = {name: counts(s, table) for name, table in (
                 ("imports", t.RecordImport), ("observations", t.Observation), ("assessments", t.Assessment),
                 ("plan_searches", t.PlanSearchRow))}
-            return [{"patient": p.key, "sex": p.sex, **{name: c.get(p.id, 0) for name, c in n.items()},
-                     "created_at": _utc(p.created_at).isoformat()}
-                    for p in s.scalars(select(t.Patient).order_by(t.Patient.key))]
+            names = owner_names(s)
+            rows = []
+            for p in s.scalars(select(t.Patient).order_by(t.Patient.key, t.Patient.id)):
+                ref = PatientRef(p.id, p.key, names.get(p.owner_id), p.owner_id)
+                rows.append({"patient": p.key, "ref": ref.ref_for(None), "owner": ref.owner, "sex": p.sex,
+                             **{name: c.get(p.id, 0) for name, c in n.items()},
+                             "created_at": _utc(p.created_at).isoformat()})
+            return rows
 
     def _patient(self, s: Session, key: str) -> t.Patient:
-        p = s.scalar(select(t.Patient).where(t.Patient.key == key))
+        try:
+            p = resolve(s, None, key)
+        except NotVisible:
+            p = None
         if p is None:
             import difflib
 
@@ -245,7 +273,9 @@ class Store:
 
         with Session(self.engine) as s:
             p = self._patient(s, key)
-            out = {"patient": p.key, "sex": p.sex, "birth_date": p.birth_date, "age_years": p.age_years,
+            ref = ref_of(s, p)
+            out = {"patient": p.key, "ref": ref.ref_for(None), "owner": ref.owner, "sex": p.sex,
+                   "birth_date": p.birth_date, "age_years": p.age_years,
                    "created_at": _utc(p.created_at).isoformat(), "imports": [], "observations": [], "assessments": [],
                    "plan_searches": []}
             for imp in p.imports:
@@ -354,7 +384,8 @@ class Store:
             if d is None:
                 raise StoreError(f"no decision {decision_id} in the ledger (neuroscape patients show ID lists them)")
             out = _decision(d)
-            out["patient"] = s.get(t.Patient, d.patient_id).key
+            ref = ref_of(s, s.get(t.Patient, d.patient_id))
+            out["patient"], out["patient_ref"] = ref.key, ref.ref_for(None)
             return out
 
     def latest_assessment(self, key: str) -> tuple[int, dict] | None:

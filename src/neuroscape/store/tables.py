@@ -12,11 +12,13 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -29,7 +31,9 @@ class Patient(Base):
     __tablename__ = "patients"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    key: Mapped[str] = mapped_column(String(200), unique=True)  # the record's patient_id
+    # The record's patient_id: unique per owner, not store-wide (migration 0004), so that a clinician's import
+    # can never collide with, and so detect, another clinician's patient (store/access.py resolves keys).
+    key: Mapped[str] = mapped_column(String(200), index=True)
     sex: Mapped[str] = mapped_column(String(10))
     birth_date: Mapped[Optional[str]] = mapped_column(String(10))
     age_years: Mapped[Optional[float]] = mapped_column(Float)
@@ -40,6 +44,16 @@ class Patient(Base):
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     notes: Mapped[Optional[str]] = mapped_column(Text)
     imports: Mapped[list["RecordImport"]] = relationship(back_populates="patient", order_by="RecordImport.id")
+    # One key per owner, and one among the ownerless patients (the command line's and admins' scope). A plain
+    # UNIQUE (owner_id, key) cannot do the second: SQLite and PostgreSQL (before 15's NULLS NOT DISTINCT) treat
+    # NULLs as distinct, so ownerless duplicates would pass. A partial unique index on the ownerless rows does
+    # it on both, and keeps owner_id the one place that says who owns a patient (no second scope column to
+    # keep in step with it).
+    __table_args__ = (
+        Index("uq_patients_owner_key", "owner_id", "key", unique=True),
+        Index("uq_patients_ownerless_key", "key", unique=True, sqlite_where=text("owner_id IS NULL"),
+              postgresql_where=text("owner_id IS NULL")),
+    )
 
 
 class RecordImport(Base):
@@ -179,6 +193,9 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(50))    # read | create | update | share | import | job ...
     resource: Mapped[str] = mapped_column(String(300))  # e.g. GET /api/v1/patients/{key}
     patient_key: Mapped[Optional[str]] = mapped_column(String(200), index=True)
+    # The patient's store id (migration 0004): keys are unique per owner only, so the key alone can name
+    # several patients. Not a foreign key, like the names above: the log outlives what it describes.
+    patient_id: Mapped[Optional[int]] = mapped_column(Integer, index=True)
 
 
 class Job(Base):

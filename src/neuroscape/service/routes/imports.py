@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import JSONResponse
 
+from ...store.access import patient_ref_by_id
 from ...store.users import User
 from ..audit import audit
 from ..auth import require_role
@@ -32,8 +33,10 @@ async def preview(request: Request, file: UploadFile = File(...), user: User = D
 
 @router.post("/imports", status_code=201)
 async def import_file(request: Request, file: UploadFile = File(...), user: User = Depends(writer)):
-    """Import the file: the patient (new ones are owned by the importing clinician), the file's bytes and
-    what was read. A file with problems answers 422 listing them; nothing is written."""
+    """Import the file: the patient, the file's bytes and what was read. A clinician's import goes to their
+    own patient with the file's patient id (created if new), an admin's to the ownerless one (as the command
+    line's), never to another owner's: the answer is the same whether or not anyone else holds that id. A
+    file with problems answers 422 listing them; nothing is written."""
     from starlette.concurrency import run_in_threadpool
 
     filename, raw = await read_upload(file)
@@ -45,7 +48,8 @@ async def import_file(request: Request, file: UploadFile = File(...), user: User
     record = summary.record
     saved = await run_in_threadpool(request.app.state.store.save_record, record, raw=raw, filename=filename,
                                     writer=user)
-    await run_in_threadpool(audit, request, user, "import", record.patient_id)  # a write: never on the event loop
+    patient = await run_in_threadpool(patient_ref_by_id, request.app.state.store, saved.patient_id)
+    await run_in_threadpool(audit, request, user, "import", patient)  # a write: never on the event loop
     return {"patient_key": record.patient_id, "import_id": saved.import_id, "new_import": saved.new_import,
             "observations_added": saved.observations_added, "summary": _summary_json(summary)}
 

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ...errors import ProtocolError
 from ...store import jobs as store_jobs
-from ...store.access import NotVisible, job_visible, patient_id_of
+from ...store.access import NotVisible, job_visible, patient_ref_by_id
 from ...store.users import User
 from ..audit import audit
 from ..auth import current_user, require_role
@@ -99,25 +99,24 @@ def _capped(request: Request, params: dict) -> dict:
 @router.post("/patients/{key}/assessments", status_code=202)
 def start_assessment(key: str, body: AssessmentRequest, request: Request, user: User = Depends(writer)):
     """Calibrate the patient on every stored observation (a job)."""
-    store = request.app.state.store
-    key = visible(request, user, key)
+    p = visible(request, user, key)
     settings = request.app.state.settings
-    params = {"patient_key": key, "method": body.method, "seed": body.seed, "samples": settings.assessment_samples}
-    job_id = _enqueue(request, user, "assessment", params, patient_id=patient_id_of(store, user, key))
-    audit(request, user, "job:assessment", key)
+    params = {"patient_key": p.key, "method": body.method, "seed": body.seed,
+              "samples": settings.assessment_samples}
+    job_id = _enqueue(request, user, "assessment", params, patient_id=p.id)
+    audit(request, user, "job:assessment", p)
     return _accepted(request, job_id)
 
 
 @router.post("/patients/{key}/plans", status_code=202)
 def start_plan(key: str, body: PlanRequest, request: Request, user: User = Depends(writer)):
     """Calibrate and search ranked plans against a target profile (a job)."""
-    store = request.app.state.store
-    key = visible(request, user, key)
+    p = visible(request, user, key)
     _checked(lambda: profile_from(body.targets))
     _checked(lambda: levers_from(body.levers))
-    params = _capped(request, body.model_dump() | {"patient_key": key})
-    job_id = _enqueue(request, user, "plan", params, patient_id=patient_id_of(store, user, key))
-    audit(request, user, "job:plan", key)
+    params = _capped(request, body.model_dump() | {"patient_key": p.key})
+    job_id = _enqueue(request, user, "plan", params, patient_id=p.id)
+    audit(request, user, "job:plan", p)
     return _accepted(request, job_id)
 
 
@@ -131,19 +130,17 @@ async def start_followup(key: str, request: Request, file: UploadFile = File(...
     """Import a follow-up file for the patient, re-calibrate, re-plan and record the decision (a job)."""
     from starlette.concurrency import run_in_threadpool
 
-    store = request.app.state.store
-    key = await run_in_threadpool(visible, request, user, key)
+    p = await run_in_threadpool(visible, request, user, key)
     filename, raw = await read_upload(file)
     if targets:
         _checked(lambda: profile_from(targets))
     lever_map = _json_object(levers, "levers") if levers else {}
     _checked(lambda: levers_from(lever_map))
-    params = _capped(request, {"patient_key": key, "filename": filename, "raw_base64": base64.b64encode(raw).decode(),
+    params = _capped(request, {"patient_key": p.key, "filename": filename, "raw_base64": base64.b64encode(raw).decode(),
                                "targets": targets, "levers": lever_map, "draws": draws, "horizon_days": horizon_days,
                                "seed": seed})
-    pid = await run_in_threadpool(patient_id_of, store, user, key)
-    job_id = await run_in_threadpool(_enqueue, request, user, "followup", params, pid)
-    await run_in_threadpool(audit, request, user, "job:followup", key)  # a write: never on the event loop
+    job_id = await run_in_threadpool(_enqueue, request, user, "followup", params, p.id)
+    await run_in_threadpool(audit, request, user, "job:followup", p)  # a write: never on the event loop
     return _accepted(request, job_id)
 
 
@@ -192,7 +189,7 @@ def job(job_id: int, request: Request, user: User = Depends(current_user)):
     if found is None or not job_visible(store, user, found):
         raise NotVisible("job")
     if found["patient_id"] is not None:
-        audit(request, user, "read", (found["params"] or {}).get("patient_key"))
+        audit(request, user, "read", patient_ref_by_id(store, found["patient_id"]))
     return {k: found[k] for k in ("id", "kind", "status", "progress", "message", "result_url", "created_at",
                                   "finished_at")} | {"result": found["result"] if found["kind"] != "validation"
                                                      else None}

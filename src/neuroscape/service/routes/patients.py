@@ -1,5 +1,7 @@
 """/patients: list, details, optimistic-concurrency PATCH, shares, and the landscape figure. Every patient is
-authorised per caller; one the caller may not see answers 404 exactly like one that does not exist."""
+authorised per caller; one the caller may not see answers 404 exactly like one that does not exist. `{key}` is
+a reference as store/access.py resolves it among the caller's visible patients (a bare key, or OWNER~KEY);
+a bare key that names several of them answers 409 naming the qualified form of each."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from ...store.access import NotVisible, list_patients, patient_key, share_patient, update_patient
+from ...store.access import PatientRef, list_patients, patient_ref, share_patient, update_patient
 from ...store.users import User
 from ..audit import audit
 from ..auth import current_user
@@ -20,11 +22,10 @@ def store_of(request: Request):
     return request.app.state.store
 
 
-def visible(request: Request, user: User, key: str) -> str:
-    """The key when the caller may see that patient; 404 (NotVisible) otherwise. Researchers see none."""
-    if len(key) > 200:
-        raise NotVisible()
-    return patient_key(store_of(request), user, key)
+def visible(request: Request, user: User, key: str) -> PatientRef:
+    """The patient `key` names for the caller; 404 (NotVisible) when none it may see, 409 (AmbiguousKey) when
+    a bare key names several. Researchers see none."""
+    return patient_ref(store_of(request), user, key)
 
 
 class PatientChange(BaseModel):
@@ -48,43 +49,45 @@ def patients(request: Request, user: User = Depends(current_user)):
 @router.get("/patients/{key}")
 def patient(key: str, request: Request, user: User = Depends(current_user)):
     """One patient: demographics, imports, observations, assessments, plan searches and decisions."""
-    key = visible(request, user, key)
-    data = store_of(request).patient(key)
-    row = _row(request, user, key)
-    audit(request, user, "read", key)
-    return {"key": data["patient"], "sex": data["sex"], "birth_date": data["birth_date"],
+    p = visible(request, user, key)
+    data = store_of(request).patient(p.qualified)
+    row = _row(request, user, p)
+    audit(request, user, "read", p)
+    return {"key": data["patient"], "ref": row["ref"], "owner": row["owner"], "sex": data["sex"],
+            "birth_date": data["birth_date"],
             "age_years": data["age_years"], "version": row["version"], "notes": row["notes"],
             "created_at": data["created_at"], "imports": data["imports"], "observations": data["observations"],
             "assessments": data["assessments"], "plans": data["plan_searches"], "decisions": data["decisions"]}
 
 
-def _row(request: Request, user: User, key: str) -> dict:
+def _row(request: Request, user: User, p: PatientRef) -> dict:
     from sqlalchemy.orm import Session
 
-    from ...store.access import patient_row, visible_patient
+    from ...store import tables as t
+    from ...store.access import patient_row
 
     with Session(store_of(request).engine) as s:
-        return patient_row(visible_patient(s, user, key))
+        return patient_row(s, user, s.get(t.Patient, p.id))
 
 
 @router.patch("/patients/{key}")
 def change_patient(key: str, change: PatientChange, request: Request, user: User = Depends(current_user)):
     """Change `notes`, `age_years` or `birth_date`, given the version read; a stale version answers 409 and
     changes nothing."""
-    key = visible(request, user, key)
+    p = visible(request, user, key)
     changes: dict[str, Any] = dict(change.model_extra or {})
-    out = update_patient(store_of(request), user, key, change.version, changes)
-    audit(request, user, "update", key)
+    out = update_patient(store_of(request), user, p.qualified, change.version, changes)
+    audit(request, user, "update", p)
     return out
 
 
 @router.post("/patients/{key}/shares", status_code=201)
 def share(key: str, body: Share, request: Request, user: User = Depends(current_user)):
     """Share the patient with another clinician (its owner or an admin)."""
-    key = visible(request, user, key)
-    share_patient(store_of(request), user, key, body.username)
-    audit(request, user, f"share:{body.username}"[:50], key)
-    return {"patient_key": key, "shared_with": body.username}
+    p = visible(request, user, key)
+    share_patient(store_of(request), user, p.qualified, body.username)
+    audit(request, user, f"share:{body.username}"[:50], p)
+    return {"patient_key": p.key, "patient_ref": p.ref_for(user), "shared_with": body.username}
 
 
 @router.get("/patients/{key}/landscape")
@@ -92,9 +95,9 @@ def landscape(key: str, request: Request, user: User = Depends(current_user)):
     """The plotly figure (JSON) of the latest assessment's landscape."""
     from ..figures import landscape_figure
 
-    key = visible(request, user, key)
-    latest = store_of(request).latest_assessment(key)
-    audit(request, user, "read", key)
+    p = visible(request, user, key)
+    latest = store_of(request).latest_assessment(p.qualified)
+    audit(request, user, "read", p)
     if latest is None:
         raise HTTPException(status_code=404, detail="no assessment yet: run one with POST "
                                                     "/api/v1/patients/{key}/assessments")

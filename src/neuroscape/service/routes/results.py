@@ -19,8 +19,9 @@ router = APIRouter(tags=["results"])
 @router.get("/plans/{search_id}")
 def plan(search_id: int, request: Request, user: User = Depends(current_user)):
     found = plan_search(request.app.state.store, user, search_id)
-    audit(request, user, "read", found["patient_key"])
-    return {"id": found["id"], "patient_key": found["patient_key"], "assessment_id": found["assessment_id"],
+    audit(request, user, "read", found["patient"])
+    return {"id": found["id"], "patient_key": found["patient_key"], "patient_ref": found["patient_ref"],
+            "assessment_id": found["assessment_id"],
             "created_at": found["created_at"], "settings": found["settings"], **found["result"],
             "report_url": f"/api/v1/plans/{search_id}/report" if found["report"] else None}
 
@@ -32,12 +33,12 @@ def plan_report(search_id: int, request: Request, user: User = Depends(current_u
     if path is None or not path.is_file():
         raise HTTPException(status_code=404, detail="this plan search has no report (searches made by the CLI "
                                                     "without --out have none)")
-    audit(request, user, "read", found["patient_key"])
+    audit(request, user, "read", found["patient"])
     return HTMLResponse(path.read_text(encoding="utf-8"))
 
 
 @router.get("/assessments/{assessment_id}")
 def assessment_summary(assessment_id: int, request: Request, user: User = Depends(current_user)):
     found = assessment(request.app.state.store, user, assessment_id)
-    audit(request, user, "read", found["patient_key"])
+    audit(request, user, "read", found.pop("patient"))
     return found

@@ -1,4 +1,4 @@
-// The audit log (administrators): GET /api/v1/audit?limit=&patient=.
+// The audit log (administrators): GET /api/v1/audit?limit=&patient= (a key, or OWNER~KEY for one patient).
 "use strict";
 
 document.addEventListener("DOMContentLoaded", () => {
@@ -14,7 +14,7 @@ document.addEventListener("DOMContentLoaded", () => {
       const body = clear(document.querySelector("#audit tbody"));
       for (const row of data.items) {
         body.append(el("tr", {}, el("td", {}, row.at), el("td", {}, row.username ?? ""), el("td", {}, row.action),
-          el("td", {}, row.resource ?? ""), el("td", {}, row.patient_key ?? "")));
+          el("td", {}, row.resource ?? ""), el("td", {}, row.patient ?? row.patient_key ?? "")));
       }
     } catch (error) {
       showError(error.status === 403 ? "The audit log is for administrators only." : error);
