@@ -89,6 +89,35 @@ def test_a_failure_half_way_leaves_the_store_as_it_was(db_url, monkeypatch):
     assert store.patients() == []
 
 
+def test_concurrent_imports_of_one_new_patient_all_succeed_once(db_url):
+    """Eight writers import the same new patient's file at once: the losers of the inserts retry and find the
+    winner's rows (before, they failed with the database's unique-constraint text)."""
+    import threading
+
+    path = EXAMPLES / "anna-fhir.json"
+    record, raw = read_patient(path), path.read_bytes()
+    store = open_store(db_url)
+    barrier, results, errors = threading.Barrier(8), [], []
+
+    def one():
+        barrier.wait()
+        try:
+            results.append(store.save_record(record, raw=raw, filename=path.name))
+        except Exception as exc:  # noqa: BLE001 - any failure is the test's finding
+            errors.append(exc)
+
+    threads = [threading.Thread(target=one) for _ in range(8)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert errors == []
+    assert len({r.patient_id for r in results}) == 1 and len({r.import_id for r in results}) == 1
+    assert sum(r.new_import for r in results) == 1
+    [row] = store.patients()
+    assert row["patient"] == "anna" and row["observations"] == len(record.observations)
+
+
 def test_unknown_patient_names_the_closest(db_url):
     store = open_store(db_url)
     record, raw = _anna()

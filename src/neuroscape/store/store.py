@@ -128,54 +128,67 @@ class Store:
         The patient is the writer's own with the record's key (store/access.py: a clinician's own patients;
         for an admin or the command line, `writer` None, the ownerless ones), never another owner's: an
         import cannot tell whether someone else holds that key. `into` (a reference, as `resolve` reads it
-        for `writer`) adds to that existing patient instead, whose key must be the record's (a follow-up)."""
+        for `writer`) adds to that existing patient instead, whose key must be the record's (a follow-up).
+        Two concurrent imports of one new patient or one file: the loser's insert breaks a unique index, and
+        its second attempt finds the winner's rows."""
+        from sqlalchemy.exc import IntegrityError
+
+        for attempt in (1, 2):
+            try:
+                return self._save_record(record, raw, filename, writer, into)
+            except IntegrityError as exc:
+                if attempt == 2:
+                    raise StoreError(f"the record {filename} was not stored (nothing was changed): "
+                                     f"{_first_line(exc)}") from None
+            except SQLAlchemyError as exc:
+                raise StoreError(f"the record {filename} was not stored (nothing was changed): "
+                                 f"{_first_line(exc)}") from None
+
+    def _save_record(self, record, raw: bytes, filename: str, writer, into: str | None) -> Saved:
         digest = hashlib.sha256(raw).hexdigest()
-        try:
-            with Session(self.engine) as s, s.begin():
-                if into is not None:
-                    patient = resolve(s, writer, into)
-                    if patient.key != record.patient_id:
-                        raise StoreError(f"{filename} is for patient {record.patient_id!r}, not {patient.key!r}: "
-                                         "nothing was imported")
-                else:
-                    owner = home_owner(writer)
-                    patient = s.scalar(select(t.Patient).where(t.Patient.key == record.patient_id,
-                                                               home_clause(writer)))
-                if patient is None:
-                    patient = t.Patient(key=record.patient_id, sex=record.sex, owner_id=owner,
-                                        birth_date=record.birth_date.isoformat() if record.birth_date else None,
-                                        age_years=record.age_years, created_at=_now())
-                    s.add(patient)
-                    s.flush()
-                elif patient.sex != record.sex:
-                    raise StoreError(f"patient {record.patient_id!r} is stored as {patient.sex}, but {filename} "
-                                     f"says {record.sex}: correct the file, or import it under another patient id")
-                elif patient.birth_date and record.birth_date and patient.birth_date != record.birth_date.isoformat():
-                    raise StoreError(f"patient {record.patient_id!r} is stored with birth date {patient.birth_date}, "
-                                     f"but {filename} says {record.birth_date.isoformat()}: correct the file, or "
-                                     "import it under another patient id")
-                old = s.scalar(select(t.RecordImport).where(t.RecordImport.patient_id == patient.id,
-                                                            t.RecordImport.sha256 == digest))
-                if old is not None:
-                    return Saved(patient.id, old.id, False, 0)
-                imp = t.RecordImport(patient_id=patient.id, filename=filename, sha256=digest, raw=raw,
-                                     record=record.model_dump(mode="json"), imported_at=_now())
-                s.add(imp)
+        with Session(self.engine) as s, s.begin():
+            if into is not None:
+                patient = resolve(s, writer, into)
+                if patient.key != record.patient_id:
+                    raise StoreError(f"{filename} is for patient {record.patient_id!r}, not {patient.key!r}: "
+                                     "nothing was imported")
+            else:
+                owner = home_owner(writer)
+                patient = s.scalar(select(t.Patient).where(t.Patient.key == record.patient_id,
+                                                           home_clause(writer)))
+            if patient is None:
+                patient = t.Patient(key=record.patient_id, sex=record.sex, owner_id=owner,
+                                    birth_date=record.birth_date.isoformat() if record.birth_date else None,
+                                    age_years=record.age_years, created_at=_now())
+                s.add(patient)
                 s.flush()
-                have = {(o.code, _utc(o.time), o.value, o.unit) for o in s.scalars(
-                    select(t.Observation).where(t.Observation.patient_id == patient.id))}
-                added = 0
-                for o in record.observations:
-                    if (o.code, o.time, o.value, o.unit) in have:
-                        continue
-                    have.add((o.code, o.time, o.value, o.unit))
-                    s.add(t.Observation(patient_id=patient.id, import_id=imp.id, code=o.code, name=o.name,
-                                        value=o.value, unit=o.unit, censor=getattr(o, "censor", None),
-                                        time=o.time, specimen=o.specimen, region=o.region))
-                    added += 1
-                return Saved(patient.id, imp.id, True, added)
-        except SQLAlchemyError as exc:
-            raise StoreError(f"the record {filename} was not stored (nothing was changed): {exc}") from None
+            elif patient.sex != record.sex:
+                raise StoreError(f"patient {record.patient_id!r} is stored as {patient.sex}, but {filename} "
+                                 f"says {record.sex}: correct the file, or import it under another patient id")
+            elif patient.birth_date and record.birth_date and patient.birth_date != record.birth_date.isoformat():
+                raise StoreError(f"patient {record.patient_id!r} is stored with birth date {patient.birth_date}, "
+                                 f"but {filename} says {record.birth_date.isoformat()}: correct the file, or "
+                                 "import it under another patient id")
+            old = s.scalar(select(t.RecordImport).where(t.RecordImport.patient_id == patient.id,
+                                                        t.RecordImport.sha256 == digest))
+            if old is not None:
+                return Saved(patient.id, old.id, False, 0)
+            imp = t.RecordImport(patient_id=patient.id, filename=filename, sha256=digest, raw=raw,
+                                 record=record.model_dump(mode="json"), imported_at=_now())
+            s.add(imp)
+            s.flush()
+            have = {(o.code, _utc(o.time), o.value, o.unit) for o in s.scalars(
+                select(t.Observation).where(t.Observation.patient_id == patient.id))}
+            added = 0
+            for o in record.observations:
+                if (o.code, o.time, o.value, o.unit) in have:
+                    continue
+                have.add((o.code, o.time, o.value, o.unit))
+                s.add(t.Observation(patient_id=patient.id, import_id=imp.id, code=o.code, name=o.name,
+                                    value=o.value, unit=o.unit, censor=getattr(o, "censor", None),
+                                    time=o.time, specimen=o.specimen, region=o.region))
+                added += 1
+            return Saved(patient.id, imp.id, True, added)
 
     def save_assessment(self, assessment, *, import_id: int, method: str, seed: int) -> int:
         """Store a calibration: its summary, the posterior draws, and what made it."""
@@ -202,7 +215,7 @@ class Store:
                 s.flush()
                 return row.id
         except SQLAlchemyError as exc:
-            raise StoreError(f"the assessment was not stored (nothing was changed): {exc}") from None
+            raise StoreError(f"the assessment was not stored (nothing was changed): {_first_line(exc)}") from None
 
     def save_plans(self, search, *, assessment_id: int, settings: dict, report: str | None = None) -> int:
         """Store a plan search (the JSON twin of `neuroscape plan --json`) with its target profile."""
@@ -227,7 +240,7 @@ class Store:
                 s.flush()
                 return row.id
         except SQLAlchemyError as exc:
-            raise StoreError(f"the plans were not stored (nothing was changed): {exc}") from None
+            raise StoreError(f"the plans were not stored (nothing was changed): {_first_line(exc)}") from None
 
     # -- reads ------------------------------------------------------------------------------------
     # The command line's view: every patient. A key is read by store/access.py's rule for a caller without a
@@ -369,7 +382,7 @@ class Store:
                 s.flush()
                 return row.id
         except SQLAlchemyError as exc:
-            raise StoreError(f"the decision was not recorded (nothing was changed): {exc}") from None
+            raise StoreError(f"the decision was not recorded (nothing was changed): {_first_line(exc)}") from None
 
     def decisions(self, key: str) -> list[dict]:
         """A patient's decisions, oldest first."""
@@ -425,3 +438,10 @@ class Store:
             if a is None:
                 raise StoreError(f"no stored assessment {assessment_id}")
             return list(a.parameter_names), _from_npy(a.draws)
+
+
+def _first_line(exc) -> str:
+    """The database's own first line of an error (e.g. "UNIQUE constraint failed: patients.key"), without the
+    statement and its values, which hold patient data."""
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
