@@ -63,8 +63,13 @@ def test_regions_without_their_own_data_are_copies_and_say_so(baseline):
     assert net["net_expr_prefrontal"].value == net["net_expr_cortex"].value == 1.0
     ne = [float(baseline.readout("brain.norepinephrine.extracellular", r)[0]) for r in ("prefrontal", "cortex")]
     assert ne[0] == pytest.approx(ne[1], rel=1e-9)
-    # MAO-A is one brain-wide pool: its readout has no region
+    # MAO-A is one brain-wide pool (the readout without a region); each region holds an amount of it, and
+    # only striatum = prefrontal has a source (ordinal, Ginovart 2006): the rest copy the fitted cortex terminal
     assert default_network().readout("activity.MAO-A").region is None
+    amounts = {k: p.value for k, p in load_table("enzymes").items() if k.startswith("mao_a_amount_")}
+    assert amounts == {f"mao_a_amount_{r}": 1.0 for r in MAO_A_REGIONS}
+    for region in MAO_A_REGIONS:
+        assert float(baseline.readout("activity.MAO-A", region)[0]) == pytest.approx(1.0, rel=1e-12)
 
 
 # Sources read in the second search for hippocampal/striatal GABA and regional noradrenaline (issue 18.3).
@@ -108,3 +113,54 @@ def test_hippocampal_and_striatal_gaba_and_noradrenaline_stay_copies(baseline):
         assert "represented by the cortex terminal model" in readout.description
         assert float(baseline.readout("brain.norepinephrine.extracellular", region)[0]) == pytest.approx(
             cortex_ne, rel=1e-9)
+
+
+# --- MAO-A: one enzyme pool, a regional amount -------------------------------------------------------------
+
+MAO_A_REGIONS = ("raphe", "cortex", "hippocampus", "striatum", "prefrontal")
+
+
+def test_striatal_and_prefrontal_maoa_are_equal_as_pet_ranks_them(baseline):
+    ratio = (float(baseline.readout("activity.MAO-A", "striatum")[0])
+             / float(baseline.readout("activity.MAO-A", "prefrontal")[0]))
+    # Consistency (the equality was read from it): [11C]harmine specific binding DVB ranks frontal cortex
+    # approximately equal to putamen in healthy people (Ginovart 2006, abstract; no table values read).
+    assert ratio == pytest.approx(1.0, abs=1e-9)
+    # Validation (another species, tracer and measure, not used to set the value): baboon [11C]befloxatone
+    # binding-site density, striata 194 +- 26 vs frontal cortex 170 +- 39 pmol/mL, n = 5 (Bottlaender 2010):
+    # ratio 1.14, its standard error about 0.135 (SDs combined, unpaired, / sqrt 5) -> 95% band 0.87-1.41.
+    bmax_ratio = 194 / 170
+    se = bmax_ratio * ((26 / 194) ** 2 + (39 / 170) ** 2) ** 0.5 / 5 ** 0.5
+    assert bmax_ratio - 1.96 * se < ratio < bmax_ratio + 1.96 * se
+
+
+def test_a_regional_maoa_amount_acts_on_its_own_terminals_only(baseline):
+    # A region's amount scales its terminals' MAO-A term as the shared pool does, and nothing else:
+    # halving it in hippocampus gives hippocampal 5-HT terminals exactly what halving the pool gives them.
+    hip = simulate(Subject(parameters={"mao_a_amount_hippocampus": 0.5}), Plan(), [0.0])
+    pool = simulate(Subject(modifications={"MAO-A": 0.5}), Plan(), [0.0])
+    assert float(hip.readout("activity.MAO-A", "hippocampus")[0]) == pytest.approx(0.5, rel=1e-12)
+    assert float(hip.readout("activity.MAO-A")[0]) == pytest.approx(1.0, rel=1e-12)  # the pool is untouched
+    for q in ("brain.5hiaa", "brain.serotonin.extracellular"):
+        assert float(hip.readout(q, "hippocampus")[0]) == pytest.approx(float(pool.readout(q, "hippocampus")[0]),
+                                                                         rel=1e-6)
+        assert float(hip.readout(q, "cortex")[0]) == pytest.approx(float(baseline.readout(q, "cortex")[0]), rel=1e-6)
+    # hippocampal 5-HIAA 0.564x baseline when this was written (extracellular 5-HT 1.204x)
+    hiaa = [float(t.readout("brain.5hiaa", "hippocampus")[0]) for t in (hip, baseline)]
+    assert hiaa[0] / hiaa[1] == pytest.approx(0.564, abs=0.01)
+    # the shared pool's changes (here an expression modification) reach every region by the same fold
+    for region in MAO_A_REGIONS:
+        assert float(pool.readout("activity.MAO-A", region)[0]) == pytest.approx(0.5, rel=1e-12)
+
+
+def test_striatal_maoa_amount_moves_striatal_dopamine_catabolism_only(baseline):
+    low = simulate(Subject(parameters={"mao_a_amount_striatum": 0.5}), Plan(), [0.0])
+    fold = {r: float(low.readout("brain.hva", r)[0]) / float(baseline.readout("brain.hva", r)[0])
+            for r in ("striatum", "prefrontal")}
+    # striatal HVA 0.865x (intraneuronal oxidation halves; the glial COMT/MAO-B route is unchanged) when
+    # this was written; prefrontal dopamine terminals and the noradrenergic ones keep theirs
+    assert fold["striatum"] == pytest.approx(0.865, abs=0.01)
+    assert fold["prefrontal"] == pytest.approx(1.0, rel=1e-9)
+    ne = [float(low.readout("brain.norepinephrine.extracellular", r)[0]) for r in ("prefrontal", "cortex")]
+    assert ne == pytest.approx([float(baseline.readout("brain.norepinephrine.extracellular", r)[0])
+                                for r in ("prefrontal", "cortex")], rel=1e-9)

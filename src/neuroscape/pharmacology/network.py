@@ -390,7 +390,7 @@ def levodopa_module(drugs: tuple[Drug, ...]) -> tuple[Module | None, dict[str, s
                      f"vmat_vmax_5ht * {cda} / (vmat_km_da * (1 + c5ht_{r} / vmat_km_5ht) + {cda})"
                      f" - vmat_leak_5ht * {vda}", {cda: -1, vda: 1}),
             # Cytosolic dopamine is oxidised by MAO at the dopamine terminal's rate (Best 2009).
-            Reaction(f"cda_5ht_catab_{r}", f"cda_catab * maoa_act * {cda}", {cda: -1}),
+            Reaction(f"cda_5ht_catab_{r}", f"cda_catab * maoa_act_{r} * {cda}", {cda: -1}),
             Reaction(f"release_da_5ht_{r}", release, {vda: -1}),
         ]
         for target in FALSE_TRANSMITTER_TARGETS.get(r, ()):

@@ -46,7 +46,7 @@ def build() -> Module:
             Reaction(s("release_da_ext"), f"{s('v_release_da')} * {density}", {s("eda"): 1}),
             Reaction(s("dat"), s("v_dat"), {s("cda"): 1}),
             Reaction(s("dat_ext"), f"{s('v_dat')} * {density}", {s("eda"): -1}),
-            Reaction(s("cda_catab"), f"cda_catab * maoa_act * {s('cda')}", {s("cda"): -1, s("hva"): 1}),
+            Reaction(s("cda_catab"), f"cda_catab * maoa_act_{r} * {s('cda')}", {s("cda"): -1, s("hva"): 1}),
             Reaction(s("eda_catab"), f"(glial_comt_share * comt_expr + (1 - glial_comt_share) * maob_act) * eda_catab_vmax * {s('eda')} / (eda_catab_km + {s('eda')})",
                      {s("eda"): -1, s("hva"): 1}),
             Reaction(s("eda_loss"), f"eda_removal_{r} * {s('eda')}", {s("eda"): -1}),

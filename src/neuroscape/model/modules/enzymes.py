@@ -30,6 +30,10 @@ HOOKS = {
        for r in ("raphe", "cortex", "hippocampus")},
 }
 # Targets whose occupancy every model offers (0 without a drug that binds them)
+# Regions with monoamine terminals that oxidise amines by MAO-A (serotonin: raphe, cortex, hippocampus;
+# dopamine: striatum, prefrontal; noradrenaline: prefrontal, cortex). One enzyme pool (`mao_a`: estradiol,
+# turnover, irreversible inhibitors) for the brain; each region holds its own amount of it (docs/model.md, Regions).
+MAO_A_REGIONS = ("raphe", "cortex", "hippocampus", "striatum", "prefrontal")
 TARGETS = ("SERT", "DAT", "NET", "D2", "5HT2A", "5HT1A", "MAO-A", "MAO-B", "GABA-T", "GABAA-BZ",
            "AADC-peripheral")
 HOOK_UNITS = {"kin_MAO_A": "1/h", "kin_MAO_B": "1/h", "kin_GABAT": "1/h", "brain_ldopa_in": "uM/h"}
@@ -45,6 +49,8 @@ def build() -> Module:
         Expression("maoa_act", "mao_a_expr * e2_maoa * mao_a * (1 - inh_MAO_A)", "dimensionless",
                    "MAO-A activity relative to typical (amount x active fraction)"),
         Expression("maob_act", "mao_b_expr * mao_b * (1 - inh_MAO_B)", "dimensionless"),
+        *(Expression(f"maoa_act_{r}", f"maoa_act * mao_a_amount_{r}", "dimensionless",
+                     f"MAO-A activity in {r}: the brain-wide pool x the region's amount") for r in MAO_A_REGIONS),
     )
     reactions = (
         Reaction("mao_a_turnover", "mao_a_turnover * (1 - mao_a)", {"mao_a": 1}),
@@ -53,6 +59,10 @@ def build() -> Module:
         Reaction("mao_b_inactivation", "kin_MAO_B * mao_b", {"mao_b": -1}),
     )
     readouts = (Readout("activity.MAO-A", None, "maoa_act", "1"),
+                *(Readout("activity.MAO-A", r, f"maoa_act_{r}", "1",
+                          description=f"MAO-A in {r} terminals relative to the typical adult: the brain-wide "
+                                      f"enzyme pool x the region's amount (mao_a_amount_{r})")
+                  for r in MAO_A_REGIONS),
                 Readout("activity.MAO-B", None, "maob_act", "1"),
                 *(Readout(f"occupancy.{t}", None, "0", "1", description="no drug binds it in this plan")
                   for t in TARGETS))

@@ -28,7 +28,7 @@ def build() -> Module:
             Reaction(s("th_ne"), s("v_th_ne"), {s("cda_ne"): 1}),
             Reaction(s("vmat_dbh"), f"vmat_dbh_vmax * {s('cda_ne')} / (vmat_km_da + {s('cda_ne')})",
                      {s("cda_ne"): -1, s("vne"): 1}),
-            Reaction(s("cda_ne_catab"), f"cda_catab * maoa_act * {s('cda_ne')}",
+            Reaction(s("cda_ne_catab"), f"cda_catab * maoa_act_{r} * {s('cda_ne')}",
                      {s("cda_ne"): -1, s("mhpg"): 1}),
             Reaction(s("release_ne"), f"rel_ne * lc_fire * {s('vne')}", {s("vne"): -1, s("ene"): 1}),
             Reaction(s("net"), f"net_vmax * net_expr_{r} * {s('ene')} / (net_km_ne * (1 + x_NET) + {s('ene')})",

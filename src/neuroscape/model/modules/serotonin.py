@@ -61,7 +61,7 @@ def build() -> Module:
             Reaction(s("sert"), f"{s('v_sert')} + {s('v_uptake2')}", {s("c5ht"): 1}),
             Reaction(s("sert_ext"), f"({s('v_sert')} + {s('v_uptake2')}) * ht_density_{r}", {s("e5ht"): -1}),
             Reaction(s("e5ht_loss"), f"e5ht_removal * {s('e5ht')}", {s("e5ht"): -1}),
-            Reaction(s("mao_5ht"), f"mao_vmax_5ht * maoa_act * {s('c5ht')} / (mao_km_5ht + {s('c5ht')})",
+            Reaction(s("mao_5ht"), f"mao_vmax_5ht * maoa_act_{r} * {s('c5ht')} / (mao_km_5ht + {s('c5ht')})",
                      {s("c5ht"): -1, s("hiaa"): 1}),
             Reaction(s("hiaa_out"), f"hiaa_removal * {s('hiaa')}", {s("hiaa"): -1}),
             Reaction(s("ar_binding"),
