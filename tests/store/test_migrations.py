@@ -65,3 +65,19 @@ def test_the_service_revision_downgrades_and_upgrades_again_with_the_data_kept(d
     [row] = again.patients()
     assert row["patient"] == "anna" and row["observations"] > 0
     assert {"version", "owner_id"} <= {c["name"] for c in inspect(again.engine).get_columns("patients")}
+
+
+def test_the_plan_report_revision_downgrades_and_upgrades(db_url):
+    from alembic import command
+    from alembic.config import Config
+
+    store = open_store(db_url)
+    assert "plan_reports" in inspect(store.engine).get_table_names()
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with store.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "-1")
+    assert "plan_reports" not in inspect(store.engine).get_table_names()
+    again = open_store(db_url)
+    assert "plan_reports" in inspect(again.engine).get_table_names()

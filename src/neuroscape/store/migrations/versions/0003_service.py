@@ -103,8 +103,12 @@ def downgrade() -> None:
     sqlite = op.get_bind().dialect.name == "sqlite"
     if sqlite:
         # The batch copy drops and renames `patients`, which every other table references; the copy keeps every
-        # id, so the references hold again afterwards. (pysqlite opens no transaction for DDL, so the pragma
-        # takes effect here.)
+        # id, so the references hold again afterwards. The pragma takes effect only outside a transaction:
+        # pysqlite opens none for DDL, but a later revision's downgrade, run just before this one, updated
+        # alembic_version, which opened one; it is committed here (the revisions already undone are complete).
+        dbapi = op.get_bind().connection.dbapi_connection
+        if dbapi.in_transaction:
+            dbapi.commit()
         op.execute("PRAGMA foreign_keys = OFF")
     with op.batch_alter_table("patients") as batch:
         for column in ("notes", "version", "owner_id"):
