@@ -1,10 +1,13 @@
 """A plan search and a follow-up as jobs, end to end through the API (tiny searches: a few candidates and
 draws, a four-week horizon). Slow-ish: each job calibrates the patient (about 30 s on a loaded machine)."""
 
-from dataclasses import replace
 from importlib import resources
 
 import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from neuroscape.store.tables import PlanReport
 
 from tests.service.conftest import FAST, make_service
 from tests.service.test_jobs import wait
@@ -15,7 +18,7 @@ LEVERS = {"drugs": ["escitalopram", "sertraline"], "max_candidates": 4}
 
 @pytest.mark.slow
 def test_a_plan_search_then_a_follow_up_through_the_api(tmp_path):
-    svc = make_service(f"sqlite:///{tmp_path / 's.db'}", replace(FAST, report_dir=str(tmp_path / "reports")))
+    svc = make_service(f"sqlite:///{tmp_path / 's.db'}", FAST)
     with svc.client:
         key = svc.upload("alice").json()["patient_key"]
         r = svc.as_("alice", "POST", f"/api/v1/patients/{key}/plans",
@@ -36,8 +39,9 @@ def test_a_plan_search_then_a_follow_up_through_the_api(tmp_path):
         report = svc.as_("alice", "GET", plans["report_url"])
         assert report.status_code == 200 and report.headers["content-type"].startswith("text/html")
         assert "<html" in report.text.lower() and key in report.text
-        assert [p.suffix for p in (tmp_path / "reports").iterdir()] == [".html"]
-        assert key not in next((tmp_path / "reports").iterdir()).name  # no patient key in the file name
+        with Session(svc.client.app.state.store.engine) as s:  # kept in the store with the search, not a file
+            [(search_id, html)] = s.execute(select(PlanReport.plan_search_id, PlanReport.html)).all()
+        assert search_id == plans["id"] and html == report.text
         for who in ("bob", "rita"):
             assert svc.as_(who, "GET", url).status_code == 404
             assert svc.as_(who, "GET", plans["report_url"]).status_code == 404

@@ -132,6 +132,7 @@ def test_the_downgrade_below_keys_per_owner_refuses_while_keys_collide(db_url):
         store.save_record(read_patient(path), raw=path.read_bytes(), filename=path.name, writer=writer)
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
+    head = _version(store.engine)
     try:
         with store.engine.begin() as conn:
             cfg.attributes["connection"] = conn
@@ -140,9 +141,15 @@ def test_the_downgrade_below_keys_per_owner_refuses_while_keys_collide(db_url):
         assert "patient key(s) 'anna' are held by several owners" in str(exc)
     else:
         raise AssertionError("the downgrade went through with two patients keyed 'anna'")
-    with store.engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0004"
+    # nothing undone: neither 0004 nor the revisions above it (their tables are back with the version number)
+    assert _version(store.engine) == head
+    assert set(inspect(store.engine).get_table_names()) >= {"plan_reports", "audit_log", "users"}
     assert len(store.patients()) == 2
+
+
+def _version(engine) -> str:
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def test_a_decision_ledger_database_with_imports_is_upgraded_in_one_run(db_url):
@@ -159,3 +166,19 @@ def test_a_decision_ledger_database_with_imports_is_upgraded_in_one_run(db_url):
     store = open_store(db_url)
     [row] = store.patients()
     assert (row["patient"], row["ref"], row["owner"], row["imports"]) == ("p1", "p1", None, 1)
+
+
+def test_the_plan_report_revision_downgrades_and_upgrades(db_url):
+    from alembic import command
+    from alembic.config import Config
+
+    store = open_store(db_url)
+    assert "plan_reports" in inspect(store.engine).get_table_names()
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with store.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "-1")
+    assert "plan_reports" not in inspect(store.engine).get_table_names()
+    again = open_store(db_url)
+    assert "plan_reports" in inspect(again.engine).get_table_names()

@@ -171,3 +171,30 @@ def test_assessment_and_plans_are_stored_with_the_model_that_made_them(db_url, a
     assert p["id"] == sid and p["best"] == search.plans[0].candidate.label and p["profile"] == "ssri-efficacy"
     with pytest.raises(StoreError, match="no stored assessment 999"):
         store.save_plans(search, assessment_id=999, settings={})
+
+
+def test_a_plan_report_is_kept_with_its_search_in_one_transaction(db_url, assessed):
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import Session
+
+    from neuroscape.manage.search import optimise
+    from neuroscape.manage.space import Levers
+    from neuroscape.manage.targets import load_profile
+    from neuroscape.store.tables import PlanReport, PlanSearchRow
+
+    record, raw, result = assessed
+    store = open_store(db_url)
+    saved = store.save_record(record, raw=raw, filename="ben-records.csv")
+    aid = store.save_assessment(result, import_id=saved.import_id, method="laplace", seed=2)
+    profile = load_profile("ssri-efficacy").model_copy(update={"settle_h": 72.0})
+    search = optimise(result.subject, profile, levers=Levers(drugs=("escitalopram",)), horizon_h=168.0, draws=0,
+                      screen_draws=0, finalists=1)
+    html = "<html><body>ranked plans \u00e9 " + "x" * 300_000 + "</body></html>"  # reports are a few 100 kB
+    sid = store.save_plans(search, assessment_id=aid, settings={}, report_html=html)
+    with Session(store.engine) as s:
+        assert s.get(PlanReport, sid).html == html
+        assert s.get(PlanSearchRow, sid).report is None  # no file path: nothing written to disk
+    with pytest.raises(StoreError, match="no stored assessment 999"):
+        store.save_plans(search, assessment_id=999, settings={}, report_html=html)
+    with Session(store.engine) as s:  # the refused search left no report behind
+        assert s.scalar(select(func.count()).select_from(PlanReport)) == 1

@@ -130,26 +130,19 @@ def _plan(store, settings, params: dict, progress: Progress):
                        "horizon_days": params["horizon_days"], "draws": draws, "seed": seed,
                        "levers": params.get("levers") or {}, "objective": params.get("objective", "pta")}
     progress(0.97, "writing the report")
-    report = _plans_report(settings, search, assessment, search_settings)
-    search_id = store.save_plans(search, assessment_id=assessment_id, settings=search_settings, report=str(report))
+    html = _plans_report(search, assessment, search_settings)
+    search_id = store.save_plans(search, assessment_id=assessment_id, settings=search_settings, report_html=html)
     return ({"plan_search_id": search_id, "assessment_id": assessment_id, "patient_key": key,
              "reached": search.reached}, f"/api/v1/plans/{search_id}")
 
 
-def _plans_report(settings, search, assessment, search_settings) -> Path:
-    """The HTML report (report.plans) under the report folder, named by a random id: never the patient key."""
-    import shutil
-    import uuid
-
+def _plans_report(search, assessment, search_settings) -> str:
+    """The HTML report (report.plans), self-contained, to be kept in the store: no copy is left on the host's
+    disk, outside the database's access control."""
     from ..report.plans import plans_report
-    from .settings import report_folder
 
-    folder = report_folder(settings)
     with tempfile.TemporaryDirectory(prefix="neuroscape-report-") as tmp:
-        written = plans_report(search, assessment, tmp, search_settings)
-        final = folder / f"plans-{uuid.uuid4().hex}.html"
-        shutil.move(str(written), final)
-    return final
+        return plans_report(search, assessment, tmp, search_settings).read_text(encoding="utf-8")
 
 
 def _followup(store, settings, params: dict, progress: Progress):

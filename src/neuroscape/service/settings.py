@@ -31,8 +31,6 @@ class ServiceSettings:
     # A running job whose worker has been silent this long is taken as orphaned by a dead process and
     # queued again (several heartbeats, so that a busy worker is never mistaken for a dead one).
     stale_after_seconds: float = 30.0
-    # Where plan searches' HTML reports are written (default: `reports` in the user's data directory).
-    report_dir: str | None = None
     # True behind HTTPS: the Secure flag keeps cookies off plain HTTP, and Strict-Transport-Security is sent.
     secure_cookies: bool = False
     # Test-sized job settings (tests pass smaller ones to keep calibration and plan search fast).
@@ -41,15 +39,3 @@ class ServiceSettings:
     plan_draws: int | None = None
     validation_cases: tuple[str, ...] | None = None  # None: every case (VALIDATION.md)
 
-
-def report_folder(settings: ServiceSettings):
-    from pathlib import Path
-
-    if settings.report_dir:
-        folder = Path(settings.report_dir)
-    else:
-        import platformdirs
-
-        folder = Path(platformdirs.user_data_dir("neuroscape")) / "reports"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder

@@ -295,14 +295,25 @@ def _visible_row(s: Session, user, table, row_id: int, what: str):
 
 def plan_search(store, user, search_id: int) -> dict:
     """A stored plan search the caller may see: its patient (`patient`: the PatientRef, for the audit log),
-    settings, result and report path."""
+    settings, result, report path (a CLI search's file) and whether it has a report (that file, or one kept in
+    the store)."""
     with Session(store.engine) as s:
         row = _visible_row(s, user, t.PlanSearchRow, search_id, "plan search")
         ref = ref_of(s, s.get(t.Patient, row.patient_id))
+        kept = s.scalar(select(t.PlanReport.plan_search_id).where(t.PlanReport.plan_search_id == row.id))
         return {"id": row.id, "patient_key": ref.key, "patient_ref": ref.ref_for(user), "patient": ref,
                 "assessment_id": row.assessment_id,
                 "created_at": _utc(row.created_at).isoformat(), "settings": row.settings, "result": row.result,
-                "report": row.report}
+                "report": row.report, "has_report": kept is not None or row.report is not None}
+
+
+def plan_report_html(store, user, search_id: int) -> str | None:
+    """A stored plan search's HTML report kept in the store, when the caller may see its patient (NotVisible
+    otherwise); None when the search has none there (a CLI search's report is a file, if any)."""
+    with Session(store.engine) as s:
+        _visible_row(s, user, t.PlanSearchRow, search_id, "plan search")
+        row = s.get(t.PlanReport, search_id)
+        return row.html if row is not None else None
 
 
 def assessment(store, user, assessment_id: int) -> dict:

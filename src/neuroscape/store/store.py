@@ -217,8 +217,11 @@ class Store:
         except SQLAlchemyError as exc:
             raise StoreError(f"the assessment was not stored (nothing was changed): {_first_line(exc)}") from None
 
-    def save_plans(self, search, *, assessment_id: int, settings: dict, report: str | None = None) -> int:
-        """Store a plan search (the JSON twin of `neuroscape plan --json`) with its target profile."""
+    def save_plans(self, search, *, assessment_id: int, settings: dict, report: str | None = None,
+                   report_html: str | None = None) -> int:
+        """Store a plan search (the JSON twin of `neuroscape plan --json`) with its target profile; `report` is
+        the path of an HTML report written beside the store (the CLI's), `report_html` a report kept in the
+        store itself (the service's), in the same transaction as the search."""
         import json
 
         profile = search.profile.model_dump(mode="json")
@@ -238,6 +241,8 @@ class Store:
                                       result=search.to_dict(), report=report)
                 s.add(row)
                 s.flush()
+                if report_html is not None:
+                    s.add(t.PlanReport(plan_search_id=row.id, created_at=row.created_at, html=report_html))
                 return row.id
         except SQLAlchemyError as exc:
             raise StoreError(f"the plans were not stored (nothing was changed): {_first_line(exc)}") from None

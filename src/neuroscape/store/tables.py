@@ -135,6 +135,17 @@ class PlanSearchRow(Base):
     report: Mapped[Optional[str]] = mapped_column(Text)  # the HTML report's path, when one was written
 
 
+class PlanReport(Base):
+    """A plan search's HTML report kept in the store itself (the service's reports): it is backed up, moved and
+    access-controlled with the data it shows, and every service process sharing the database can serve it."""
+
+    __tablename__ = "plan_reports"
+
+    plan_search_id: Mapped[int] = mapped_column(ForeignKey("plan_searches.id"), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    html: Mapped[str] = mapped_column(Text)
+
+
 class Decision(Base):
     """One entry of the append-only decision ledger (re-planning): what was decided, as of when, and every
     input needed to replay it (observation ids, assessment id, model version, seed, profile, guard rails).

@@ -55,8 +55,7 @@ def live_server(tmp_path):
     """(base URL, Service): uvicorn serving the app from a background thread, with test-sized job settings."""
     import uvicorn
 
-    svc = make_service(tmp_path, workers=1, assessment_samples=200, plan_candidates=4, plan_draws=8,
-                       report_dir=str(tmp_path / "reports"))  # not the user's data directory
+    svc = make_service(tmp_path, workers=1, assessment_samples=200, plan_candidates=4, plan_draws=8)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(svc.app, host="127.0.0.1", port=port, log_level="warning",
                                            access_log=False))

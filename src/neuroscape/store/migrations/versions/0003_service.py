@@ -8,6 +8,8 @@ Revises: 0002
 import sqlalchemy as sa
 from alembic import op
 
+from neuroscape.store.migrations.sqlite_ddl import foreign_keys_off
+
 revision = "0003"
 down_revision = "0002"
 branch_labels = None
@@ -110,9 +112,8 @@ def downgrade() -> None:
     sqlite = op.get_bind().dialect.name == "sqlite"
     if sqlite:
         # The batch copy drops and renames `patients`, which every other table references; the copy keeps every
-        # id, so the references hold again afterwards. (pysqlite opens no transaction for DDL, so the pragma
-        # takes effect here.)
-        op.execute("PRAGMA foreign_keys = OFF")
+        # id, so the references hold again afterwards.
+        foreign_keys_off(op)
     with op.batch_alter_table("patients") as batch:
         for column in ("notes", "version", "owner_id"):
             batch.drop_column(column)

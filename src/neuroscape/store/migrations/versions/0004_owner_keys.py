@@ -13,6 +13,8 @@ Revises: 0003
 import sqlalchemy as sa
 from alembic import op
 
+from neuroscape.store.migrations.sqlite_ddl import foreign_keys_off
+
 revision = "0004"
 down_revision = "0003"
 branch_labels = None
@@ -61,9 +63,9 @@ def downgrade() -> None:
         more = f" and {len(shared) - 5} more" if len(shared) > 5 else ""
         raise RuntimeError(_DOWNGRADE_REFUSED.format(keys=", ".join(repr(k) for k in shared[:5]) + more))
     if sqlite:
-        # Before any write opens a transaction (the pragma is a no-op inside one): the copy of `patients` below
-        # drops the original, which every other table references (the copy keeps every id).
-        op.execute("PRAGMA foreign_keys = OFF")
+        # The copy of `patients` below drops the original, which every other table references (the copy keeps
+        # every id).
+        foreign_keys_off(op)
     op.drop_index("ix_audit_log_patient_id", "audit_log")
     if sqlite:  # in place: a copy of the table would lose its append-only triggers
         op.execute("ALTER TABLE audit_log DROP COLUMN patient_id")
