@@ -17,19 +17,8 @@ from tests.service.conftest import FAST, PASSWORD, make_service
 def test_a_burst_of_parallel_guesses_gets_no_more_tries_than_the_limit(tmp_path):
     svc = make_service(f"sqlite:///{tmp_path / 's.db'}", replace(FAST, login_failures=3, start_workers=False))
     with svc.client:
-        barrier = threading.Barrier(12)
-        codes = []
-
-        def guess(i):
-            barrier.wait()
-            codes.append(svc.client.post("/api/v1/auth/token", data={"username": "alice",
-                                                                     "password": f"guess number {i:04d}"}).status_code)
-
-        threads = [threading.Thread(target=guess, args=(i,)) for i in range(12)]
-        for th in threads:
-            th.start()
-        for th in threads:
-            th.join()
+        codes = _at_once(12, lambda i: svc.client.post("/api/v1/auth/token", data={
+            "username": "alice", "password": f"guess number {i:04d}"}).status_code)
         assert sorted(codes) == [401] * 3 + [429] * 9, codes
         r = svc.client.post("/api/v1/auth/token", data={"username": "alice", "password": PASSWORD})
         assert r.status_code == 429
@@ -40,19 +29,8 @@ def test_parallel_logins_of_one_user_with_the_right_password_all_succeed(tmp_pat
     in as one user at once."""
     svc = make_service(f"sqlite:///{tmp_path / 's.db'}", replace(FAST, login_failures=2, start_workers=False))
     with svc.client:
-        barrier = threading.Barrier(8)
-        codes = []
-
-        def login(i):
-            barrier.wait()
-            codes.append(svc.client.post("/api/v1/auth/token", data={"username": "alice", "password": PASSWORD}
-                                         ).status_code)
-
-        threads = [threading.Thread(target=login, args=(i,)) for i in range(8)]
-        for th in threads:
-            th.start()
-        for th in threads:
-            th.join()
+        codes = _at_once(8, lambda i: svc.client.post("/api/v1/auth/token", data={
+            "username": "alice", "password": PASSWORD}).status_code)
         assert codes == [200] * 8
 
 
@@ -116,3 +94,19 @@ def test_every_state_changing_route_refuses_a_cookie_session_without_the_csrf_he
         r = svc.client.request(method, path, headers={auth.CSRF_HEADER: csrf}, json={})
         assert r.status_code != 403 or "role" in r.text, (method, path, r.text[:200])
     svc.client.cookies.clear()
+
+
+def _at_once(n: int, call) -> list:
+    """call(i) for i < n from n threads released together by a barrier; the results in finishing order."""
+    barrier, results = threading.Barrier(n), []
+
+    def one(i):
+        barrier.wait()
+        results.append(call(i))
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    return results

@@ -39,8 +39,7 @@ def test_a_first_schema_database_is_upgraded_with_its_data(db_url):
                           "'2026-01-01 00:00:00+00:00')"))
     store = open_store(db_url)  # upgrades to head
     assert [r["patient"] for r in store.patients()] == ["p1"]
-    with engine.connect() as conn:
-        head = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    head = _version(engine)
     assert head == sorted(p.stem.split("_")[0] for p in (MIGRATIONS / "versions").glob("0*.py"))[-1]
 
 
